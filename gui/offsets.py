@@ -1,0 +1,140 @@
+"""Convert between Python code-point offsets and Qt QTextDocument positions.
+
+spaCy and the SQLite store count code points (Python ``str`` indices). A QTextDocument
+counts UTF-16 units and rewrites line breaks. This module is the single place that maps
+one onto the other, for a read-only QPlainTextEdit filled with ``OffsetMap.display_text``.
+
+Facts measured with PySide6 6.11.3 (every BMP code point before/inside/after text, every
+astral code point inside text; ``characterCount() - 1`` after ``setPlainText``):
+
+* Astral code points (ord > 0xFFFF: emoji, skin-tone modifiers, regional-indicator flags,
+  rare CJK such as 𠮷) are 2 positions (a surrogate pair); everything else is 1.
+  ``setPosition`` inside a pair is accepted, so ``to_cp`` must round.
+* ``"\\r\\n"`` becomes ONE block break (2 code points -> 1 position). A lone ``"\\r"``,
+  ``"\\n"``, U+2029 and the noncharacters U+FDD0/U+FDD1 (Qt's frame markers) each become one
+  block break (1 -> 1). ``selectedText()`` returns every block break as U+2029.
+* U+2028 stays one position (a line break inside the paragraph). ``\\t``, ``\\x00``,
+  ``\\x0b``, ``\\x0c``, NBSP, ZWJ, ZWSP, U+0085, and a U+FEFF *not* at index 0 stay one
+  position and come back unchanged from ``selectedText()`` (``toPlainText`` turns NBSP into
+  a space and U+2028 into ``\\n``; we never use it).
+* PySide6's str -> QString conversion (any Qt call, not only setPlainText) treats a
+  LEADING U+FEFF as a byte-order mark and drops it (one position lost), and a leading U+FFFE
+  as a byte-swapped BOM: it is dropped and every following character is byte-swapped
+  ("b" -> "戀"). ``display_text`` therefore never starts with either (see
+  ``LEADING_SUBSTITUTES``).
+* A lone surrogate in the str keeps its one position but does not survive the way back to
+  Python; text decoded from UTF-8 never contains one, so it is not handled here.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+
+__all__ = ["LEADING_SUBSTITUTES", "OffsetMap", "OffsetMismatch"]
+
+# First character of display_text -> one-position stand-in that Qt keeps (see module doc).
+# U+2060 WORD JOINER is the modern spelling of U+FEFF's "zero-width no-break space".
+LEADING_SUBSTITUTES = {"\ufeff": "\u2060", "\ufffe": "\ufffd"}
+
+# Events that make code points and Qt positions drift apart, found in one pass in C.
+_EVENTS = re.compile("\r\n|[\U00010000-\U0010FFFF]")
+_LINE_BREAKS = re.compile("\r\n?")
+
+
+class OffsetMismatch(ValueError):
+    """The QTextDocument does not hold the number of positions the map expects."""
+
+
+class OffsetMap:
+    """Code point index <-> Qt position for one text, O(log n) per conversion.
+
+    With A = astral characters before a code point and C = CRLF pairs whose "\\n" is at or
+    before it, ``qt = cp + A - C``. The "\\r" of a CRLF has no position of its own: both the
+    "\\r" index r and the "\\n" index r+1 map to the break's position q, and q maps back to r
+    (a span ending at the end of a line never swallows the "\\r"; the span (r, r+2) is
+    exactly the Qt range (q, q+1)).
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        display = _LINE_BREAKS.sub("\n", text)
+        if display[:1] in LEADING_SUBSTITUTES:
+            display = LEADING_SUBSTITUTES[display[0]] + display[1:]
+        self.display_text = display
+
+        # Sorted change points, in code-point space (for to_qt) and Qt space (for to_cp).
+        astral_cp: list[int] = []  # index of each astral character
+        crlf_n_cp: list[int] = []  # index of the "\n" of each CRLF
+        astral_q: list[int] = []  # Qt position of each astral character's high surrogate
+        crlf_q: list[int] = []  # Qt position of each CRLF's (single) block break
+        drift = 0  # qt - cp at the current event: +1 per astral char, -1 per CRLF
+        for m in _EVENTS.finditer(text):
+            i = m.start()
+            if m.end() - i == 1:  # astral character
+                astral_cp.append(i)
+                astral_q.append(i + drift)
+                drift += 1
+            else:  # "\r\n"
+                crlf_n_cp.append(i + 1)
+                crlf_q.append(i + drift)
+                drift -= 1
+        self._astral_cp, self._crlf_n_cp = astral_cp, crlf_n_cp
+        self._astral_q, self._crlf_q = astral_q, crlf_q
+        self._astral_set = frozenset(astral_q)  # O(1) "is pos-1 a high surrogate?"
+        self.qt_length = len(text) + drift
+        assert self.qt_length == len(display) + len(astral_cp)
+
+    def __repr__(self) -> str:
+        return (f"OffsetMap(len={len(self.text)}, qt_length={self.qt_length}, "
+                f"astral={len(self._astral_cp)}, crlf={len(self._crlf_n_cp)})")
+
+    def to_qt(self, cp: int) -> int:
+        """Code point index (0..len(text)) -> Qt position (0..qt_length)."""
+        if not 0 <= cp <= len(self.text):
+            raise ValueError(f"code point index {cp} outside 0..{len(self.text)}")
+        # astral chars strictly before cp; CRLFs whose "\n" index is <= cp
+        return cp + bisect_left(self._astral_cp, cp) - bisect_right(self._crlf_n_cp, cp)
+
+    def to_cp(self, pos: int, *, side: str = "left") -> int:
+        """Qt position (0..qt_length) -> code point index.
+
+        Inside a surrogate pair, side="left" rounds down to the character's start and
+        side="right" up past it. A CRLF's break position maps to the "\\r" index.
+        """
+        if side not in ("left", "right"):
+            raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+        if not 0 <= pos <= self.qt_length:
+            raise ValueError(f"Qt position {pos} outside 0..{self.qt_length}")
+        # whole astral chars before pos (high surrogate at q, next char at q+2 <= pos) and
+        # CRLF breaks strictly before pos; a pos inside a pair lands on the char's end.
+        cp = pos - bisect_right(self._astral_q, pos - 2) + bisect_left(self._crlf_q, pos)
+        if side == "left" and (pos - 1) in self._astral_set:
+            cp -= 1
+        return cp
+
+    def span_to_qt(self, start: int, end: int) -> tuple[int, int]:
+        """Code-point span [start, end) -> Qt range [qstart, qend)."""
+        if start > end:
+            raise ValueError(f"span start {start} > end {end}")
+        return self.to_qt(start), self.to_qt(end)
+
+    def span_to_cp(self, qstart: int, qend: int) -> tuple[int, int]:
+        """Qt range -> the smallest code-point span covering it (start left, end right)."""
+        if qstart > qend:
+            raise ValueError(f"Qt range start {qstart} > end {qend}")
+        return self.to_cp(qstart, side="left"), self.to_cp(qend, side="right")
+
+    def check(self, document) -> None:
+        """Raise OffsetMismatch unless ``document`` (a QTextDocument, after
+        ``setPlainText(self.display_text)``) has exactly ``qt_length`` positions.
+
+        characterCount() includes the final block's terminating paragraph separator,
+        hence the -1.
+        """
+        actual = document.characterCount() - 1
+        if actual != self.qt_length:
+            raise OffsetMismatch(
+                f"QTextDocument holds {actual} positions but the offset map expects "
+                f"{self.qt_length} (text of {len(self.text)} code points). Was the widget "
+                "filled with OffsetMap.display_text, and is it unedited? Highlights would "
+                "land on the wrong characters.")

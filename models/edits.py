@@ -1,0 +1,112 @@
+"""Edits: every change a person (or the model) makes to a project.
+
+Each edit is a small immutable object that knows its inverse and serialises to JSON, so the
+store can apply it in one transaction, journal it, and replay it for undo/redo — the same path
+for doing, undoing and redoing. Span edits are all expressed as ``ReplaceSpans`` (remove these
+exact spans, add those), which makes the inverse trivial and lets the store check that what
+the edit expects to remove is really there (a stale edit is refused, never half-applied).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from models.labels import Label
+from models.spans import MANUAL, Span, overlapping
+
+
+@dataclass(frozen=True)
+class ReplaceSpans:
+    doc_id: int
+    remove: tuple[Span, ...] = ()
+    add: tuple[Span, ...] = ()
+    text: str = "Edit spans"        # what the undo menu shows
+
+    def inverse(self) -> "ReplaceSpans":
+        return ReplaceSpans(self.doc_id, self.add, self.remove, self.text)
+
+    def to_json(self) -> dict:
+        return {"type": "spans", "doc_id": self.doc_id, "text": self.text,
+                "remove": [s.to_dict() for s in self.remove],
+                "add": [s.to_dict() for s in self.add]}
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    doc_id: int
+    old: str
+    new: str
+    text: str = "Set status"
+
+    def inverse(self) -> "SetStatus":
+        return SetStatus(self.doc_id, self.new, self.old, self.text)
+
+    def to_json(self) -> dict:
+        return {"type": "status", "doc_id": self.doc_id, "old": self.old, "new": self.new,
+                "text": self.text}
+
+
+@dataclass(frozen=True)
+class ChangeLabels:
+    """Add or remove labels of the label set (``add`` / ``remove`` are whole labels)."""
+    doc_id: int | None = None       # the document open when the change was made (for its history)
+    add: tuple[Label, ...] = ()
+    remove: tuple[Label, ...] = ()
+    text: str = "Change labels"
+
+    def inverse(self) -> "ChangeLabels":
+        return ChangeLabels(self.doc_id, self.remove, self.add, self.text)
+
+    def to_json(self) -> dict:
+        return {"type": "labels", "doc_id": self.doc_id, "text": self.text,
+                "add": [lab.to_dict() for lab in self.add],
+                "remove": [lab.to_dict() for lab in self.remove]}
+
+
+Edit = ReplaceSpans | SetStatus | ChangeLabels
+
+
+def edit_from_json(data: dict | str) -> Edit:
+    d = json.loads(data) if isinstance(data, str) else data
+    kind = d["type"]
+    if kind == "spans":
+        return ReplaceSpans(d["doc_id"], tuple(Span.from_dict(s) for s in d["remove"]),
+                            tuple(Span.from_dict(s) for s in d["add"]), d.get("text", "Edit spans"))
+    if kind == "status":
+        return SetStatus(d["doc_id"], d["old"], d["new"], d.get("text", "Set status"))
+    if kind == "labels":
+        return ChangeLabels(d.get("doc_id"), tuple(Label.from_dict(x) for x in d["add"]),
+                            tuple(Label.from_dict(x) for x in d["remove"]),
+                            d.get("text", "Change labels"))
+    raise ValueError(f"unknown edit type {kind!r}")
+
+
+# -- Named constructors: the edits a person makes, as ReplaceSpans ---------------------------
+
+def add_span(doc_id: int, span: Span, current: list[Span]) -> ReplaceSpans:
+    """A new span replaces every span it overlaps (NER spans do not overlap)."""
+    return ReplaceSpans(doc_id, tuple(overlapping(current, span.start, span.end)), (span,),
+                        f"Label “{_short(span.label)}”")
+
+
+def remove_span(doc_id: int, span: Span) -> ReplaceSpans:
+    return ReplaceSpans(doc_id, (span,), (), f"Delete {span.label}")
+
+
+def relabel(doc_id: int, span: Span, label: str) -> ReplaceSpans:
+    return ReplaceSpans(doc_id, (span,), (span.with_(label=label, source=MANUAL),),
+                        f"Relabel {span.label} → {label}")
+
+
+def confirm(doc_id: int, span: Span) -> ReplaceSpans:
+    return ReplaceSpans(doc_id, (span,), (span.with_(source=MANUAL),), f"Confirm {span.label}")
+
+
+def resize(doc_id: int, span: Span, start: int, end: int, current: list[Span]) -> ReplaceSpans:
+    new = span.with_(start=start, end=end, source=MANUAL)
+    others = tuple(s for s in overlapping(current, start, end) if s != span)
+    return ReplaceSpans(doc_id, (span,) + others, (new,), f"Resize {span.label}")
+
+
+def _short(s: str, n: int = 20) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"

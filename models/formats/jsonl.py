@@ -1,0 +1,101 @@
+"""JSONL in the form Prodigy and spaCy users expect (one task per line).
+
+Import: each line an object with ``text`` (required), optional ``title``, ``meta``, ``spans``
+(``start``/``end``/``label``, code points) and ``answer`` (``accept`` marks it done).
+Export: ``text``, ``tokens``, ``spans`` (with inclusive ``token_end``), ``meta``,
+``answer``, ``_input_hash``, ``_task_hash``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Iterable
+
+import murmurhash
+
+from models.document import DONE, Document
+from models.formats.errors import ImportProblem, decode_utf8
+from models.ner import split_at, tokenize
+from models.spans import Span, SpanError, check_no_overlap, validate
+
+
+def read_jsonl(path: str | Path, labels: Iterable[str] | None = None) -> tuple[list[dict], list[ImportProblem]]:
+    """Documents of a JSONL file and the problems found (bad lines are skipped, the rest kept)."""
+    path = Path(path)
+    text, problem = decode_utf8(path)
+    if problem:
+        return [], [problem]
+    docs, problems = [], []
+    # Split on "\n" only: U+2028/U+2029 may stand unescaped inside JSON strings.
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        def bad(msg: str) -> None:
+            problems.append(ImportProblem(str(path), lineno, msg))
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            bad(f"not valid JSON ({e.msg} at column {e.colno})")
+            continue
+        if not isinstance(obj, dict):
+            bad(f"expected a JSON object, found {type(obj).__name__}")
+            continue
+        if "text" not in obj:
+            bad("no 'text' field")
+            continue
+        if not isinstance(obj["text"], str) or not obj["text"]:
+            bad("'text' must be a non-empty string")
+            continue
+        meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+        title = obj.get("title") or meta.get("title") or ""
+        spans = []
+        for k, raw in enumerate(obj.get("spans") or []):
+            try:
+                span = Span(raw["start"], raw["end"], raw["label"], "manual")
+                if isinstance(span.start, bool) or isinstance(span.end, bool):
+                    raise SpanError("offsets must be integers")
+                validate(span, obj["text"])
+                spans.append(span)
+            except (KeyError, TypeError, SpanError) as e:
+                bad(f"span {k + 1} skipped: {e if isinstance(e, SpanError) else 'needs start, end and label'}")
+        try:
+            spans = check_no_overlap(spans)
+        except SpanError as e:
+            bad(f"spans dropped: {e}")
+            spans = []
+        docs.append({"text": obj["text"], "title": str(title), "meta": meta, "spans": spans,
+                     "status": DONE if obj.get("answer") == "accept" else None,
+                     "line": lineno})
+    return docs, problems
+
+
+def _hash(obj: dict) -> int:
+    return murmurhash.hash(json.dumps(obj, sort_keys=True, ensure_ascii=False))
+
+
+def to_task(doc: Document, spans: list[Span], tokenizer=None) -> dict:
+    """One Prodigy-style NER task. Tokens are split where a span boundary falls inside one."""
+    text = doc.text
+    toks = split_at(tokenize(text, tokenizer, spaces=True), [c for s in spans for c in (s.start, s.end)])
+    tokens, start_at, end_at = [], {}, {}
+    for i, (s, e) in enumerate(toks):
+        nxt = toks[i + 1][0] if i + 1 < len(toks) else len(text)
+        tokens.append({"text": text[s:e], "start": s, "end": e, "id": i,
+                       "ws": nxt > e and text[e:e + 1] == " "})
+        start_at[s], end_at[e] = i, i
+    out_spans = [{"start": s.start, "end": s.end, "label": s.label,
+                  "token_start": start_at.get(s.start), "token_end": end_at.get(s.end)}
+                 for s in spans]
+    meta = {**doc.meta, "doc_id": doc.id, "title": doc.title}
+    task = {"text": text, "meta": meta, "_input_hash": _hash({"text": text}),
+            "tokens": tokens, "spans": out_spans, "answer": "accept"}
+    task["_task_hash"] = _hash({"text": text, "spans": out_spans})
+    return task
+
+
+def write_jsonl(items: Iterable[tuple[Document, list[Span]]], out: IO[str], tokenizer=None) -> int:
+    n = 0
+    for doc, spans in items:
+        out.write(json.dumps(to_task(doc, spans, tokenizer), ensure_ascii=False) + "\n")
+        n += 1
+    return n

@@ -1,0 +1,92 @@
+"""Label sets: ordered labels, each with a colour and a single-key shortcut."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from importlib import resources
+
+# Keys offered to labels, in order: digits first, then the letter rows.
+KEY_ORDER = "123456789qwertyuiopasdfghjklzxcvbnm"
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Fallback palette for labels that come without a colour (e.g. from a custom model).
+PALETTE = ["#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6", "#ffff99",
+           "#8dd3c7", "#bebada", "#fb8072", "#80b1d3", "#fccde5", "#d9d9d9"]
+
+
+class LabelError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    color: str
+    key: str = ""
+    description: str = ""
+    order: int = 0
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "color": self.color, "key": self.key,
+                "description": self.description, "order": self.order}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Label":
+        return cls(d["name"], d["color"], d.get("key") or "", d.get("description") or "",
+                   int(d.get("order") or 0))
+
+
+def check_label(label: Label, existing: "LabelSet") -> None:
+    """Raise LabelError if ``label`` cannot join ``existing``."""
+    name = label.name
+    if not name or name != name.strip() or len(name) > 100 or any(c.isspace() for c in name):
+        raise LabelError(f"label name {name!r} must be 1-100 characters without spaces")
+    if name in existing:
+        raise LabelError(f"label {name!r} already exists")
+    if not _COLOR.match(label.color):
+        raise LabelError(f"colour {label.color!r} is not of the form #rrggbb")
+    if label.key:
+        if len(label.key) != 1 or label.key not in KEY_ORDER:
+            raise LabelError(f"key {label.key!r} must be one of {KEY_ORDER}")
+        taken = existing.by_key(label.key)
+        if taken:
+            raise LabelError(f"key {label.key!r} is already used by {taken.name}")
+
+
+@dataclass
+class LabelSet:
+    labels: list[Label] = field(default_factory=list)
+
+    def __iter__(self):
+        return iter(self.labels)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __contains__(self, name: str) -> bool:
+        return any(lab.name == name for lab in self.labels)
+
+    def get(self, name: str) -> Label | None:
+        return next((lab for lab in self.labels if lab.name == name), None)
+
+    def by_key(self, key: str) -> Label | None:
+        return next((lab for lab in self.labels if lab.key == key), None)
+
+    def names(self) -> list[str]:
+        return [lab.name for lab in self.labels]
+
+    def free_key(self) -> str:
+        used = {lab.key for lab in self.labels}
+        return next((k for k in KEY_ORDER if k not in used), "")
+
+    def new_label(self, name: str, color: str | None = None, key: str | None = None) -> Label:
+        """A label ready to add: next free key and a palette colour unless given."""
+        if color is None:
+            color = PALETTE[len(self.labels) % len(PALETTE)]
+        return Label(name, color, self.free_key() if key is None else key,
+                     order=max((lab.order for lab in self.labels), default=-1) + 1)
+
+
+def default_labels() -> LabelSet:
+    data = json.loads(resources.files("resources").joinpath("default_labels.json").read_text("utf-8"))
+    return LabelSet([replace(Label.from_dict(d), order=i) for i, d in enumerate(data["labels"])])

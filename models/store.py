@@ -1,0 +1,295 @@
+"""The project file: one SQLite database (through sqlite-utils) per project.
+
+``Store.apply(edit)`` is the one write path for edits: it checks the edit against what is
+stored, applies it, and journals it — all in one ``BEGIN IMMEDIATE`` transaction, committed
+(WAL, synchronous=FULL) before it returns. Undo and redo go through the same method.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import sqlite_utils
+
+from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
+from models.edits import ChangeLabels, Edit, ReplaceSpans, SetStatus, edit_from_json
+from models.labels import Label, LabelSet, check_label, default_labels
+from models.spans import MANUAL, Span
+
+SCHEMA_VERSION = 1
+HISTORY_LIMIT = 1000      # journal entries per document loaded back as undo history
+
+
+class StoreError(Exception):
+    """A project file that cannot be opened or written as asked."""
+
+
+class StaleEdit(StoreError):
+    """An edit that does not match what is stored (changed elsewhere); nothing was written."""
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=5.0,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not a project file ({e})") from e
+        # FULL: a commit is on disk before apply() returns, even across power loss.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.db = sqlite_utils.Database(conn)
+        self._ensure_schema()
+
+    # -- schema ------------------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        db = self.db
+        with self.write():
+            if "settings" not in db.table_names():
+                db["settings"].create({"key": str, "value": str}, pk="key")
+            version = self.setting("schema_version")
+            if version is not None and int(version) > SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was made by a newer article-annotator "
+                                 f"(schema {version}; this one knows {SCHEMA_VERSION})")
+            if "documents" not in db.table_names():
+                db["documents"].create({
+                    "id": int, "title": str, "text": str, "meta": str, "status": str,
+                    "text_hash": str, "preannotated": str, "created": str, "updated": str,
+                }, pk="id", not_null={"text", "status", "text_hash"})
+                db["documents"].create_index(["text_hash"], unique=True)
+                db["documents"].create_index(["status", "id"])
+                db["spans"].create({
+                    "id": int, "doc_id": int, "start": int, "end": int, "label": str,
+                    "source": str, "created": str, "updated": str,
+                }, pk="id", foreign_keys=[("doc_id", "documents", "id")],
+                    not_null={"doc_id", "start", "end", "label", "source"})
+                # NER spans never overlap, so (doc_id, start) identifies a span.
+                db["spans"].create_index(["doc_id", "start"], unique=True)
+                db["labels"].create({"name": str, "color": str, "key": str,
+                                     "description": str, "ord": int}, pk="name")
+                db["journal"].create({"id": int, "doc_id": int, "edit": str, "undone": int,
+                                      "created": str}, pk="id")
+                db["journal"].create_index(["doc_id", "id"])
+                db["labels"].insert_all(self._label_row(lab) for lab in default_labels())
+                self._set("schema_version", SCHEMA_VERSION)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; BEGIN IMMEDIATE so a read-then-write never races."""
+        conn = self.db.conn
+        if conn.in_transaction:          # nested: part of the outer transaction
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- settings ----------------------------------------------------------------------------
+    def setting(self, key: str, default=None):
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def _set(self, key: str, value) -> None:
+        self.db.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
+                        [key, json.dumps(value)])
+
+    def set_setting(self, key: str, value) -> None:
+        with self.write():
+            self._set(key, value)
+
+    # -- the one write path for edits ------------------------------------------------------------
+    def apply(self, edit: Edit, *, mode: str = "do", entry: int | None = None) -> int:
+        """Apply ``edit`` in one transaction and journal it; return the journal entry id.
+
+        mode "do": a new edit (drops the document's undone entries: the redo branch is gone).
+        mode "undo": ``edit`` is the inverse of journal ``entry``; marks it undone.
+        mode "redo": ``edit`` is journal ``entry`` again; marks it done.
+        """
+        with self.write():
+            self._apply(edit)
+            doc_id = edit.doc_id
+            if mode == "do":
+                self.db.execute("DELETE FROM journal WHERE doc_id IS ? AND undone = 1", [doc_id])
+                cur = self.db.execute(
+                    "INSERT INTO journal(doc_id, edit, undone, created) VALUES (?, ?, 0, ?)",
+                    [doc_id, json.dumps(edit.to_json(), ensure_ascii=False), _now()])
+                return cur.lastrowid
+            if entry is None or mode not in ("undo", "redo"):
+                raise ValueError(f"mode {mode!r} needs a journal entry")
+            cur = self.db.execute("UPDATE journal SET undone = ? WHERE id = ? AND undone = ?",
+                                  [1 if mode == "undo" else 0, entry, 0 if mode == "undo" else 1])
+            if cur.rowcount != 1:
+                raise StaleEdit(f"journal entry {entry} cannot be {mode}ne now")
+            return entry
+
+    def _apply(self, edit: Edit) -> None:
+        if isinstance(edit, ReplaceSpans):
+            self._replace_spans(edit)
+        elif isinstance(edit, SetStatus):
+            if edit.new not in STATUSES:
+                raise StoreError(f"unknown status {edit.new!r}")
+            cur = self.db.execute("UPDATE documents SET status = ?, updated = ? WHERE id = ? "
+                                  "AND status = ?", [edit.new, _now(), edit.doc_id, edit.old])
+            if cur.rowcount != 1:
+                raise StaleEdit(f"document {edit.doc_id} is no longer '{edit.old}'")
+        elif isinstance(edit, ChangeLabels):
+            self._change_labels(edit)
+        else:
+            raise TypeError(f"not an edit: {edit!r}")
+
+    def _replace_spans(self, edit: ReplaceSpans) -> None:
+        db, doc = self.db, edit.doc_id
+        row = db.execute("SELECT length(text), status FROM documents WHERE id = ?", [doc]).fetchone()
+        if row is None:
+            raise StaleEdit(f"document {doc} does not exist")
+        length, status = row
+        for s in edit.remove:
+            cur = db.execute("DELETE FROM spans WHERE doc_id = ? AND start = ? AND end = ? "
+                             "AND label = ? AND source = ?", [doc, s.start, s.end, s.label, s.source])
+            if cur.rowcount != 1:
+                raise StaleEdit(f"span {s.start}-{s.end} {s.label} is not in document {doc}")
+        labels = {r[0] for r in db.execute("SELECT name FROM labels")}
+        now = _now()
+        for s in sorted(edit.add):
+            if not (0 <= s.start < s.end <= length):
+                raise StoreError(f"span {s.start}-{s.end} is outside document {doc} "
+                                 f"(length {length})")
+            if s.label not in labels:
+                raise StoreError(f"label {s.label!r} is not in the label set")
+            clash = db.execute("SELECT start, end FROM spans WHERE doc_id = ? AND start < ? "
+                               "AND end > ? LIMIT 1", [doc, s.end, s.start]).fetchone()
+            if clash:
+                raise StaleEdit(f"span {s.start}-{s.end} overlaps {clash[0]}-{clash[1]}")
+            db.execute("INSERT INTO spans(doc_id, start, end, label, source, created, updated) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", [doc, s.start, s.end, s.label, s.source, now, now])
+        new_status = IN_PROGRESS if status == NEW and any(
+            s.source == MANUAL for s in edit.add + edit.remove) else status
+        db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
+
+    def _change_labels(self, edit: ChangeLabels) -> None:
+        for lab in edit.remove:
+            used = self.db.execute("SELECT count(*) FROM spans WHERE label = ?", [lab.name]).fetchone()[0]
+            if used:
+                raise StoreError(f"label {lab.name} is used by {used} spans; it cannot be removed")
+            cur = self.db.execute("DELETE FROM labels WHERE name = ?", [lab.name])
+            if cur.rowcount != 1:
+                raise StaleEdit(f"label {lab.name} does not exist")
+        for lab in edit.add:
+            check_label(lab, self.labels())
+            self.db["labels"].insert(self._label_row(lab))
+
+    @staticmethod
+    def _label_row(lab: Label) -> dict:
+        return {"name": lab.name, "color": lab.color, "key": lab.key,
+                "description": lab.description, "ord": lab.order}
+
+    # -- documents ---------------------------------------------------------------------------
+    def add_documents(self, docs: Iterable[dict]) -> tuple[list[int], int]:
+        """Insert documents (dicts with text, title, meta, status, spans) in one transaction.
+
+        Returns (new ids, number skipped because the same text is already in the project).
+        Spans given with a document must be valid (callers validate and report first).
+        """
+        added, dupes, now = [], 0, _now()
+        with self.write():
+            for d in docs:
+                text = d["text"]
+                h = text_hash(text)
+                if self.db.execute("SELECT 1 FROM documents WHERE text_hash = ?", [h]).fetchone():
+                    dupes += 1
+                    continue
+                cur = self.db.execute(
+                    "INSERT INTO documents(title, text, meta, status, text_hash, created, updated) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [d.get("title") or "", text, json.dumps(d.get("meta") or {}, ensure_ascii=False),
+                     d.get("status") or NEW, h, now, now])
+                doc_id = cur.lastrowid
+                spans = d.get("spans") or ()
+                if spans:
+                    self._replace_spans(ReplaceSpans(doc_id, (), tuple(spans)))
+                    self.db.execute("UPDATE documents SET status = ? WHERE id = ?",
+                                    [d.get("status") or NEW, doc_id])
+                added.append(doc_id)
+        return added, dupes
+
+    def document(self, doc_id: int) -> Document | None:
+        row = self.db.execute("SELECT id, text, title, meta, status, text_hash FROM documents "
+                              "WHERE id = ?", [doc_id]).fetchone()
+        if row is None:
+            return None
+        return Document(row[0], row[1], row[2] or "", json.loads(row[3] or "{}"), row[4], row[5])
+
+    def document_rows(self) -> list[tuple]:
+        """(id, title, status, number of spans) for every document, in id order."""
+        return self.db.execute(
+            "SELECT d.id, d.title, d.status, (SELECT count(*) FROM spans s WHERE s.doc_id = d.id) "
+            "FROM documents d ORDER BY d.id").fetchall()
+
+    def status_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        counts.update(self.db.execute("SELECT status, count(*) FROM documents GROUP BY status"))
+        return counts
+
+    def next_document(self, after: int | None, statuses=(NEW, IN_PROGRESS)) -> int | None:
+        """The next document (by id, wrapping around) whose status is in ``statuses``."""
+        marks = ",".join("?" * len(statuses))
+        q = f"SELECT id FROM documents WHERE status IN ({marks}) AND id > ? ORDER BY id LIMIT 1"
+        row = self.db.execute(q, [*statuses, after or 0]).fetchone()
+        if row is None and after:
+            row = self.db.execute(q, [*statuses, 0]).fetchone()
+        return row[0] if row else None
+
+    def mark_preannotated(self, doc_id: int, model: str) -> None:
+        with self.write():
+            self.db.execute("UPDATE documents SET preannotated = ? WHERE id = ?", [model, doc_id])
+
+    def preannotated(self, doc_id: int) -> str | None:
+        row = self.db.execute("SELECT preannotated FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
+
+    # -- spans, labels, history ------------------------------------------------------------------
+    def spans(self, doc_id: int) -> list[Span]:
+        return [Span(*r) for r in self.db.execute(
+            "SELECT start, end, label, source FROM spans WHERE doc_id = ? ORDER BY start", [doc_id])]
+
+    def labels(self) -> LabelSet:
+        return LabelSet([Label(*r) for r in self.db.execute(
+            "SELECT name, color, key, description, ord FROM labels ORDER BY ord, name")])
+
+    def history(self, doc_id: int) -> list[tuple[int, Edit, bool]]:
+        """The document's journal, oldest first: (entry id, edit, undone)."""
+        rows = self.db.execute(
+            "SELECT id, edit, undone FROM journal WHERE doc_id = ? ORDER BY id DESC LIMIT ?",
+            [doc_id, HISTORY_LIMIT]).fetchall()
+        return [(r[0], edit_from_json(r[1]), bool(r[2])) for r in reversed(rows)]
+
+    def iter_documents(self, statuses: tuple[str, ...] | None = (DONE,)) -> Iterator[tuple[Document, list[Span]]]:
+        """Documents (in id order) with their spans, for export."""
+        q = "SELECT id FROM documents"
+        args: list = []
+        if statuses:
+            q += f" WHERE status IN ({','.join('?' * len(statuses))})"
+            args = list(statuses)
+        for (doc_id,) in self.db.execute(q + " ORDER BY id", args).fetchall():
+            yield self.document(doc_id), self.spans(doc_id)
+
+
+__all__ = ["Store", "StoreError", "StaleEdit", "SCHEMA_VERSION", "DONE", "SKIPPED"]
