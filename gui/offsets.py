@@ -28,7 +28,8 @@ astral code point inside text; ``characterCount() - 1`` after ``setPlainText``):
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
+from itertools import accumulate
 
 __all__ = ["LEADING_SUBSTITUTES", "OffsetMap", "OffsetMismatch"]
 
@@ -62,38 +63,34 @@ class OffsetMap:
             display = LEADING_SUBSTITUTES[display[0]] + display[1:]
         self.display_text = display
 
-        # Sorted change points, in code-point space (for to_qt) and Qt space (for to_cp).
-        astral_cp: list[int] = []  # index of each astral character
-        crlf_n_cp: list[int] = []  # index of the "\n" of each CRLF
-        astral_q: list[int] = []  # Qt position of each astral character's high surrogate
-        crlf_q: list[int] = []  # Qt position of each CRLF's (single) block break
-        drift = 0  # qt - cp at the current event: +1 per astral char, -1 per CRLF
-        for m in _EVENTS.finditer(text):
-            i = m.start()
-            if m.end() - i == 1:  # astral character
-                astral_cp.append(i)
-                astral_q.append(i + drift)
-                drift += 1
-            else:  # "\r\n"
-                crlf_n_cp.append(i + 1)
-                crlf_q.append(i + drift)
-                drift -= 1
-        self._astral_cp, self._crlf_n_cp = astral_cp, crlf_n_cp
-        self._astral_q, self._crlf_q = astral_q, crlf_q
-        self._astral_set = frozenset(astral_q)  # O(1) "is pos-1 a high surrogate?"
-        self.qt_length = len(text) + drift
-        assert self.qt_length == len(display) + len(astral_cp)
+        # Change points where the drift (qt - cp) steps, and the drift from there on:
+        #   code-point side: qt = cp + _drifts[bisect_right(_cp_keys, cp)]
+        #   Qt side:         cp = pos - _drifts[bisect_right(_q_keys, pos)]   (left-rounded)
+        # An astral char at cp a, Qt qa: +1 from cp a+1 and from Qt qa+1 (its low surrogate,
+        # which thus rounds left to a). A CRLF at cp r (its break at Qt q): -1 from cp r+1
+        # (the "\n" shares q) and from Qt q+1 (so q itself maps to r).
+        # One bisect per conversion over one merged list; keys are distinct on each side.
+        # Built with comprehensions over the regex matches only, never over every character.
+        spans = [m.span() for m in _EVENTS.finditer(text)]
+        self._cp_keys = [s + 1 for s, _ in spans]
+        # _drifts[j] = drift after the first j change points (the same on both sides)
+        self._drifts = list(accumulate((1 if e - s == 1 else -1 for s, e in spans), initial=0))
+        self._q_keys = [k + d for k, d in zip(self._cp_keys, self._drifts)]
+        self._n = len(text)
+        self.crlf_count = len(text) - len(display)  # display_text collapsed each CRLF
+        self.astral_count = len(spans) - self.crlf_count
+        self.qt_length = len(display) + self.astral_count
+        assert self.qt_length == len(text) + self._drifts[-1]
 
     def __repr__(self) -> str:
         return (f"OffsetMap(len={len(self.text)}, qt_length={self.qt_length}, "
-                f"astral={len(self._astral_cp)}, crlf={len(self._crlf_n_cp)})")
+                f"astral={self.astral_count}, crlf={self.crlf_count})")
 
     def to_qt(self, cp: int) -> int:
         """Code point index (0..len(text)) -> Qt position (0..qt_length)."""
-        if not 0 <= cp <= len(self.text):
-            raise ValueError(f"code point index {cp} outside 0..{len(self.text)}")
-        # astral chars strictly before cp; CRLFs whose "\n" index is <= cp
-        return cp + bisect_left(self._astral_cp, cp) - bisect_right(self._crlf_n_cp, cp)
+        if not 0 <= cp <= self._n:
+            raise ValueError(f"code point index {cp} outside 0..{self._n}")
+        return cp + self._drifts[bisect_right(self._cp_keys, cp)]
 
     def to_cp(self, pos: int, *, side: str = "left") -> int:
         """Qt position (0..qt_length) -> code point index.
@@ -105,11 +102,13 @@ class OffsetMap:
             raise ValueError(f"side must be 'left' or 'right', got {side!r}")
         if not 0 <= pos <= self.qt_length:
             raise ValueError(f"Qt position {pos} outside 0..{self.qt_length}")
-        # whole astral chars before pos (high surrogate at q, next char at q+2 <= pos) and
-        # CRLF breaks strictly before pos; a pos inside a pair lands on the char's end.
-        cp = pos - bisect_right(self._astral_q, pos - 2) + bisect_left(self._crlf_q, pos)
-        if side == "left" and (pos - 1) in self._astral_set:
-            cp -= 1
+        j = bisect_right(self._q_keys, pos)
+        cp = pos - self._drifts[j]
+        # pos is a low surrogate iff the last change point is exactly pos and is an astral
+        # char's (+1 step): the left-rounded cp is that char's index; right is one more.
+        if side == "right" and j and self._q_keys[j - 1] == pos and \
+                self._drifts[j] > self._drifts[j - 1]:
+            cp += 1
         return cp
 
     def span_to_qt(self, start: int, end: int) -> tuple[int, int]:

@@ -75,3 +75,11 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
 
 
 __all__ = ["model_edit", "ensure_labels", "pending", "preannotate", "DONE"]
+
+
+def wants_model(store: Store, doc_id: int) -> bool:
+    """Should the model pre-annotate this document now? Only once, and never over work."""
+    row = store.document_row(doc_id)
+    if row is None or row[2] in (DONE, "skipped") or row[3]:
+        return False
+    return store.preannotated(doc_id) is None

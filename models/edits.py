@@ -110,3 +110,14 @@ def resize(doc_id: int, span: Span, start: int, end: int, current: list[Span]) -
 
 def _short(s: str, n: int = 20) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def replaced(spans: list[Span], edit: ReplaceSpans) -> list[Span]:
+    """``spans`` (sorted) after ``edit``, without re-reading the store (cheap for 20k spans)."""
+    from bisect import insort
+    out = list(spans)
+    for s in edit.remove:
+        out.remove(s)
+    for s in edit.add:
+        insort(out, s)
+    return out

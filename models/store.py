@@ -39,17 +39,26 @@ def _now() -> str:
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        conn = None
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=5.0,
                                    check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
         except sqlite3.DatabaseError as e:
+            if conn is not None:
+                conn.close()
             raise StoreError(f"{self.path}: not a project file ({e})") from e
         # FULL: a commit is on disk before apply() returns, even across power loss.
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
-        self._ensure_schema()
+        try:
+            self._ensure_schema()
+        except BaseException as e:
+            conn.close()        # a refused file is not left open (and locked)
+            if isinstance(e, sqlite3.DatabaseError):
+                raise StoreError(f"{self.path}: cannot open project ({e})") from e
+            raise
 
     # -- schema ------------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
@@ -237,11 +246,19 @@ class Store:
             return None
         return Document(row[0], row[1], row[2] or "", json.loads(row[3] or "{}"), row[4], row[5])
 
+    def document_status(self, doc_id: int) -> str | None:
+        row = self.db.execute("SELECT status FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
+
+    _ROW = ("SELECT d.id, d.title, d.status, (SELECT count(*) FROM spans s WHERE s.doc_id = d.id) "
+            "FROM documents d")
+
     def document_rows(self) -> list[tuple]:
         """(id, title, status, number of spans) for every document, in id order."""
-        return self.db.execute(
-            "SELECT d.id, d.title, d.status, (SELECT count(*) FROM spans s WHERE s.doc_id = d.id) "
-            "FROM documents d ORDER BY d.id").fetchall()
+        return self.db.execute(self._ROW + " ORDER BY d.id").fetchall()
+
+    def document_row(self, doc_id: int) -> tuple | None:
+        return self.db.execute(self._ROW + " WHERE d.id = ?", [doc_id]).fetchone()
 
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)

@@ -1,0 +1,259 @@
+"""The article: read-only text, coloured spans with their label tags, a selected span.
+
+The view speaks code points to the outside (through its OffsetMap) and Qt positions inside.
+It knows nothing of the store: it shows spans and reports what the person does.
+"""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor, QTextOption
+from PySide6.QtWidgets import QPlainTextEdit, QToolTip
+
+from gui.highlighter import TAG_PAD, QtSpan, SpanHighlighter
+from gui.offsets import OffsetMap
+from models.labels import LabelSet
+from models.spans import Span, span_at
+
+READING_WIDTH = 88   # characters per line at most: long lines are hard to read all day
+
+
+class ArticleView(QPlainTextEdit):
+    span_clicked = Signal(object)        # Span (or None: clicked outside any span)
+    selection_finished = Signal(bool)    # a mouse selection ended; True if Alt was held
+    step_span = Signal(int)              # Tab (+1) / Shift+Tab (-1)
+    resize_span = Signal(str, int)       # "end" or "start", +1 grow / -1 shrink (by a token)
+    escape = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setUndoRedoEnabled(False)
+        self.setObjectName("article")
+        font = QFont(self.font())
+        font.setPointSizeF(max(font.pointSizeF(), 10) * 1.25)
+        self.setFont(font)
+        tag_font = QFont(font)
+        tag_font.setPointSizeF(font.pointSizeF() * 0.62)
+        tag_font.setBold(True)
+        self.tag_font = tag_font
+        self.document().setDocumentMargin(18)
+        self.highlighter = SpanHighlighter(self.document(), tag_font)
+        self.map = OffsetMap("")
+        self.spans: list[Span] = []
+        self.selected: Span | None = None
+        self._press_pos = None
+
+    # -- content -----------------------------------------------------------------------------
+    def set_content(self, text: str, spans: list[Span], labels: LabelSet) -> None:
+        """Show a document: text at once, spans coloured in the same pass."""
+        self.map = OffsetMap(text)
+        self.spans = list(spans)
+        self.selected = None
+        self.highlighter.set_labels(labels)
+        self.highlighter.set_spans([self._qt(s) for s in spans])
+        self.setPlainText(self.map.display_text)      # the highlighter colours while laying out
+        self.map.check(self.document())
+
+    def set_labels(self, labels: LabelSet) -> None:
+        self.highlighter.set_labels(labels)
+        self.highlighter.rehighlight()
+
+    def apply(self, remove: list[Span], add: list[Span], spans: list[Span]) -> None:
+        """An edit was committed: re-colour only what it touched."""
+        self.spans = spans
+        self.highlighter.replace([self._qt(s) for s in remove], [self._qt(s) for s in add])
+        if self.selected not in spans:
+            self.selected = None
+        self.viewport().update()
+
+    def reset_spans(self, spans: list[Span]) -> None:
+        self.spans = list(spans)
+        self.highlighter.set_spans([self._qt(s) for s in spans])
+        self.highlighter.rehighlight()
+        if self.selected not in spans:
+            self.selected = None
+
+    def _qt(self, s: Span) -> QtSpan:
+        start, end = self.map.span_to_qt(s.start, s.end)
+        return QtSpan(start, end, self.map.to_qt(s.end - 1), s.label, s.is_manual)
+
+    # -- selection ---------------------------------------------------------------------------
+    def selected_range(self) -> tuple[int, int] | None:
+        """The text selection as a code-point range, or None."""
+        c = self.textCursor()
+        if not c.hasSelection():
+            return None
+        return self.map.span_to_cp(c.selectionStart(), c.selectionEnd())
+
+    def select_range(self, start: int, end: int) -> None:
+        """Select code points [start, end) (used to show a snapped selection)."""
+        c = self.textCursor()
+        c.setPosition(self.map.to_qt(start))
+        c.setPosition(self.map.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(c)
+
+    def select_span(self, span: Span | None, scroll: bool = True) -> None:
+        self.selected = span
+        c = self.textCursor()
+        if span is not None:
+            c.setPosition(self.map.to_qt(span.end))     # caret after the span, no selection
+            self.setTextCursor(c)
+            if scroll:
+                self.ensureCursorVisible()
+        else:
+            c.clearSelection()
+            self.setTextCursor(c)
+        self.viewport().update()
+
+    def cursor_cp(self) -> int:
+        return self.map.to_cp(self.textCursor().position())
+
+    def top_cp(self) -> int:
+        return self.map.to_cp(self.firstVisibleBlock().position())
+
+    def restore_position(self, cursor: int, top: int) -> None:
+        n = len(self.map.text)
+        c = self.textCursor()
+        c.setPosition(self.map.to_qt(min(max(top, 0), n)))
+        c.movePosition(QTextCursor.MoveOperation.End)      # scroll so `top` comes to the top
+        self.setTextCursor(c)
+        self.ensureCursorVisible()
+        c.setPosition(self.map.to_qt(min(max(top, 0), n)))
+        self.setTextCursor(c)
+        self.ensureCursorVisible()
+        c.setPosition(self.map.to_qt(min(max(cursor, 0), n)))
+        self.setTextCursor(c)
+
+    def span_at_qt(self, pos: int) -> Span | None:
+        return span_at(self.spans, self.map.to_cp(pos))
+
+    # -- input -------------------------------------------------------------------------------
+    def event(self, e) -> bool:
+        if e.type() == QEvent.Type.KeyPress and e.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            self.step_span.emit(-1 if e.key() == Qt.Key.Key_Backtab else 1)
+            return True
+        if e.type() == QEvent.Type.ToolTip:
+            span = self.span_at_qt(self.cursorForPosition(e.pos()).position())
+            if span:
+                tip = f"{span.label} · {'yours' if span.is_manual else 'model: ' + span.source}"
+                QToolTip.showText(e.globalPos(), f"<p style='white-space:pre'>{html.escape(tip)}</p>", self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
+    def keyPressEvent(self, e) -> None:
+        mods = e.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        shift, ctrl = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
+        if self.selected is not None and e.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            step = 1 if e.key() == Qt.Key.Key_Right else -1
+            if mods == shift:
+                self.resize_span.emit("end", step)
+                return
+            if mods == shift | ctrl:
+                self.resize_span.emit("start", -step)
+                return
+        if e.key() == Qt.Key.Key_Escape:
+            self.escape.emit()
+            return
+        if self.selected is not None and mods in (Qt.KeyboardModifier.NoModifier, shift):
+            self.selected = None        # moving the caret leaves the span
+            self.viewport().update()
+        super().keyPressEvent(e)
+
+    def mousePressEvent(self, e) -> None:
+        self._press_pos = e.position().toPoint()
+        super().mousePressEvent(e)
+
+    def mouseReleaseEvent(self, e) -> None:
+        super().mouseReleaseEvent(e)
+        if e.button() != Qt.MouseButton.LeftButton:
+            return
+        moved = self._press_pos is not None and (
+            e.position().toPoint() - self._press_pos).manhattanLength() > 3
+        if moved and self.textCursor().hasSelection():
+            alt = bool(e.modifiers() & Qt.KeyboardModifier.AltModifier)
+            self.selection_finished.emit(alt)
+        else:
+            self.span_clicked.emit(self.span_at_qt(self.cursorForPosition(e.position().toPoint()).position()))
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        # Keep lines at a readable length: centre a column of READING_WIDTH characters.
+        column = self.fontMetrics().averageCharWidth() * READING_WIDTH + 40
+        side = max(0, (self.width() - column) // 2)
+        self.setViewportMargins(side, 0, side, 0)
+
+    # -- painting: label tags and the selected span's outline ------------------------------
+    def paintEvent(self, e) -> None:
+        super().paintEvent(e)
+        p = QPainter(self.viewport())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        offset = self.contentOffset()
+        block = self.firstVisibleBlock()
+        height = self.viewport().height()
+        first = block.position()
+        last = first
+        while block.isValid() and self.blockBoundingGeometry(block).translated(offset).top() < height:
+            last = block.position() + block.length()
+            block = block.next()
+        hl = self.highlighter
+        p.setFont(self.tag_font)
+        sel = self._qt(self.selected) if self.selected else None
+        for s in hl.spans_between(first, last):
+            color = hl.colors.get(s.label, QColor("#dddddd"))
+            rect = self._char_rect(s.last, s.end)
+            if rect is None:
+                continue
+            w = hl.tag_widths.get(s.label, 40)
+            tag = QRectF(rect.right() - w, rect.top() + 2, w - 2, rect.height() - 4)
+            p.setPen(QColor("#222") if s.manual else color.darker(220))
+            f = p.font()
+            f.setItalic(not s.manual)
+            p.setFont(f)
+            p.drawText(tag, Qt.AlignmentFlag.AlignCenter, s.label)
+            if s == sel:
+                p.setPen(QPen(QColor("#1a56db"), 2))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                for r in self._range_rects(s.start, s.end):
+                    p.drawRoundedRect(r.adjusted(-2, 0, 2, 0), 3, 3)
+        p.end()
+
+    def _char_rect(self, last: int, end: int) -> QRectF | None:
+        """Rectangle from the start of the last character to the span's end (tag included)."""
+        block = self.document().findBlock(last)
+        layout = block.layout()
+        rel = last - block.position()
+        line = layout.lineForTextPosition(rel)
+        if not line.isValid():
+            return None
+        top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top() + line.y()
+        x1 = line.cursorToX(rel)[0]        # PySide6 returns (x, adjusted position)
+        x2 = line.cursorToX(min(end - block.position(), block.length() - 1))[0]
+        return QRectF(x1, top, x2 - x1, line.height())
+
+    def _range_rects(self, start: int, end: int) -> list[QRectF]:
+        rects = []
+        doc = self.document()
+        block = doc.findBlock(start)
+        while block.isValid() and block.position() < end:
+            layout, bpos = block.layout(), block.position()
+            top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
+            for i in range(layout.lineCount()):
+                line = layout.lineAt(i)
+                a = max(start - bpos, line.textStart())
+                b = min(end - bpos, line.textStart() + line.textLength())
+                if a >= b:
+                    continue
+                xa, xb = line.cursorToX(a)[0], line.cursorToX(b)[0]
+                rects.append(QRectF(xa, top + line.y(), xb - xa, line.height()))
+            block = block.next()
+        return rects
+
+
+__all__ = ["ArticleView", "TAG_PAD"]

@@ -1,0 +1,175 @@
+"""Dialogs, each with an ``ask()`` classmethod that tests can replace."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QColorDialog, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
+                               QVBoxLayout, QFileDialog)
+
+from models import ner
+from models.labels import Label, LabelError, LabelSet, check_label
+
+
+def _buttons(dialog: QDialog) -> QDialogButtonBox:
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+class NewLabelDialog(QDialog):
+    def __init__(self, labels: LabelSet, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("New label")
+        self.labels = labels
+        proposal = labels.new_label("")
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. WEAPON")
+        self.key = QLineEdit(proposal.key)
+        self.key.setMaxLength(1)
+        self.color = QColor(proposal.color)
+        self.color_button = QPushButton()
+        self.color_button.clicked.connect(self._pick)
+        self._show_color()
+        self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setStyleSheet("color: #b00020")
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Key", self.key)
+        form.addRow("Colour", self.color_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(_buttons(self))
+
+    def _pick(self) -> None:
+        c = QColorDialog.getColor(self.color, self, "Label colour")
+        if c.isValid():
+            self.color = c
+            self._show_color()
+
+    def _show_color(self) -> None:
+        self.color_button.setText(self.color.name())
+        self.color_button.setStyleSheet(f"background: {self.color.name()}; color: #111")
+
+    def label(self) -> Label:
+        base = self.labels.new_label(self.name.text().strip().upper(), self.color.name(),
+                                     self.key.text().strip().lower())
+        return base
+
+    def accept(self) -> None:
+        try:
+            check_label(self.label(), self.labels)
+        except LabelError as e:
+            self.error.setText(str(e))
+            return
+        super().accept()
+
+    @classmethod
+    def ask(cls, parent, labels: LabelSet) -> Label | None:
+        d = cls(labels, parent)
+        return d.label() if d.exec() == QDialog.DialogCode.Accepted else None
+
+
+class PasteDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Paste an article")
+        self.resize(640, 480)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("Title (optional)")
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText("Paste the article text here")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text)
+        layout.addWidget(_buttons(self))
+
+    @classmethod
+    def ask(cls, parent) -> tuple[str, str] | None:
+        d = cls(parent)
+        if d.exec() != QDialog.DialogCode.Accepted:
+            return None
+        # toPlainText would turn NBSP into spaces; toRawText keeps every character.
+        return d.title.text(), d.text.document().toRawText().replace("\u2029", "\n")
+
+
+class ModelDialog(QDialog):
+    """Choose the spaCy pipeline: an installed package or a model directory."""
+
+    def __init__(self, current: str | None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Pre-annotation model")
+        self.combo = QComboBox()
+        self.combo.setEditable(True)
+        self.combo.addItem("(best installed)", "")
+        for name in ner.installed_pipelines():
+            self.combo.addItem(name, name)
+        if current:
+            i = self.combo.findData(current)
+            if i < 0:
+                self.combo.addItem(current, current)
+                i = self.combo.count() - 1
+            self.combo.setCurrentIndex(i)
+        browse = QPushButton("Model directory…")
+        browse.clicked.connect(self._browse)
+        form = QFormLayout()
+        form.addRow("spaCy pipeline", self.combo)
+        form.addRow("", browse)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(_buttons(self))
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "spaCy model directory")
+        if path:
+            self.combo.addItem(path, path)
+            self.combo.setCurrentIndex(self.combo.count() - 1)
+
+    def choice(self) -> str:
+        data = self.combo.currentData()
+        text = self.combo.currentText()
+        return data if data is not None and self.combo.itemText(self.combo.currentIndex()) == text else text
+
+    @classmethod
+    def ask(cls, parent, current: str | None) -> str | None:
+        d = cls(current, parent)
+        return d.choice() if d.exec() == QDialog.DialogCode.Accepted else None
+
+
+def show_problems(parent, title: str, summary: str, problems: list) -> None:
+    """Import problems, one per line, shown literally (never as rich text)."""
+    box = QMessageBox(QMessageBox.Icon.Warning if problems else QMessageBox.Icon.Information,
+                      title, summary, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    if problems:
+        box.setInformativeText(f"{len(problems)} problem(s); see details.")
+        box.setDetailedText("\n".join(str(p) for p in problems))
+    box.exec()
+
+
+def show_error(parent, title: str, message: str) -> None:
+    box = QMessageBox(QMessageBox.Icon.Critical, title, message, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
+SHORTCUTS = """Select text (mouse, or Shift+arrows / Ctrl+Shift+arrows) then press a label key
+1-9, q-o…  label the selection, or relabel the selected span
+Alt+drag / Ctrl+E  exact characters (no snapping to tokens)
+Tab / Shift+Tab  next / previous span      Esc  clear selection
+Enter  confirm a model span      Delete  remove the span
+Shift+Left/Right  move the span's end by a token
+Ctrl+Shift+Left/Right  move the span's start by a token
+Ctrl+Z / Ctrl+Shift+Z  undo / redo (also the model's pre-annotation)
+Ctrl+Enter  mark done and open the next document
+Ctrl+Shift+Enter  skip      Ctrl+PgDown / Ctrl+PgUp  next / previous document
+Every change is saved at once: there is nothing to save."""
+
+
+def show_shortcuts(parent) -> None:
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard", SHORTCUTS, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()

@@ -1,0 +1,136 @@
+"""What keys and clicks mean: turn a selection plus a label into an edit, move through spans.
+
+Selections snap to token boundaries (spaCy's rule tokenizer, run on a small window around
+the selection) unless exact mode is on or Alt was held while selecting.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from PySide6.QtCore import QObject, Signal
+
+from gui.article_view import ArticleView
+from gui.session import Session
+from models.ner import tokens_near
+from models.spans import Span, TokenBounds, span_at
+
+
+class Annotator(QObject):
+    message = Signal(str)            # a hint for the status bar
+    span_selected = Signal(object)   # Span or None
+
+    def __init__(self, session: Session, view: ArticleView, parent=None):
+        super().__init__(parent)
+        self.session, self.view = session, view
+        self.exact = False
+        self._exact_range: tuple[int, int] | None = None
+        view.selection_finished.connect(self._selection_finished)
+        view.span_clicked.connect(self.select)
+        view.step_span.connect(self.step)
+        view.resize_span.connect(self.resize)
+        view.escape.connect(lambda: self.select(None))
+
+    def _bounds(self, start: int, end: int) -> TokenBounds:
+        return TokenBounds(tokens_near(self.session.doc.text, start, end))
+
+    def snapped(self, start: int, end: int) -> tuple[int, int]:
+        return self._bounds(start, end).snap(start, end)
+
+    def _selection_finished(self, alt: bool) -> None:
+        rng = self.view.selected_range()
+        if rng is None or self.session.doc is None:
+            return
+        self.select(None, clear_text=False)
+        if alt or self.exact:
+            self._exact_range = rng
+            return
+        start, end = self.snapped(*rng)
+        if (start, end) != rng and start < end:
+            self.view.select_range(start, end)
+
+    # -- labelling ---------------------------------------------------------------------------
+    def apply_label(self, label: str) -> None:
+        """The label key: label the text selection, else relabel the selected span."""
+        if self.session.doc is None:
+            return
+        rng = self.view.selected_range()
+        if rng is not None:
+            start, end = rng
+            if not (self.exact or rng == self._exact_range):
+                start, end = self.snapped(start, end)
+            if start >= end:
+                self.message.emit("The selection holds no token to label.")
+                return
+            if self.session.add_span(start, end, label):
+                self._exact_range = None
+                self.select(self._find(start, end))
+            return
+        if self.view.selected is not None:
+            span = self.view.selected
+            if self.session.relabel(span, label):
+                self.select(self._find(span.start, span.end))
+            return
+        self.message.emit("Select some text (mouse or Shift+arrows) or a span (Tab) first.")
+
+    def delete(self) -> None:
+        span = self.view.selected
+        if span is None:
+            self.message.emit("Select a span (click it or press Tab) to delete it.")
+            return
+        following = self._neighbour(span, +1)
+        if self.session.delete(span):
+            self.select(following)
+
+    def confirm(self) -> None:
+        span = self.view.selected
+        if span is not None and self.session.confirm(span):
+            self.select(self._find(span.start, span.end))
+
+    def resize(self, side: str, step: int) -> None:
+        span = self.view.selected
+        if span is None:
+            return
+        b = self._bounds(span.start, span.end)
+        start, end = span.start, span.end
+        if side == "end":
+            new = b.next_end(end) if step > 0 else b.prev_end(end, start)
+            end = new if new is not None else end
+        else:
+            new = b.prev_start(start) if step > 0 else b.next_start(start, end)
+            start = new if new is not None else start
+        if self.session.resize(span, start, end):
+            self.select(self._find(start, end))
+
+    # -- moving between spans --------------------------------------------------------------
+    def select(self, span: Span | None, clear_text: bool = True) -> None:
+        if span is None and not clear_text:
+            self.view.selected = None
+            self.view.viewport().update()
+        else:
+            self.view.select_span(span)
+        self.span_selected.emit(span)
+
+    def step(self, direction: int) -> None:
+        spans = self.session.spans
+        if not spans:
+            self.message.emit("This document has no spans yet.")
+            return
+        current = self.view.selected
+        if current is not None:
+            nxt = self._neighbour(current, direction)
+        else:
+            pos = self.view.cursor_cp()
+            i = bisect_right([s.start for s in spans], pos)
+            nxt = spans[i] if direction > 0 and i < len(spans) else (spans[i - 1] if direction < 0 and i > 0 else None)
+        if nxt is None:   # wrap around
+            nxt = spans[0] if direction > 0 else spans[-1]
+        self.select(nxt)
+
+    def _neighbour(self, span: Span, direction: int) -> Span | None:
+        spans = self.session.spans
+        i = bisect_right([s.start for s in spans], span.start) - 1 + direction
+        return spans[i] if 0 <= i < len(spans) else None
+
+    def _find(self, start: int, end: int) -> Span | None:
+        s = span_at(self.session.spans, start)
+        return s if s is not None and s.start == start and s.end == end else None

@@ -1,0 +1,399 @@
+"""The main window: builds the widgets and wires them. Behaviour lives elsewhere."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QLabel, QMainWindow,
+                               QProgressBar, QTableView, QToolBar, QVBoxLayout, QWidget)
+
+from gui import dialogs
+from gui.actions import label_actions, new_action
+from gui.article_view import ArticleView
+from gui.document_list import DocumentListModel
+from gui.editing import Annotator
+from gui.model_service import ModelService
+from gui.session import Session
+from gui.span_table import SpanTable
+from gui.workers import Runner
+from models import annotate
+from models.document import DONE, SKIPPED
+from models.exporter import export_jsonl
+from models.importer import import_paths, import_text
+from models.store import Store
+
+
+def plain_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)     # user data is never rich text
+    return label
+
+
+class MainWindow(QMainWindow):
+    project_requested = Signal(str)      # open another project (the app makes a new window)
+
+    def __init__(self, store: Store, model: str | None = None):
+        super().__init__()
+        self.store = store
+        self.session = Session(store, self)
+        self.model = ModelService(self)
+        self.io = Runner(1, self)                         # imports and exports
+        self.view = ArticleView()
+        self.annotator = Annotator(self.session, self.view, self)
+        self.setCentralWidget(self.view)
+        self.resize(1400, 860)
+        self._pending_prediction: int | None = None
+        self._build_docks()
+        self._build_status_bar()
+        self._build_actions()
+        self._wire()
+        self._position_timer = QTimer(self, singleShot=True, interval=800)
+        self._position_timer.timeout.connect(self.save_position)
+        self.view.cursorPositionChanged.connect(self._position_timer.start)
+        self.view.verticalScrollBar().valueChanged.connect(self._position_timer.start)
+        self.setWindowTitle(f"{store.path.name} — article-annotator")
+        chosen = model or store.setting("model")
+        self.model.load(chosen or None)
+        self.model.warm_tokenizer()
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        self.docs_model = DocumentListModel(self.store, self)
+        self.doc_table = QTableView()
+        self.doc_table.setModel(self.docs_model)
+        self.doc_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.doc_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.doc_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.doc_table.verticalHeader().hide()
+        self.doc_table.horizontalHeader().setStretchLastSection(False)
+        self.doc_table.setColumnWidth(0, 40)
+        self.doc_table.setColumnWidth(1, 200)
+        self.progress_label = plain_label()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setMaximumHeight(6)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.doc_table)
+        self.docs_dock = self._dock("Documents", box, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.span_table = SpanTable()
+        self.spans_dock = self._dock("Entities", self.span_table, Qt.DockWidgetArea.RightDockWidgetArea)
+
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        self.model_label, self.count_label, self.save_label = plain_label(), plain_label(), plain_label()
+        self.hint_label = plain_label()
+        bar = self.statusBar()
+        bar.addWidget(self.hint_label, 1)
+        for w in (self.count_label, self.model_label, self.save_label):
+            bar.addPermanentWidget(w)
+        self.save_label.setText("All changes saved")
+
+    def _build_actions(self) -> None:
+        a, s, an = self, self.session, self.annotator
+        self.undo_action = new_action(a, "Undo", s.undo, "Ctrl+Z")
+        self.redo_action = new_action(a, "Redo", s.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+        s.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        s.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        s.undo_stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"Undo {t}".strip()))
+        s.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"Redo {t}".strip()))
+        self.delete_action = new_action(a, "Delete span", an.delete, ["Delete", "Backspace"])
+        self.confirm_action = new_action(a, "Confirm model span", an.confirm, ["Return", "Enter"])
+        self.exact_action = new_action(a, "Exact selection (no snapping)", self._toggle_exact,
+                                       "Ctrl+E", checkable=True)
+        self.done_action = new_action(a, "Done, next document", lambda: self.finish(DONE),
+                                      ["Ctrl+Return", "Ctrl+Enter"], "Mark done and open the next")
+        self.skip_action = new_action(a, "Skip, next document", lambda: self.finish(SKIPPED),
+                                      ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"])
+        self.next_action = new_action(a, "Next document", lambda: self.step_document(1), "Ctrl+PgDown")
+        self.prev_action = new_action(a, "Previous document", lambda: self.step_document(-1), "Ctrl+PgUp")
+        self.new_label_action = new_action(a, "New label…", self.new_label, "Ctrl+L")
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(new_action(a, "New project…", self.new_project, "Ctrl+Shift+N"))
+        file_menu.addAction(new_action(a, "Open project…", self.open_project, "Ctrl+O"))
+        self.recent_menu = file_menu.addMenu("Recent projects")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        file_menu.addAction(new_action(a, "Import files…", self.import_files, "Ctrl+I"))
+        file_menu.addAction(new_action(a, "Paste article…", self.paste_article, "Ctrl+Shift+V"))
+        file_menu.addAction(new_action(a, "Export JSONL…", self.export, "Ctrl+Shift+E"))
+        file_menu.addSeparator()
+        file_menu.addAction(new_action(a, "Save (every change is already saved)",
+                                       lambda: self.save_label.setText("All changes saved"), "Ctrl+S"))
+        file_menu.addAction(new_action(a, "Quit", self.close, "Ctrl+Q"))
+        edit = self.menuBar().addMenu("&Edit")
+        for act in (self.undo_action, self.redo_action, None, self.delete_action, self.confirm_action,
+                    self.exact_action, None, self.new_label_action):
+            edit.addSeparator() if act is None else edit.addAction(act)
+        doc = self.menuBar().addMenu("&Document")
+        for act in (self.done_action, self.skip_action, self.next_action, self.prev_action):
+            doc.addAction(act)
+        model = self.menuBar().addMenu("&Model")
+        model.addAction(new_action(a, "Choose model…", self.choose_model))
+        model.addAction(new_action(a, "Run model on this document", self.rerun_model, "Ctrl+R"))
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.docs_dock.toggleViewAction())
+        view.addAction(self.spans_dock.toggleViewAction())
+        self.menuBar().addMenu("&Help").addAction(
+            new_action(a, "Keyboard shortcuts", lambda: dialogs.show_shortcuts(self), "F1"))
+        self.label_bar = QToolBar("Labels")
+        self.label_bar.setObjectName("labels")
+        self.label_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.label_bar)
+        tools = QToolBar("Tools")
+        tools.setObjectName("tools")
+        for act in (self.undo_action, self.redo_action, self.exact_action, self.done_action, self.skip_action):
+            tools.addAction(act)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tools)
+        self._label_actions = []
+        self._rebuild_labels()
+
+    def _rebuild_labels(self) -> None:
+        for act in self._label_actions:
+            self.removeAction(act)
+        self.label_bar.clear()
+        self._label_actions = label_actions(self, self.session.labels, self.annotator.apply_label)
+        self.addActions(self._label_actions)
+        self.label_bar.addActions(self._label_actions)
+        self.label_bar.addSeparator()
+        self.label_bar.addAction(self.new_label_action)
+
+    # -- wiring --------------------------------------------------------------------------------
+    def _wire(self) -> None:
+        s = self.session
+        s.document_opened.connect(self._document_opened)
+        s.spans_changed.connect(self._spans_changed)
+        s.labels_changed.connect(self._labels_changed)
+        s.status_changed.connect(lambda doc_id, _st: self._refresh_doc(doc_id))
+        s.saved.connect(lambda st: self.save_label.setText("All changes saved" if st == "Saved" else st))
+        s.error.connect(lambda msg: dialogs.show_error(self, "Not saved", msg))
+        self.annotator.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.annotator.span_selected.connect(self._span_selected)
+        self.doc_table.selectionModel().currentRowChanged.connect(self._doc_row_chosen)
+        self.span_table.selectionModel().currentRowChanged.connect(self._span_row_chosen)
+        self.span_table.model_.relabel_requested.connect(
+            lambda span, label: self.session.relabel(span, label) and self.annotator.select(None))
+        self.span_table.delete_requested.connect(self.annotator.delete)
+        self.model.ready.connect(self._model_ready)
+        self.model.failed.connect(self._model_failed)
+        self.model.loading.connect(lambda n: self.model_label.setText(f"Loading {n}…"))
+        self.model.predicted.connect(self._predicted)
+
+    # -- documents -------------------------------------------------------------------------------
+    def start(self, open_doc: int | None = None) -> None:
+        self.docs_model.reload()
+        self._refresh_progress()
+        pos = self.store.setting("last_pos") or {}
+        doc_id = open_doc or self.store.setting("last_doc") or self.docs_model.doc_id(0)
+        if doc_id and self.open_document(doc_id) and pos.get("doc") == doc_id and not open_doc:
+            self.view.restore_position(pos.get("cursor", 0), pos.get("top", 0))
+
+    def open_document(self, doc_id: int) -> bool:
+        if self.session.doc and self.session.doc.id == doc_id:
+            return True
+        self.save_position()
+        return self.session.open_document(doc_id)
+
+    def _document_opened(self, doc) -> None:
+        self.view.set_content(doc.text, self.session.spans, self.session.labels)
+        self.view.setFocus()
+        row = self.docs_model.row_of(doc.id)
+        if row >= 0 and self.doc_table.currentIndex().row() != row:
+            self.doc_table.selectRow(row)
+        self.setWindowTitle(f"{doc.title or 'Untitled'} — {self.store.path.name} — article-annotator")
+        if annotate.wants_model(self.store, doc.id):
+            self._pending_prediction = doc.id
+            self.model.predict(doc.id, doc.text)
+
+    def _doc_row_chosen(self, current, _previous) -> None:
+        doc_id = self.docs_model.doc_id(current.row())
+        if doc_id is not None:
+            self.open_document(doc_id)
+
+    def finish(self, status: str) -> None:
+        if self.session.doc is None or not self.session.set_status(status):
+            return
+        self.step_document(1, unfinished=True)
+
+    def step_document(self, direction: int, unfinished: bool = False) -> None:
+        if self.session.doc is None:
+            return
+        if unfinished:
+            nxt = self.session.next_document()
+            if nxt is None:
+                self.statusBar().showMessage("Every document is done or skipped.", 8000)
+                return
+        else:
+            nxt = self.docs_model.doc_id(self.docs_model.row_of(self.session.doc.id) + direction)
+        if nxt is not None:
+            self.open_document(nxt)
+
+    def save_position(self) -> None:
+        if self.session.doc is not None:
+            self.store.set_setting("last_pos", {"doc": self.session.doc.id,
+                                                "cursor": self.view.cursor_cp(), "top": self.view.top_cp()})
+
+    def _refresh_doc(self, doc_id: int) -> None:
+        self.docs_model.refresh(doc_id)
+        self._refresh_progress()
+
+    def _refresh_progress(self) -> None:
+        counts = self.store.status_counts()
+        total = sum(counts.values())
+        self.progress_label.setText(
+            f"{counts[DONE]} of {total} done · {counts[SKIPPED]} skipped · "
+            f"{counts['in progress']} in progress · {counts['new']} new")
+        self.progress_bar.setMaximum(max(total, 1))
+        self.progress_bar.setValue(counts[DONE] + counts[SKIPPED])
+
+    # -- spans -----------------------------------------------------------------------------------
+    def _spans_changed(self, edit, focus) -> None:
+        s = self.session
+        if edit is None:
+            self.view.reset_spans(s.spans)
+        else:
+            self.view.apply(list(edit.remove), list(edit.add), s.spans)
+            self.docs_model.refresh(s.doc.id)
+        self.span_table.model_.reset(s.doc.text, s.spans, s.labels)
+        if focus is not None:
+            self.annotator.select(focus)
+        n_model = sum(1 for sp in s.spans if not sp.is_manual)
+        self.count_label.setText(f"{len(s.spans)} entities ({n_model} unreviewed)")
+
+    def _span_selected(self, span) -> None:
+        self._syncing = True
+        self.span_table.show_span(span)
+        self._syncing = False
+
+    def _span_row_chosen(self, current, _previous) -> None:
+        if getattr(self, "_syncing", False) or not current.isValid():
+            return
+        span = self.span_table.model_.spans[current.row()]
+        self.view.select_span(span)
+
+    def _labels_changed(self) -> None:
+        self._rebuild_labels()
+        self.view.set_labels(self.session.labels)
+        if self.session.doc:
+            self.span_table.model_.reset(self.session.doc.text, self.session.spans, self.session.labels)
+
+    def _toggle_exact(self, on: bool) -> None:
+        self.annotator.exact = on
+        self.statusBar().showMessage("Exact selection: on" if on else "Selections snap to tokens", 4000)
+
+    def new_label(self) -> None:
+        label = dialogs.NewLabelDialog.ask(self, self.session.labels)
+        if label is not None:
+            self.session.add_label(label)
+
+    # -- the model -------------------------------------------------------------------------------
+    def _model_ready(self, source: str) -> None:
+        self.model_label.setText(f"Model: {source}")
+        doc = self.session.doc
+        if doc and annotate.wants_model(self.store, doc.id):
+            self.model.predict(doc.id, doc.text)
+
+    def _model_failed(self, message: str) -> None:
+        self.model_label.setText("No model: manual labelling only")
+        self.statusBar().showMessage(f"Model unavailable: {message}", 15000)
+
+    def _predicted(self, doc_id: int, ents, source: str) -> None:
+        if not annotate.wants_model(self.store, doc_id):
+            return
+        new = annotate.ensure_labels(self.store, [e[2] for e in ents], doc_id)
+        if new:
+            self.session.labels = self.store.labels()
+            self._labels_changed()
+        edit = annotate.model_edit(self.store, doc_id, ents, source)
+        if edit is not None:
+            if self.session.doc and self.session.doc.id == doc_id:
+                self.session.push(edit)
+            else:
+                self.store.apply(edit)
+        self.store.mark_preannotated(doc_id, source)
+        self._refresh_doc(doc_id)
+        self.statusBar().showMessage(f"Model: {len(edit.add) if edit else 0} suggestions", 4000)
+
+    def rerun_model(self) -> None:
+        doc = self.session.doc
+        if doc is None:
+            return
+        self.store.mark_preannotated(doc.id, None)
+        self.model.predict(doc.id, doc.text)
+
+    def choose_model(self) -> None:
+        choice = dialogs.ModelDialog.ask(self, self.store.setting("model"))
+        if choice is not None:
+            self.store.set_setting("model", choice or None)
+            self.model.load(choice or None)
+
+    # -- projects, import, export ------------------------------------------------------------------
+    def new_project(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New project", str(Path.home() / "project.annotator"),
+                                              "Annotation projects (*.annotator *.db)")
+        if path:
+            self.project_requested.emit(path)
+
+    def open_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(Path.home()),
+                                              "Annotation projects (*.annotator *.db);;All files (*)")
+        if path:
+            self.project_requested.emit(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in QSettings().value("recent_projects", [], list) or []:
+            self.recent_menu.addAction(path, lambda p=path: self.project_requested.emit(p))
+
+    def import_files(self, paths: list[str] | None = None) -> None:
+        if not paths:
+            paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", str(Path.home()),
+                                                    "Articles (*.txt *.md *.jsonl);;All files (*)")
+        if paths:
+            db_path = str(self.store.path)
+            self.statusBar().showMessage("Importing…")
+            self.io.start(lambda _t: import_paths(Store(db_path), paths), self._imported,
+                          lambda m: dialogs.show_error(self, "Import failed", m))
+
+    def paste_article(self) -> None:
+        got = dialogs.PasteDialog.ask(self)
+        if got:
+            self._imported(import_text(self.store, got[1], got[0]))
+
+    def _imported(self, report) -> None:
+        self.docs_model.reload()
+        self._refresh_progress()
+        self.session.labels = self.store.labels()
+        self._labels_changed()
+        self.statusBar().showMessage(f"Import: {report.summary()}", 8000)
+        if report.problems:
+            dialogs.show_problems(self, "Import", f"Import: {report.summary()}", report.problems)
+        if report.added:
+            self.open_document(report.added[0])
+
+    def export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export annotations", str(Path.home() / "annotations.jsonl"),
+                                              "JSONL (*.jsonl)")
+        if path:
+            db_path = str(self.store.path)
+            self.io.start(lambda _t: export_jsonl(Store(db_path), path),
+                          lambda n: self.statusBar().showMessage(f"Exported {n} done documents to {path}", 10000),
+                          lambda m: dialogs.show_error(self, "Export failed", m))
+
+    def closeEvent(self, e) -> None:
+        self.save_position()
+        self.model.runner.pool.clear()
+        self.io.wait(10000)
+        super().closeEvent(e)

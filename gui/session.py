@@ -1,0 +1,177 @@
+"""The open project and document, and the undo stack.
+
+Every change goes through ``Session.push(edit)``: the store commits it (one transaction)
+*before* any view is told, and only then is an ``EditCommand`` put on the ``QUndoStack``.
+Undo and redo send the inverse (or the edit again) through ``Store.apply`` — the same path —
+and the journal in the project file keeps the history, so it survives a restart.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from models import edits as E
+from models.document import DONE, SKIPPED, Document
+from models.labels import Label, LabelSet
+from models.spans import Span
+from models.store import Store, StoreError
+
+
+class EditCommand(QUndoCommand):
+    """One journaled edit. The store is written by the session before the stack moves."""
+
+    def __init__(self, session: "Session", edit, entry: int):
+        super().__init__(edit.text)
+        self.session, self.edit, self.entry = session, edit, entry
+        self.quiet = True    # the first redo (from push) was already applied
+
+    def redo(self) -> None:
+        if not self.quiet:
+            self.session._journal(self, undo=False)
+
+    def undo(self) -> None:
+        if not self.quiet:
+            self.session._journal(self, undo=True)
+
+
+class Session(QObject):
+    document_opened = Signal(object)     # Document
+    spans_changed = Signal(object, object)  # the ReplaceSpans applied (None: all), span to focus
+    labels_changed = Signal()
+    status_changed = Signal(int, str)    # doc id, new status
+    saved = Signal(str)                  # save state for the status bar
+    error = Signal(str)
+
+    def __init__(self, store: Store, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.undo_stack = QUndoStack(self)
+        self.doc: Document | None = None
+        self.spans: list[Span] = []
+        self.labels: LabelSet = store.labels()
+
+    # -- documents -------------------------------------------------------------------------
+    def open_document(self, doc_id: int) -> bool:
+        doc = self.store.document(doc_id)
+        if doc is None:
+            return False
+        self.doc = doc
+        self.spans = self.store.spans(doc_id)
+        self._load_history(doc_id)
+        self.store.set_setting("last_doc", doc_id)
+        self.document_opened.emit(doc)
+        self.spans_changed.emit(None, None)
+        return True
+
+    def _load_history(self, doc_id: int) -> None:
+        """Rebuild the undo stack from the journal without touching the store."""
+        stack = self.undo_stack
+        stack.clear()
+        history = self.store.history(doc_id)
+        commands = [EditCommand(self, edit, entry) for entry, edit, _ in history]
+        for cmd in commands:
+            stack.push(cmd)
+        for (_, _, undone), cmd in zip(reversed(history), reversed(commands)):
+            if not undone:
+                break
+            stack.undo()
+        for cmd in commands:
+            cmd.quiet = False
+        stack.setClean()
+
+    # -- the one write path ----------------------------------------------------------------
+    def push(self, edit) -> bool:
+        """Commit ``edit``; only when it is on disk, put it on the undo stack and tell views."""
+        try:
+            entry = self.store.apply(edit)
+        except StoreError as e:
+            self._failed(e)
+            return False
+        self.undo_stack.push(EditCommand(self, edit, entry))
+        self._after(edit)
+        return True
+
+    def _journal(self, cmd: EditCommand, undo: bool) -> None:
+        edit = cmd.edit.inverse() if undo else cmd.edit
+        try:
+            self.store.apply(edit, mode="undo" if undo else "redo", entry=cmd.entry)
+        except StoreError as e:
+            self._failed(e)
+            return
+        self._after(edit)
+
+    def undo(self) -> None:
+        if self.undo_stack.canUndo():
+            self.undo_stack.undo()
+
+    def redo(self) -> None:
+        if self.undo_stack.canRedo():
+            self.undo_stack.redo()
+
+    def _failed(self, e: Exception) -> None:
+        self.saved.emit("NOT SAVED")
+        self.error.emit(f"The change was not saved: {e}")
+        self._reload()
+
+    def _reload(self) -> None:
+        """Show what the file holds (after a failed or outside write)."""
+        if self.doc:
+            self.spans = self.store.spans(self.doc.id)
+            self.spans_changed.emit(None, None)
+
+    def _after(self, edit) -> None:
+        """Views follow the store: re-read what the edit touched and tell them."""
+        if isinstance(edit, E.ChangeLabels):
+            self.labels = self.store.labels()
+            self.labels_changed.emit()
+        elif self.doc and edit.doc_id == self.doc.id:
+            old_status = self.doc.status
+            if isinstance(edit, E.ReplaceSpans):
+                # The store committed exactly this edit: follow it in memory (re-reading 20k
+                # spans would cost more than the whole frame).
+                self.spans = E.replaced(self.spans, edit)
+                self.doc.status = self.store.document_status(self.doc.id)
+                self.spans_changed.emit(edit, edit.add[0] if len(edit.add) == 1 else None)
+            else:
+                self.doc.status = edit.new
+            if self.doc.status != old_status:
+                self.status_changed.emit(self.doc.id, self.doc.status)
+        elif isinstance(edit, E.SetStatus):
+            self.status_changed.emit(edit.doc_id, edit.new)
+        self.saved.emit("Saved")
+
+    # -- what a person does ----------------------------------------------------------------
+    def add_span(self, start: int, end: int, label: str) -> bool:
+        if not self.doc or start >= end:
+            return False
+        return self.push(E.add_span(self.doc.id, Span(start, end, label), self.spans))
+
+    def relabel(self, span: Span, label: str) -> bool:
+        if span.label == label and span.is_manual:
+            return False
+        edit = E.confirm(self.doc.id, span) if span.label == label else E.relabel(self.doc.id, span, label)
+        return self.push(edit)
+
+    def confirm(self, span: Span) -> bool:
+        return not span.is_manual and self.push(E.confirm(self.doc.id, span))
+
+    def delete(self, span: Span) -> bool:
+        return self.push(E.remove_span(self.doc.id, span))
+
+    def resize(self, span: Span, start: int, end: int) -> bool:
+        if start >= end or (start, end) == (span.start, span.end):
+            return False
+        return self.push(E.resize(self.doc.id, span, start, end, self.spans))
+
+    def set_status(self, status: str) -> bool:
+        if not self.doc or self.doc.status == status:
+            return True
+        name = {DONE: "Mark done", SKIPPED: "Skip"}.get(status, "Set status")
+        return self.push(E.SetStatus(self.doc.id, self.doc.status, status, name))
+
+    def add_label(self, label: Label) -> bool:
+        return self.push(E.ChangeLabels(self.doc.id if self.doc else None, (label,), (),
+                                        f"Add label {label.name}"))
+
+    def next_document(self) -> int | None:
+        return self.store.next_document(self.doc.id if self.doc else None)
