@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextCursor, QTextOption
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QTextCursor, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip
 
 from gui.highlighter import TAG_PAD, QtSpan, SpanHighlighter
@@ -16,7 +16,9 @@ from gui.offsets import OffsetMap
 from models.labels import LabelSet
 from models.spans import Span, span_at
 
-READING_WIDTH = 88   # characters per line at most: long lines are hard to read all day
+READING_WIDTH = 88
+_CARET_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home,
+               Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}   # characters per line at most: long lines are hard to read all day
 
 
 class ArticleView(QPlainTextEdit):
@@ -134,8 +136,13 @@ class ArticleView(QPlainTextEdit):
 
     # -- input -------------------------------------------------------------------------------
     def event(self, e) -> bool:
+        if e.type() == QEvent.Type.ShortcutOverride and (
+                e.matches(QKeySequence.StandardKey.Undo) or e.matches(QKeySequence.StandardKey.Redo)):
+            e.ignore()           # the window's undo stack, not the text widget's, owns Ctrl+Z
+            return False
         if e.type() == QEvent.Type.KeyPress and e.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
-            self.step_span.emit(-1 if e.key() == Qt.Key.Key_Backtab else 1)
+            back = e.key() == Qt.Key.Key_Backtab or bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.step_span.emit(-1 if back else 1)
             return True
         if e.type() == QEvent.Type.ToolTip:
             span = self.span_at_qt(self.cursorForPosition(e.pos()).position())
@@ -161,7 +168,7 @@ class ArticleView(QPlainTextEdit):
         if e.key() == Qt.Key.Key_Escape:
             self.escape.emit()
             return
-        if self.selected is not None and mods in (Qt.KeyboardModifier.NoModifier, shift):
+        if self.selected is not None and e.key() in _CARET_KEYS:
             self.selected = None        # moving the caret leaves the span
             self.viewport().update()
         super().keyPressEvent(e)

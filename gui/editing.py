@@ -5,7 +5,7 @@ the selection) unless exact mode is on or Alt was held while selecting.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from PySide6.QtCore import QObject, Signal
 
@@ -120,7 +120,8 @@ class Annotator(QObject):
             nxt = self._neighbour(current, direction)
         else:
             pos = self.view.cursor_cp()
-            i = bisect_right([s.start for s in spans], pos)
+            # From the caret: the first span starting at or after it, or the last before it.
+            i = bisect_left([s.start for s in spans], pos)
             nxt = spans[i] if direction > 0 and i < len(spans) else (spans[i - 1] if direction < 0 and i > 0 else None)
         if nxt is None:   # wrap around
             nxt = spans[0] if direction > 0 else spans[-1]

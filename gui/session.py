@@ -87,7 +87,9 @@ class Session(QObject):
         except StoreError as e:
             self._failed(e)
             return False
-        self.undo_stack.push(EditCommand(self, edit, entry))
+        cmd = EditCommand(self, edit, entry)
+        self.undo_stack.push(cmd)       # calls redo(): quiet, the store already has it
+        cmd.quiet = False
         self._after(edit)
         return True
 

@@ -1,0 +1,174 @@
+"""Drive the real main window on a real project file (stand-in model: fast and certain)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui import dialogs
+from gui.main_window import MainWindow
+from models.labels import Label
+from models.store import Store
+from tests.gui.viewprobe import background_at, colour_at, coloured
+
+TEXT = "Kim Jong Un 😀 met officials in Seoul on Monday.\r\nApple 𠮷 opened in Tokyo 🇰🇷 café\u0301 today."
+COLORS = {"PERSON": "#aa9cfc", "ORG": "#7aecec", "GPE": "#feca74", "DATE": "#bfe1d9"}
+
+
+def model_done(store, doc_id):
+    return lambda: store.preannotated(doc_id) is not None
+
+
+@pytest.fixture
+def annotated(make_window, stand_in_model, qtbot):
+    w, store, ids = make_window([TEXT, "Second article about Apple.", "Third one."])
+    qtbot.waitUntil(model_done(store, ids[0]), timeout=5000)
+    return w, store, ids
+
+
+def key(qtbot, w, k, mods=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(w.view, k, mods)
+
+
+def test_model_suggestions_highlight_the_right_characters(annotated, db_rows):
+    w, store, ids = annotated
+    rows = db_rows(store.path, ids[0])
+    got = [(TEXT[s:e], label, src) for _, s, e, label, src in rows]
+    assert got == [("Kim Jong Un", "PERSON", "stand_in-1.0"), ("Seoul", "GPE", "stand_in-1.0"),
+                   ("Monday", "DATE", "stand_in-1.0"), ("Apple", "ORG", "stand_in-1.0"),
+                   ("Tokyo", "GPE", "stand_in-1.0")]
+    # Coloured runs sit exactly on those characters, after emoji, CRLF and 𠮷.
+    runs = [(TEXT[s:e], label) for s, e, label in coloured(w.view, TEXT)]
+    assert [r[0] for r in runs] == ["Kim Jong Un", "Seoul", "Monday", "Apple", "Tokyo"]
+    # Model suggestions are pale (alpha), not the solid label colour.
+    assert background_at(w.view, TEXT.index("Seoul")).alpha() < 255
+
+
+def test_label_edit_relabel_delete_undo_redo_through_the_keyboard(annotated, qtbot, db_rows):
+    w, store, ids = annotated
+    path, doc = store.path, ids[0]
+    start = TEXT.index("officials")
+    # Select "fficia" (mid-word): the selection snaps to the token "officials".
+    w.view.select_range(start + 1, start + 7)
+    key(qtbot, w, Qt.Key.Key_2)                        # ORG
+    assert (doc, start, start + 9, "ORG", "manual") in db_rows(path, doc)
+    assert colour_at(w.view, start) == COLORS["ORG"] and colour_at(w.view, start + 8) == COLORS["ORG"]
+    assert colour_at(w.view, start + 9) is None
+    assert w.view.selected.label == "ORG"
+    key(qtbot, w, Qt.Key.Key_1)                        # relabel the selected span: PERSON
+    assert (doc, start, start + 9, "PERSON", "manual") in db_rows(path, doc)
+    assert colour_at(w.view, start) == COLORS["PERSON"]
+    key(qtbot, w, Qt.Key.Key_Delete)
+    assert not [r for r in db_rows(path, doc) if r[1] == start]
+    assert colour_at(w.view, start) is None
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)       # undo delete
+    assert (doc, start, start + 9, "PERSON", "manual") in db_rows(path, doc)
+    assert colour_at(w.view, start) == COLORS["PERSON"]
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)       # undo relabel
+    assert (doc, start, start + 9, "ORG", "manual") in db_rows(path, doc)
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert (doc, start, start + 9, "PERSON", "manual") in db_rows(path, doc)
+    assert colour_at(w.view, start) == COLORS["PERSON"]
+
+
+def test_new_span_replaces_overlapped_and_exact_mode_keeps_characters(annotated, qtbot, db_rows):
+    w, store, ids = annotated
+    doc = ids[0]
+    s = TEXT.index("Jong")
+    w.exact_action.trigger()                          # exact: no snapping
+    w.view.select_range(s, s + 2)                     # "Jo" inside "Kim Jong Un"
+    key(qtbot, w, Qt.Key.Key_3)
+    rows = db_rows(store.path, doc)
+    assert (doc, s, s + 2, "GPE", "manual") in rows
+    assert not [r for r in rows if r[1] == 0]         # the model's PERSON span was replaced
+    assert colour_at(w.view, s) == COLORS["GPE"] and colour_at(w.view, s + 2) is None
+
+
+def test_tab_and_token_resize(annotated, qtbot, db_rows):
+    w, store, ids = annotated
+    doc = ids[0]
+    w.view.setFocus()
+    key(qtbot, w, Qt.Key.Key_Tab)
+    key(qtbot, w, Qt.Key.Key_Tab)
+    assert w.view.selected is not None and TEXT[w.view.selected.start:w.view.selected.end] == "Seoul"
+    key(qtbot, w, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)     # end grows by a token
+    s = TEXT.index("Seoul")
+    assert (doc, s, s + len("Seoul on"), "GPE", "manual") in db_rows(store.path, doc)
+    key(qtbot, w, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)
+    assert (doc, TEXT.index("in Seoul"), s + len("Seoul on"), "GPE", "manual") in db_rows(store.path, doc)
+    key(qtbot, w, Qt.Key.Key_Return)                   # confirm (already manual: nothing)
+    key(qtbot, w, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert TEXT[w.view.selected.start:w.view.selected.end] == "Kim Jong Un"
+    key(qtbot, w, Qt.Key.Key_Return)                   # confirm the model's span
+    assert (doc, 0, 11, "PERSON", "manual") in db_rows(store.path, doc)
+
+
+def test_done_opens_next_and_export_is_exact(annotated, qtbot, tmp_path):
+    w, store, ids = annotated
+    key(qtbot, w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert store.document_status(ids[0]) == "done"
+    assert w.session.doc.id == ids[1]
+    out = tmp_path / "out.jsonl"
+    from models.exporter import export_jsonl
+    assert export_jsonl(Store(store.path), out) == 1
+    task = json.loads(out.read_text("utf-8"))
+    assert task["text"] == TEXT
+    assert [(TEXT[s["start"]:s["end"]], s["label"]) for s in task["spans"]] == [
+        ("Kim Jong Un", "PERSON"), ("Seoul", "GPE"), ("Monday", "DATE"), ("Apple", "ORG"), ("Tokyo", "GPE")]
+    assert task["meta"] == {"doc_id": ids[0], "title": "doc 0"}
+
+
+def test_undo_history_and_place_survive_a_restart(annotated, qtbot, make_window, db_rows):
+    w, store, ids = annotated
+    s = TEXT.index("officials")
+    w.view.select_range(s, s + 9)
+    key(qtbot, w, Qt.Key.Key_2)
+    w.view.select_span(None)
+    w.save_position()
+    w.close()
+    w2 = MainWindow(Store(store.path))
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.start()
+    assert w2.session.doc.id == ids[0]
+    assert w2.undo_action.isEnabled()
+    assert (ids[0], s, s + 9, "ORG", "manual") in db_rows(store.path, ids[0])
+    w2.undo_action.trigger()
+    assert not [r for r in db_rows(store.path, ids[0]) if r[1] == s]
+    w2.undo_action.trigger()                           # the model's pre-annotation, too
+    assert db_rows(store.path, ids[0]) == []
+    w2.redo_action.trigger()
+    assert len(db_rows(store.path, ids[0])) == 5
+    w2.model.runner.wait(5000)
+
+
+def test_new_label_and_literal_markup(make_window, stand_in_model, qtbot, monkeypatch, db_rows):
+    text = "<b>Bold</b> claims & <script>alert(1)</script> in Seoul."
+    w, store, ids = make_window([text])
+    qtbot.waitUntil(model_done(store, ids[0]), timeout=5000)
+    assert w.view.toPlainText() == text                  # shown literally
+    monkeypatch.setattr(dialogs.NewLabelDialog, "ask",
+                        classmethod(lambda cls, parent, labels: Label("<b>TAG</b>", "#123456", "p", order=99)))
+    w.new_label_action.trigger()
+    assert "<b>TAG</b>" in store.labels()
+    w.view.select_range(0, 3)
+    key(qtbot, w, Qt.Key.Key_P)
+    assert (ids[0], 0, 3, "<b>TAG</b>", "manual") in db_rows(store.path, ids[0])
+    assert colour_at(w.view, 1) == "#123456"
+    w.undo_action.trigger()
+    w.undo_action.trigger()                              # the label itself is undoable
+    assert "<b>TAG</b>" not in store.labels()
+
+
+def test_no_model_still_allows_manual_labelling(make_window, qtbot, monkeypatch, db_rows):
+    from models import ner
+
+    def broken(name=None):
+        raise ner.ModelError("no spaCy pipeline is installed")
+    monkeypatch.setattr(ner, "load", broken)
+    w, store, ids = make_window(["Nothing but Seoul here."])
+    qtbot.waitUntil(lambda: "No model" in w.model_label.text(), timeout=5000)
+    w.view.select_range(12, 17)
+    key(qtbot, w, Qt.Key.Key_3)
+    assert db_rows(store.path, ids[0]) == [(ids[0], 12, 17, "GPE", "manual")]
