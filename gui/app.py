@@ -19,7 +19,7 @@ PROJECT_SUFFIXES = (".annotator", ".db", ".sqlite", ".sqlite3")
 
 
 def default_project() -> Path:
-    base = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    base = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)) / "article-annotator"
     base.mkdir(parents=True, exist_ok=True)
     return base / "default.annotator"
 
@@ -76,6 +76,7 @@ def run(argv: list[str]) -> int:
     app.setOrganizationName("article-annotator")
     app.setApplicationName("article-annotator")
     app.setApplicationDisplayName("Article Annotator")
+    app.setStyleSheet(resources.files("resources").joinpath("style.qss").read_text("utf-8"))
     projects = [p for p in args.paths if p.lower().endswith(PROJECT_SUFFIXES)]
     files = [p for p in args.paths if p not in projects]
     project = projects[0] if projects else os.environ.get("ARTICLE_ANNOTATOR_PROJECT") or default_project()

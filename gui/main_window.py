@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QLabel, QMainWindow,
                                QProgressBar, QTableView, QToolBar, QVBoxLayout, QWidget)
 
 from gui import dialogs
@@ -65,9 +65,11 @@ class MainWindow(QMainWindow):
         self.doc_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.doc_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.doc_table.verticalHeader().hide()
-        self.doc_table.horizontalHeader().setStretchLastSection(False)
-        self.doc_table.setColumnWidth(0, 40)
-        self.doc_table.setColumnWidth(1, 200)
+        header = self.doc_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.doc_table.verticalHeader().setDefaultSectionSize(self.doc_table.fontMetrics().height() + 6)
+        self.doc_table.setMinimumWidth(300)
         self.progress_label = plain_label()
         self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(False)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QStyledItemDelegate, QTableView
 
 from models.labels import LabelSet
@@ -47,14 +47,18 @@ class SpanTableModel(QAbstractTableModel):
                 return t if len(t) <= 60 else t[:59] + "…"
             if col == LABEL:
                 return s.label
-            return "yours" if s.is_manual else f"model ({s.source})"
+            return "yours" if s.is_manual else "model"
         if role == Qt.ItemDataRole.BackgroundRole and col == LABEL:
             lab = self.labels.get(s.label)
             return QColor(lab.color) if lab else None
         if role == Qt.ItemDataRole.ForegroundRole and col == LABEL:
             return QColor("#111111")
-        if role == Qt.ItemDataRole.ToolTipRole and col == TEXT:
-            return None     # never interpret article text as rich text
+        if role == Qt.ItemDataRole.ToolTipRole and col == SOURCE:
+            return None if s.is_manual else s.source
+        if role == Qt.ItemDataRole.FontRole and col == SOURCE and not s.is_manual:
+            font = QFont()
+            font.setItalic(True)
+            return font
         return None
 
     def flags(self, index: QModelIndex):
@@ -103,7 +107,12 @@ class SpanTable(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                              | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.verticalHeader().hide()
-        self.horizontalHeader().setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(SOURCE, QHeaderView.ResizeMode.ResizeToContents)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.setMinimumWidth(300)
         self.setWordWrap(False)
 
     def current_span(self) -> Span | None:
