@@ -1,0 +1,121 @@
+"""The entity table, the document list, imports from the window, and the app's start-up."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from gui import app as appmod
+from gui import dialogs
+from gui.main_window import MainWindow
+from models.store import Store
+from tests.gui.viewprobe import colour_at
+
+TEXT = "Apple opened a store in Seoul on Monday. Kim Jong Un was not there."
+
+
+def test_entity_table_follows_the_view_and_edits_through_it(make_window, stand_in_model, qtbot, db_rows):
+    w, store, ids = make_window([TEXT])
+    qtbot.waitUntil(lambda: w.span_table.model_.rowCount() == 4, timeout=5000)
+    table = w.span_table
+    assert [table.model_.index(r, 0).data() for r in range(4)] == ["Apple", "Seoul", "Monday", "Kim Jong Un"]
+    # Table -> view: choosing a row selects (and outlines) that span.
+    table.selectRow(1)
+    assert w.view.selected is not None and TEXT[w.view.selected.start:w.view.selected.end] == "Seoul"
+    # View -> table: Tab in the view moves the table's row.
+    qtbot.keyClick(w.view, Qt.Key.Key_Tab)
+    assert table.current_span().label == "DATE"
+    # Relabel from the table's Label column.
+    assert table.model_.setData(table.model_.index(0, 1), "PERSON")
+    assert (ids[0], 0, 5, "PERSON", "manual") in db_rows(store.path, ids[0])
+    assert colour_at(w.view, 0) == store.labels().get("PERSON").color
+    # Delete from the table.
+    table.setFocus()
+    table.selectRow(3)
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert [r[3] for r in db_rows(store.path, ids[0])] == ["PERSON", "GPE", "DATE"]
+    assert table.model_.rowCount() == 3
+    assert "3 entities (2 unreviewed)" == w.count_label.text()
+
+
+def test_document_list_progress_and_navigation(make_window, stand_in_model, qtbot):
+    w, store, ids = make_window(["One about Seoul.", "Two about Tokyo.", "Three."])
+    assert w.progress_label.text().startswith("0 of 3 done")
+    w.skip_action.trigger()
+    assert store.document_status(ids[0]) == "skipped" and w.session.doc.id == ids[1]
+    w.done_action.trigger()
+    assert w.session.doc.id == ids[2]
+    assert w.progress_label.text().startswith("1 of 3 done · 1 skipped")
+    assert w.docs_model.index(1, 2).data() == "done"
+    w.prev_action.trigger()
+    assert w.session.doc.id == ids[1]
+    w.doc_table.selectRow(0)
+    assert w.session.doc.id == ids[0]
+    w.undo_action.trigger()                  # undo the skip of this document
+    assert store.document_status(ids[0]) == "new"
+    w.model.runner.wait(5000)
+
+
+def test_reopening_returns_to_document_and_place(make_window, stand_in_model, qtbot, tmp_path):
+    long_text = "\n\n".join(f"Paragraph {i} mentions Seoul and Tokyo." for i in range(400))
+    w, store, ids = make_window(["First.", long_text])
+    w.doc_table.selectRow(1)
+    target = long_text.index("Paragraph 250")
+    w.view.restore_position(target, target)
+    w.save_position()
+    top = w.view.top_cp()
+    assert top > 0
+    w.close()
+    w2 = MainWindow(Store(store.path))
+    qtbot.addWidget(w2)
+    w2.resize(w.size())
+    w2.show()
+    w2.start()
+    assert w2.session.doc.id == ids[1]
+    assert w2.view.cursor_cp() == target
+    assert abs(w2.view.top_cp() - top) < 200
+    w2.model.runner.wait(5000)
+
+
+def test_import_from_the_window_reports_problems_and_keeps_the_rest(make_window, stand_in_model, qtbot,
+                                                                  monkeypatch, tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("Fresh article from Tokyo.\r\nSecond line.", encoding="utf-8", newline="")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("caf\xe9".encode("latin-1"))
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text('{"text": "From JSONL about Apple."}\n{broken\n', encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(dialogs, "show_problems", lambda parent, title, summary, problems: shown.append(problems))
+    w, store, ids = make_window(["Existing."])
+    w.import_files([str(good), str(bad), str(lines)])
+    qtbot.waitUntil(lambda: len(store.document_rows()) == 3, timeout=5000)
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    messages = [str(p) for p in shown[0]]
+    assert any("bad.txt" in m and "not UTF-8" in m for m in messages)
+    assert any("lines.jsonl:2" in m and "not valid JSON" in m for m in messages)
+    assert w.docs_model.rowCount() == 3
+    new_doc = store.document(w.session.doc.id)
+    assert new_doc.text == "Fresh article from Tokyo.\r\nSecond line."      # CRLF kept
+    monkeypatch.setattr(dialogs.PasteDialog, "ask", classmethod(lambda cls, parent: ("Pasted", "Pasted\u00a0text.")))
+    w.paste_article()
+    assert w.session.doc.text == "Pasted\u00a0text." and w.session.doc.title == "Pasted"
+    w.model.runner.wait(5000)
+
+
+def test_app_opens_default_project_with_the_sample(qtbot, stand_in_model, monkeypatch):
+    main = appmod.App(None)
+    assert main.open(appmod.default_project())
+    qtbot.addWidget(main.window)
+    doc = main.window.session.doc
+    assert doc is not None and doc.text == appmod.sample_article().read_text("utf-8")
+    assert str(appmod.default_project()).endswith("article-annotator/default.annotator")
+    main.window.model.runner.wait(5000)
+
+
+def test_app_refuses_a_file_that_is_not_a_project(qtbot, tmp_path, monkeypatch):
+    errors = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, msg: errors.append(msg))
+    junk = tmp_path / "junk.annotator"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    assert not appmod.App(None).open(junk)
+    assert errors and "junk.annotator" in errors[0]
