@@ -20,7 +20,7 @@ from models import annotate
 from models.document import DONE, SKIPPED
 from models.exporter import export_jsonl
 from models.importer import import_paths, import_text
-from models.store import Store
+from models.store import Store, StoreError
 
 
 def plain_label(text: str = "") -> QLabel:
@@ -323,7 +323,11 @@ class MainWindow(QMainWindow):
             if self.session.doc and self.session.doc.id == doc_id:
                 self.session.push(edit)
             else:
-                self.store.apply(edit)
+                try:
+                    self.store.apply(edit)        # journaled: undoable when that document opens
+                except StoreError as e:
+                    self.statusBar().showMessage(f"Model suggestions not saved: {e}", 10000)
+                    return
         self.store.mark_preannotated(doc_id, source)
         self._refresh_doc(doc_id)
         self.statusBar().showMessage(f"Model: {len(edit.add) if edit else 0} suggestions", 4000)

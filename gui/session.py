@@ -7,7 +7,7 @@ and the journal in the project file keeps the history, so it survives a restart.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from models import edits as E
@@ -99,6 +99,9 @@ class Session(QObject):
             self.store.apply(edit, mode="undo" if undo else "redo", entry=cmd.entry)
         except StoreError as e:
             self._failed(e)
+            # The stack has already moved; put it back in step with the journal once Qt
+            # has finished this undo/redo.
+            QTimer.singleShot(0, lambda: self.doc and self._load_history(self.doc.id))
             return
         self._after(edit)
 

@@ -172,3 +172,31 @@ def test_no_model_still_allows_manual_labelling(make_window, qtbot, monkeypatch,
     w.view.select_range(12, 17)
     key(qtbot, w, Qt.Key.Key_3)
     assert db_rows(store.path, ids[0]) == [(ids[0], 12, 17, "GPE", "manual")]
+
+
+def test_a_failed_write_is_not_shown_as_saved(annotated, qtbot, monkeypatch, db_rows):
+    from models.store import StoreError
+    w, store, ids = annotated
+    errors = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, msg: errors.append(msg))
+    before = db_rows(store.path, ids[0])
+    real_apply = store.apply
+
+    def failing(edit, **kw):
+        raise StoreError("disk I/O error")
+    monkeypatch.setattr(store, "apply", failing)
+    s = TEXT.index("officials")
+    w.view.select_range(s, s + 9)
+    key(qtbot, w, Qt.Key.Key_2)
+    assert db_rows(store.path, ids[0]) == before
+    assert colour_at(w.view, s) is None                 # the screen did not pretend
+    assert w.save_label.text() == "NOT SAVED" and "disk I/O error" in errors[0]
+    # An undo that fails leaves the stack in step with the file.
+    w.undo_action.trigger()
+    qtbot.wait(50)
+    assert db_rows(store.path, ids[0]) == before
+    assert w.session.undo_stack.index() == 1 and w.undo_action.isEnabled()
+    monkeypatch.setattr(store, "apply", real_apply)
+    key(qtbot, w, Qt.Key.Key_2)                         # retry works
+    assert (ids[0], s, s + 9, "ORG", "manual") in db_rows(store.path, ids[0])
+    assert w.save_label.text() == "All changes saved"
