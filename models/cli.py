@@ -78,17 +78,13 @@ def _preannotate(args) -> int:
 
 
 def _export(args) -> int:
+    from models.exporter import export_jsonl
     from models.formats.jsonl import write_jsonl
     from models.store import DONE
     store = _open(args.project)
-    items = store.iter_documents(None if args.all else (DONE,))
     if args.out == "-":
-        n = write_jsonl(items, sys.stdout)
+        n = write_jsonl(store.iter_documents(None if args.all else (DONE,)), sys.stdout)
     else:
-        out = Path(args.out)
-        tmp = out.with_name(out.name + ".part")
-        with tmp.open("w", encoding="utf-8", newline="\n") as f:
-            n = write_jsonl(items, f)
-        tmp.replace(out)   # never a half-written export
+        n = export_jsonl(store, args.out, args.all)   # atomic: never a half-written export
     print(f"{n} documents exported", file=sys.stderr)
     return 0

@@ -8,6 +8,8 @@ Export: ``text``, ``tokens``, ``spans`` (with inclusive ``token_end``), ``meta``
 from __future__ import annotations
 
 import json
+import re
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import IO, Iterable
 
@@ -17,6 +19,9 @@ from models.document import DONE, Document
 from models.formats.errors import ImportProblem, decode_utf8
 from models.ner import split_at, tokenize
 from models.spans import Span, SpanError, check_no_overlap, validate
+
+
+_LABEL = re.compile(r"^\S{1,100}$")
 
 
 def read_jsonl(path: str | Path, labels: Iterable[str] | None = None) -> tuple[list[dict], list[ImportProblem]]:
@@ -49,11 +54,18 @@ def read_jsonl(path: str | Path, labels: Iterable[str] | None = None) -> tuple[l
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
         title = obj.get("title") or meta.get("title") or ""
         spans = []
-        for k, raw in enumerate(obj.get("spans") or []):
+        raw_spans = obj.get("spans") or []
+        if not isinstance(raw_spans, list):
+            bad(f"'spans' must be a list, found {type(raw_spans).__name__}; spans dropped")
+            raw_spans = []
+        for k, raw in enumerate(raw_spans):
             try:
                 span = Span(raw["start"], raw["end"], raw["label"], "manual")
                 if isinstance(span.start, bool) or isinstance(span.end, bool):
                     raise SpanError("offsets must be integers")
+                if not isinstance(span.label, str) or not _LABEL.match(span.label):
+                    # A label the label set would refuse must not reach the store.
+                    raise SpanError(f"label {span.label!r} must be 1-100 characters without spaces")
                 validate(span, obj["text"])
                 spans.append(span)
             except (KeyError, TypeError, SpanError) as e:
@@ -73,10 +85,25 @@ def _hash(obj: dict) -> int:
     return murmurhash.hash(json.dumps(obj, sort_keys=True, ensure_ascii=False))
 
 
+def _gap_tokens(toks: list[tuple[int, int]], length: int, spans: list[Span]) -> list[tuple[int, int]]:
+    """Give the space after a token (spaCy's ``whitespace_``, in no token) a token of its own
+    where a span starts on it or ends after it, so that every span begins and ends on tokens."""
+    starts, ends = sorted(s.start for s in spans), sorted(s.end for s in spans)
+    out = []
+    for i, (s, e) in enumerate(toks):
+        out.append((s, e))
+        nxt = toks[i + 1][0] if i + 1 < len(toks) else length
+        if nxt > e and (bisect_left(starts, nxt) > bisect_left(starts, e)          # a start in [e, nxt)
+                        or bisect_right(ends, nxt) > bisect_right(ends, e)):       # an end in (e, nxt]
+            out.append((e, nxt))
+    return out
+
+
 def to_task(doc: Document, spans: list[Span], tokenizer=None) -> dict:
     """One Prodigy-style NER task. Tokens are split where a span boundary falls inside one."""
     text = doc.text
-    toks = split_at(tokenize(text, tokenizer, spaces=True), [c for s in spans for c in (s.start, s.end)])
+    cuts = [c for s in spans for c in (s.start, s.end)]
+    toks = split_at(_gap_tokens(tokenize(text, tokenizer, spaces=True), len(text), spans), cuts)
     tokens, start_at, end_at = [], {}, {}
     for i, (s, e) in enumerate(toks):
         nxt = toks[i + 1][0] if i + 1 < len(toks) else len(text)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from models import ner
+from models.ner import ModelError, split_at, tokenize
+
+from .helpers import MODEL, MODEL_SOURCE
+
+
+def test_pipeline_keeps_only_ner(pipeline):
+    assert pipeline.name == MODEL and pipeline.source == MODEL_SOURCE
+    assert pipeline.nlp.pipe_names == ["ner"]
+    assert {"PERSON", "GPE", "ORG", "DATE"} <= set(pipeline.labels)
+
+
+def test_resolve():
+    assert ner.resolve("some/dir") == "some/dir"
+    assert MODEL in ner.installed_pipelines()
+    assert ner.resolve(None) == ner.installed_pipelines()[0]
+
+
+def test_resolve_without_any_pipeline(monkeypatch):
+    monkeypatch.setattr(ner, "installed_pipelines", lambda: [])
+    with pytest.raises(ModelError, match="no spaCy pipeline is installed"):
+        ner.resolve(None)
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(ModelError, match="cannot load spaCy pipeline 'no_such_pipeline_xyz'"):
+        ner.load("no_such_pipeline_xyz")
+    with pytest.raises(ModelError, match="cannot load"):
+        ner.load(str(tmp_path))                  # a directory that is no pipeline
+
+
+def test_load_refuses_a_pipeline_without_ner(tmp_path):
+    import spacy
+    spacy.blank("en").to_disk(tmp_path / "blank")
+    with pytest.raises(ModelError, match="has no 'ner' component"):
+        ner.load(str(tmp_path / "blank"))
+
+
+def test_tokenize_with_and_without_spaces():
+    text = "Kim  met\tPutin."
+    assert tokenize(text) == [(0, 3), (5, 8), (9, 14), (14, 15)]
+    with_spaces = tokenize(text, spaces=True)
+    assert (4, 5) in with_spaces and (8, 9) in with_spaces
+    assert [text[s:e] for s, e in with_spaces] == ["Kim", " ", "met", "\t", "Putin", "."]
+
+
+@pytest.mark.parametrize("tokens,cuts,expected", [
+    ([(0, 10)], [5], [(0, 5), (5, 10)]),
+    ([(0, 10)], [0, 10], [(0, 10)]),                   # cuts on boundaries change nothing
+    ([(0, 10)], [3, 7, 7], [(0, 3), (3, 7), (7, 10)]),
+    ([(0, 3), (4, 8)], [1, 6], [(0, 1), (1, 3), (4, 6), (6, 8)]),
+    ([(0, 3), (4, 8)], [3, 4], [(0, 3), (4, 8)]),
+    ([(0, 3), (4, 8)], [], [(0, 3), (4, 8)]),
+    ([], [3], []),
+])
+def test_split_at(tokens, cuts, expected):
+    assert split_at(tokens, cuts) == expected
+
+
+@pytest.mark.skipif(not hasattr(ner, "tokens_near"), reason="ner.tokens_near not present")
+def test_tokens_near_matches_the_whole_text_tokens():
+    text = ("North Korea\u2019s KCNA said (on Monday) that Choe Son-hui, 58, met Putin.\r\n"
+            "Seoul😀 and 🇰🇷 e\u0301 𠮷野家!  ") * 3
+    whole = tokenize(text)
+    rng = random.Random(7)
+    for _ in range(200):
+        a = rng.randrange(len(text))
+        b = rng.randrange(a, len(text) + 1)
+        near = ner.tokens_near(text, a, b, margin=rng.choice([0, 3, 20]))
+        assert near, (a, b)
+        first = whole.index(near[0])
+        assert near == whole[first:first + len(near)]          # a run of the real tokens
+        # ...that includes every token the selection touches, so snapping sees them all.
+        touched = [t for t in whole if t[0] < max(b, a + 1) and a < t[1]]
+        assert set(touched) <= set(near), (a, b)
