@@ -28,9 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open(path: str):
+def _open(path: str, create: bool = False):
     from models.store import Store, StoreError
     if not Path(path).exists():
+        if not create:
+            sys.exit(f"error: no project file {path}")
         print(f"creating project {path}", file=sys.stderr)
     try:
         return Store(path)
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "import":
         from models.importer import import_paths
-        store = _open(args.project)
+        store = _open(args.project, create=True)
         report = import_paths(store, args.sources)
         for problem in report.problems:
             print(f"warning: {problem}", file=sys.stderr)

@@ -33,7 +33,8 @@ class StaleEdit(StoreError):
 
 
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"
+    t = time.time()         # read the clock once
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
 class Store:
@@ -64,7 +65,11 @@ class Store:
     def _ensure_schema(self) -> None:
         db = self.db
         with self.write():
-            if "settings" not in db.table_names():
+            tables = db.table_names()
+            if tables and "settings" not in tables:
+                raise StoreError(f"{self.path} is an SQLite database but not an article-annotator "
+                                 "project; nothing was changed")
+            if "settings" not in tables:
                 db["settings"].create({"key": str, "value": str}, pk="key")
             version = self.setting("schema_version")
             if version is not None and int(version) > SCHEMA_VERSION:

@@ -113,9 +113,12 @@ def to_task(doc: Document, spans: list[Span], tokenizer=None) -> dict:
     out_spans = [{"start": s.start, "end": s.end, "label": s.label,
                   "token_start": start_at.get(s.start), "token_end": end_at.get(s.end)}
                  for s in spans]
-    meta = {**doc.meta, "doc_id": doc.id, "title": doc.title}
+    meta = {**doc.meta, "doc_id": doc.id, "title": doc.title, "status": doc.status}
     task = {"text": text, "meta": meta, "_input_hash": _hash({"text": text}),
-            "tokens": tokens, "spans": out_spans, "answer": "accept"}
+            "tokens": tokens, "spans": out_spans,
+            # Only a finished document is an accepted annotation; anything else exported with
+            # --all is marked "ignore" so training never takes unfinished work for truth.
+            "answer": "accept" if doc.status == DONE else "ignore"}
     task["_task_hash"] = _hash({"text": text, "spans": out_spans})
     return task
 

@@ -24,7 +24,7 @@ B_LINE = {"text": "Seoul 😀 talks.", "answer": "accept", "title": "Talks",
 
 EXPECTED_A = {
     "text": "Kim met Putin in Moscow.",
-    "meta": {"source": "a.txt", "doc_id": 1, "title": "a"},
+    "meta": {"source": "a.txt", "doc_id": 1, "title": "a", "status": "new"},
     "_input_hash": -1411209316,
     "tokens": [
         {"text": "Kim", "start": 0, "end": 3, "id": 0, "ws": True},
@@ -35,12 +35,12 @@ EXPECTED_A = {
         {"text": ".", "start": 23, "end": 24, "id": 5, "ws": False},
     ],
     "spans": [],
-    "answer": "accept",
+    "answer": "ignore",          # not done: never taken for a finished annotation
     "_task_hash": 142946427,
 }
 EXPECTED_B = {
     "text": "Seoul 😀 talks.",
-    "meta": {"doc_id": 2, "title": "Talks"},
+    "meta": {"doc_id": 2, "title": "Talks", "status": "done"},
     "_input_hash": -1877290982,
     "tokens": [
         {"text": "Seoul", "start": 0, "end": 5, "id": 0, "ws": True},
@@ -109,7 +109,8 @@ def test_export_without_all_writes_only_done_documents(capsys, tmp_path, sources
     s.apply(SetStatus(1, "new", "done"))
     s.close()
     run(capsys, "export", project, out_path)
-    assert read_lines(out_path) == [EXPECTED_A, EXPECTED_B]
+    done_a = {**EXPECTED_A, "meta": {**EXPECTED_A["meta"], "status": "done"}, "answer": "accept"}
+    assert read_lines(out_path) == [done_a, EXPECTED_B]
 
 
 def test_export_to_standard_output(capsys, sources, project):
@@ -250,6 +251,7 @@ def test_preannotate_uses_the_projects_model_setting(capsys, loaded, project):
 
 
 def test_preannotate_with_a_missing_model_is_an_error(capsys, project):
+    Store(project).close()
     with pytest.raises(SystemExit) as e:
         cli.main(["preannotate", str(project), "--model", "no_such_pipeline_xyz"])
     assert "error: cannot load spaCy pipeline 'no_such_pipeline_xyz'" in str(e.value)
@@ -291,3 +293,12 @@ def test_console_script_import_preannotate_export(tmp_path, sources):
             toks = task["tokens"]
             assert toks[s["token_start"]]["start"] == s["start"] and toks[s["token_end"]]["end"] == s["end"]
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_export_and_preannotate_refuse_a_missing_project(tmp_path):
+    missing = tmp_path / "typo.annotator"
+    for argv in (["export", str(missing), str(tmp_path / "o.jsonl")], ["preannotate", str(missing)]):
+        with pytest.raises(SystemExit) as e:
+            cli.main(argv)
+        assert f"no project file {missing}" in str(e.value)
+    assert not missing.exists()

@@ -146,7 +146,7 @@ def test_to_task_exact():
     assert [SUMMIT[s.start:s.end] for s in spans] == ["Vladimir Putin", "Kim", "Moscow"]
     assert to_task(doc, spans) == {
         "text": "President Vladimir Putin met Kim in Moscow.",
-        "meta": {"source": "summit.txt", "doc_id": 7, "title": "Summit"},
+        "meta": {"source": "summit.txt", "doc_id": 7, "title": "Summit", "status": "done"},
         "_input_hash": -1120097055,
         "tokens": [
             {"text": "President", "start": 0, "end": 9, "id": 0, "ws": True},
@@ -297,7 +297,8 @@ def test_write_jsonl_one_line_per_document_raw_utf8():
     assert lines[-1] == "" and len(lines) == 3
     assert "😀" in lines[0] and "\\ud83d" not in lines[0]
     assert json.loads(lines[0])["text"] == "Seoul\u2028😀"
-    assert json.loads(lines[1])["meta"] == {"doc_id": 2, "title": ""}
+    assert json.loads(lines[1])["meta"] == {"doc_id": 2, "title": "", "status": "new"}
+    assert json.loads(lines[1])["answer"] == "ignore"        # not done
 
 
 def test_export_then_import_round_trips(tmp_path):
@@ -305,7 +306,7 @@ def test_export_then_import_round_trips(tmp_path):
     spans = [s for s in word_spans(text)]
     path = tmp_path / "out.jsonl"
     with path.open("w", encoding="utf-8", newline="\n") as f:
-        write_jsonl([(Document(1, text, "T", {"k": 1}), spans)], f)
+        write_jsonl([(Document(1, text, "T", {"k": 1}, "done"), spans)], f)
     docs, problems = read_jsonl(path)
     assert problems == []
     assert docs[0]["text"] == text and docs[0]["spans"] == spans
