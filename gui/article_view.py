@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QPlainTextEdit, QToolTip
 from gui.highlighter import TAG_PAD, QtSpan, SpanHighlighter
 from gui.offsets import OffsetMap
 from models.labels import LabelSet
-from models.spans import Span, span_at
+from models.spans import Span, index_of, span_at
 
 READING_WIDTH = 88
+LAZY_AFTER = 30_000  # Qt positions coloured at once; the rest of a long article in idle time
 _CARET_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home,
                Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}   # characters per line at most: long lines are hard to read all day
 
@@ -56,9 +57,15 @@ class ArticleView(QPlainTextEdit):
         self.map = OffsetMap(text)
         self.spans = list(spans)
         self.selected = None
-        self.highlighter.set_labels(labels)
-        self.highlighter.set_spans([self._qt(s) for s in spans])
-        self.setPlainText(self.map.display_text)      # the highlighter colours while laying out
+        hl = self.highlighter
+        hl.set_labels(labels)
+        long_text = len(text) > LAZY_AFTER
+        hl.set_spans(self._qt_many(spans), LAZY_AFTER if long_text else None)
+        hl.deferring = long_text
+        try:
+            self.setPlainText(self.map.display_text)  # colours the first screens while laying out
+        finally:
+            hl.deferring = False
         self.map.check(self.document())
 
     def set_labels(self, labels: LabelSet) -> None:
@@ -69,20 +76,36 @@ class ArticleView(QPlainTextEdit):
         """An edit was committed: re-colour only what it touched."""
         self.spans = spans
         self.highlighter.replace([self._qt(s) for s in remove], [self._qt(s) for s in add])
-        if self.selected not in spans:
+        if self.selected is not None and index_of(spans, self.selected) < 0:
             self.selected = None
         self.viewport().update()
 
     def reset_spans(self, spans: list[Span]) -> None:
         self.spans = list(spans)
-        self.highlighter.set_spans([self._qt(s) for s in spans])
+        self.highlighter.set_spans(self._qt_many(spans))
         self.highlighter.rehighlight()
-        if self.selected not in spans:
+        if self.selected is not None and index_of(spans, self.selected) < 0:
             self.selected = None
 
+    def _qt_many(self, spans: list[Span]) -> list[QtSpan]:
+        """Sorted, non-overlapping spans in Qt positions, in one merge pass each way."""
+        m, text = self.map, self.map.text
+        starts = m.to_qt_sorted([s.start for s in spans])
+        ends = m.to_qt_sorted([s.end for s in spans])
+        out = []
+        for s, a, b in zip(spans, starts, ends):
+            ch = text[s.end - 1]
+            last = m.to_qt(s.end - 1) if ch == "\r" else b - (2 if ord(ch) > 0xFFFF else 1)
+            out.append(QtSpan(a, b, last, s.label, s.is_manual))
+        return out
+
     def _qt(self, s: Span) -> QtSpan:
-        start, end = self.map.span_to_qt(s.start, s.end)
-        return QtSpan(start, end, self.map.to_qt(s.end - 1), s.label, s.is_manual)
+        to_qt, text = self.map.to_qt, self.map.text
+        start, end = to_qt(s.start), to_qt(s.end)
+        ch = text[s.end - 1]
+        # The last character's position: one or two units back, except a lone "\r" of a CRLF.
+        last = to_qt(s.end - 1) if ch == "\r" else end - (2 if ord(ch) > 0xFFFF else 1)
+        return QtSpan(start, end, last, s.label, s.is_manual)
 
     # -- selection ---------------------------------------------------------------------------
     def selected_range(self) -> tuple[int, int] | None:
@@ -189,8 +212,21 @@ class ArticleView(QPlainTextEdit):
         else:
             self.span_clicked.emit(self.span_at_qt(self.cursorForPosition(e.position().toPoint()).position()))
 
+    def _colour_visible(self) -> None:
+        hl = self.highlighter
+        if not hl.pending:
+            return
+        first = self.firstVisibleBlock()
+        last = self.cursorForPosition(self.viewport().rect().bottomRight()).block()
+        hl.ensure(first, last)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._colour_visible()
+
     def resizeEvent(self, e) -> None:
         super().resizeEvent(e)
+        self._colour_visible()
         # Keep lines at a readable length: centre a column of READING_WIDTH characters.
         column = self.fontMetrics().averageCharWidth() * READING_WIDTH + 40
         side = max(0, (self.width() - column) // 2)

@@ -65,9 +65,10 @@ class MainWindow(QMainWindow):
         self.doc_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.doc_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.doc_table.verticalHeader().hide()
-        header = self.doc_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.doc_table.horizontalHeader()      # fixed widths: no per-row measuring
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col, chars in ((0, 5), (2, 10), (3, 7)):
+            self.doc_table.setColumnWidth(col, self.doc_table.fontMetrics().averageCharWidth() * chars + 12)
         self.doc_table.verticalHeader().setDefaultSectionSize(self.doc_table.fontMetrics().height() + 6)
         self.doc_table.setMinimumWidth(300)
         self.progress_label = plain_label()
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
 
     def _document_opened(self, doc) -> None:
         self.view.set_content(doc.text, self.session.spans, self.session.labels)
+        self._refresh_span_panels()
         self.view.setFocus()
         row = self.docs_model.row_of(doc.id)
         if row >= 0 and self.doc_table.currentIndex().row() != row:
@@ -268,9 +270,13 @@ class MainWindow(QMainWindow):
         else:
             self.view.apply(list(edit.remove), list(edit.add), s.spans)
             self.docs_model.refresh(s.doc.id)
-        self.span_table.model_.reset(s.doc.text, s.spans, s.labels)
+        self._refresh_span_panels()
         if focus is not None:
             self.annotator.select(focus)
+
+    def _refresh_span_panels(self) -> None:
+        s = self.session
+        self.span_table.model_.reset(s.doc.text, s.spans, s.labels)
         n_model = sum(1 for sp in s.spans if not sp.is_manual)
         self.count_label.setText(f"{len(s.spans)} entities ({n_model} unreviewed)")
 

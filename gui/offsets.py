@@ -92,6 +92,18 @@ class OffsetMap:
             raise ValueError(f"code point index {cp} outside 0..{self._n}")
         return cp + self._drifts[bisect_right(self._cp_keys, cp)]
 
+    def to_qt_sorted(self, cps: list[int]) -> list[int]:
+        """``to_qt`` of many non-decreasing code points in one merge pass (no bisect each)."""
+        keys, drifts, n = self._cp_keys, self._drifts, len(self._cp_keys)
+        out, j = [], 0
+        for cp in cps:
+            while j < n and keys[j] <= cp:
+                j += 1
+            out.append(cp + drifts[j])
+        if cps and not 0 <= cps[0] <= cps[-1] <= self._n:
+            raise ValueError(f"code points outside 0..{self._n}")
+        return out
+
     def to_cp(self, pos: int, *, side: str = "left") -> int:
         """Qt position (0..qt_length) -> code point index.
 

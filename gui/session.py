@@ -59,8 +59,7 @@ class Session(QObject):
         self.spans = self.store.spans(doc_id)
         self._load_history(doc_id)
         self.store.set_setting("last_doc", doc_id)
-        self.document_opened.emit(doc)
-        self.spans_changed.emit(None, None)
+        self.document_opened.emit(doc)      # views show text and spans in one pass
         return True
 
     def _load_history(self, doc_id: int) -> None:

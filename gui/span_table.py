@@ -109,8 +109,10 @@ class SpanTable(QTableView):
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(SOURCE, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: ResizeToContents would measure ~1,000 rows after every edit.
+        char = self.fontMetrics().averageCharWidth()
+        self.setColumnWidth(LABEL, char * 13 + 12)
+        self.setColumnWidth(SOURCE, char * 7 + 12)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.setMinimumWidth(300)
         self.setWordWrap(False)

@@ -115,9 +115,13 @@ def _short(s: str, n: int = 20) -> str:
 def replaced(spans: list[Span], edit: ReplaceSpans) -> list[Span]:
     """``spans`` (sorted) after ``edit``, without re-reading the store (cheap for 20k spans)."""
     from bisect import insort
+    from models.spans import index_of
     out = list(spans)
     for s in edit.remove:
-        out.remove(s)
+        i = index_of(out, s)
+        if i < 0:
+            raise ValueError(f"{s} is not among the spans")
+        del out[i]
     for s in edit.add:
         insort(out, s)
     return out

@@ -52,29 +52,30 @@ def validate(span: Span, text: str) -> None:
         raise SpanError(f"span {span.start}-{span.end} has no label")
 
 
+def _start(s: Span) -> int:
+    return s.start
+
+
 def overlapping(spans: Sequence[Span], start: int, end: int) -> list[Span]:
-    """Spans of a sorted, non-overlapping sequence that overlap [start, end)."""
-    if not spans:
-        return []
-    starts = [s.start for s in spans]
+    """Spans of a sorted, non-overlapping sequence that overlap [start, end). O(log n + k)."""
     # A span that starts before `start` can still reach into the range: look one back.
-    i = max(bisect_right(starts, start) - 1, 0)
-    out = []
-    for s in spans[i:]:
-        if s.start >= end:
-            break
-        if s.overlaps(start, end):
-            out.append(s)
-    return out
+    i = max(bisect_right(spans, start, key=_start) - 1, 0)
+    j = bisect_left(spans, end, lo=i, key=_start)
+    return [s for s in spans[i:j] if s.overlaps(start, end)]
 
 
 def span_at(spans: Sequence[Span], pos: int) -> Span | None:
     """The span of a sorted, non-overlapping sequence that contains character ``pos``."""
-    starts = [s.start for s in spans]
-    i = bisect_right(starts, pos) - 1
+    i = bisect_right(spans, pos, key=_start) - 1
     if i >= 0 and spans[i].start <= pos < spans[i].end:
         return spans[i]
     return None
+
+
+def index_of(spans: Sequence[Span], span: Span) -> int:
+    """Index of ``span`` in a sorted sequence, or -1. O(log n)."""
+    i = bisect_left(spans, span)
+    return i if i < len(spans) and spans[i] == span else -1
 
 
 def check_no_overlap(spans: Iterable[Span]) -> list[Span]:

@@ -7,6 +7,7 @@ stored, applies it, and journals it — all in one ``BEGIN IMMEDIATE`` transacti
 from __future__ import annotations
 
 import json
+from itertools import starmap
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -77,9 +78,13 @@ class Store:
                                  f"(schema {version}; this one knows {SCHEMA_VERSION})")
             if "documents" not in db.table_names():
                 db["documents"].create({
-                    "id": int, "title": str, "text": str, "meta": str, "status": str,
+                    "id": int, "title": str, "length": int, "meta": str, "status": str,
                     "text_hash": str, "preannotated": str, "created": str, "updated": str,
-                }, pk="id", not_null={"text", "status", "text_hash"})
+                }, pk="id", not_null={"length", "status", "text_hash"})
+                # The text lives in a table of its own: an edit updates a document's status
+                # row, and SQLite rewrites whole rows — a 1 MB text must not ride along.
+                db["texts"].create({"doc_id": int, "text": str}, pk="doc_id",
+                                   foreign_keys=[("doc_id", "documents", "id")], not_null={"text"})
                 db["documents"].create_index(["text_hash"], unique=True)
                 db["documents"].create_index(["status", "id"])
                 db["spans"].create({
@@ -171,7 +176,7 @@ class Store:
 
     def _replace_spans(self, edit: ReplaceSpans) -> None:
         db, doc = self.db, edit.doc_id
-        row = db.execute("SELECT length(text), status FROM documents WHERE id = ?", [doc]).fetchone()
+        row = db.execute("SELECT length, status FROM documents WHERE id = ?", [doc]).fetchone()
         if row is None:
             raise StaleEdit(f"document {doc} does not exist")
         length, status = row
@@ -188,9 +193,10 @@ class Store:
                                  f"(length {length})")
             if s.label not in labels:
                 raise StoreError(f"label {s.label!r} is not in the label set")
+            # Stored spans never overlap: only the last one starting before s.end can clash.
             clash = db.execute("SELECT start, end FROM spans WHERE doc_id = ? AND start < ? "
-                               "AND end > ? LIMIT 1", [doc, s.end, s.start]).fetchone()
-            if clash:
+                               "ORDER BY start DESC LIMIT 1", [doc, s.end]).fetchone()
+            if clash and clash[1] > s.start:
                 raise StaleEdit(f"span {s.start}-{s.end} overlaps {clash[0]}-{clash[1]}")
             db.execute("INSERT INTO spans(doc_id, start, end, label, source, created, updated) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?)", [doc, s.start, s.end, s.label, s.source, now, now])
@@ -231,11 +237,12 @@ class Store:
                     dupes += 1
                     continue
                 cur = self.db.execute(
-                    "INSERT INTO documents(title, text, meta, status, text_hash, created, updated) "
+                    "INSERT INTO documents(title, length, meta, status, text_hash, created, updated) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [d.get("title") or "", text, json.dumps(d.get("meta") or {}, ensure_ascii=False),
+                    [d.get("title") or "", len(text), json.dumps(d.get("meta") or {}, ensure_ascii=False),
                      d.get("status") or NEW, h, now, now])
                 doc_id = cur.lastrowid
+                self.db.execute("INSERT INTO texts(doc_id, text) VALUES (?, ?)", [doc_id, text])
                 spans = d.get("spans") or ()
                 if spans:
                     self._replace_spans(ReplaceSpans(doc_id, (), tuple(spans)))
@@ -245,8 +252,9 @@ class Store:
         return added, dupes
 
     def document(self, doc_id: int) -> Document | None:
-        row = self.db.execute("SELECT id, text, title, meta, status, text_hash FROM documents "
-                              "WHERE id = ?", [doc_id]).fetchone()
+        row = self.db.execute("SELECT d.id, t.text, d.title, d.meta, d.status, d.text_hash "
+                              "FROM documents d JOIN texts t ON t.doc_id = d.id WHERE d.id = ?",
+                              [doc_id]).fetchone()
         if row is None:
             return None
         return Document(row[0], row[1], row[2] or "", json.loads(row[3] or "{}"), row[4], row[5])
@@ -289,8 +297,9 @@ class Store:
 
     # -- spans, labels, history ------------------------------------------------------------------
     def spans(self, doc_id: int) -> list[Span]:
-        return [Span(*r) for r in self.db.execute(
-            "SELECT start, end, label, source FROM spans WHERE doc_id = ? ORDER BY start", [doc_id])]
+        rows = self.db.execute("SELECT start, end, label, source FROM spans WHERE doc_id = ? "
+                               "ORDER BY start", [doc_id]).fetchall()
+        return list(starmap(Span, rows))
 
     def labels(self) -> LabelSet:
         return LabelSet([Label(*r) for r in self.db.execute(

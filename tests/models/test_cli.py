@@ -87,7 +87,7 @@ def test_import_then_export_all_gives_exact_lines(capsys, tmp_path, sources, pro
     rc, out, err = run(capsys, "import", project, *sources)
     assert rc == 0 and out == "2 added\n"
     assert "creating project" in err
-    assert query(project, "SELECT id, text, status FROM documents ORDER BY id") == [
+    assert query(project, "SELECT id, text, status FROM documents JOIN texts ON doc_id = id ORDER BY id") == [
         (1, A_TEXT, "new"), (2, B_LINE["text"], "done")]
 
     out_path = tmp_path / "export" / "all.jsonl"

@@ -14,7 +14,7 @@ ARTICLE = "Seoul, Monday.\r\nNorth Korea\u2019s Choe Son Hui met Putin.\r\n\r\n 
 
 
 def docs_in(project):
-    return query(project, "SELECT id, title, text, meta, status FROM documents ORDER BY id")
+    return query(project, "SELECT id, title, text, meta, status FROM documents JOIN texts ON doc_id = id ORDER BY id")
 
 
 def test_txt_keeps_the_exact_text_crlf_included(store, project, tmp_path):

@@ -340,7 +340,7 @@ def test_add_documents_stores_exact_text_and_skips_duplicates(store, project):
     texts = [TEXT, OTHER, TEXT, TEXT + " ", "a\r\nb"]
     ids, dupes = store.add_documents({"text": t, "title": f"t{i}", "meta": {"k": i}} for i, t in enumerate(texts))
     assert dupes == 1 and len(ids) == 4
-    rows = query(project, "SELECT id, text, title, meta, status FROM documents ORDER BY id")
+    rows = query(project, "SELECT id, text, title, meta, status FROM documents JOIN texts ON doc_id = id ORDER BY id")
     assert [r[1] for r in rows] == [TEXT, OTHER, TEXT + " ", "a\r\nb"]
     assert [r[2] for r in rows] == ["t0", "t1", "t3", "t4"]
     assert json.loads(rows[1][3]) == {"k": 1} and rows[0][4] == "new"
