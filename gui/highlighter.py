@@ -143,7 +143,7 @@ class SpanHighlighter(QSyntaxHighlighter):
         if self.deferring and bstart > self._eager_until:
             return                                    # coloured later (idle pass / scrolled to)
         self._done.add(block.blockNumber())
-        bend = bstart + len(text)
+        bend = bstart + block.length() - 1      # Qt units: an emoji counts 2 (len(text) would not)
         for s in self.spans_between(bstart, bend):
             body, last = self.formats(s.label, s.manual)
             a, b = max(s.start, bstart), min(s.end, bend)

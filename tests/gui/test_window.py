@@ -200,3 +200,11 @@ def test_a_failed_write_is_not_shown_as_saved(annotated, qtbot, monkeypatch, db_
     key(qtbot, w, Qt.Key.Key_2)                         # retry works
     assert (ids[0], s, s + 9, "ORG", "manual") in db_rows(store.path, ids[0])
     assert w.save_label.text() == "All changes saved"
+
+
+def test_emoji_before_an_entity_do_not_shorten_its_colour(make_window, stand_in_model, qtbot):
+    text = "Emoji 🚀 test 👨\u200d👩\u200d👧 🇩🇪 😀😀😀😀😀😀 in Seoul on Monday.\r\nNext line."
+    w, store, ids = make_window([text])
+    qtbot.waitUntil(model_done(store, ids[0]), timeout=5000)
+    runs = [text[s:e] for s, e, _ in coloured(w.view, text)]
+    assert runs == ["Seoul", "Monday"]
