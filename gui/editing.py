@@ -12,7 +12,8 @@ from PySide6.QtCore import QObject, Signal
 from gui.article_view import ArticleView
 from gui.session import Session
 from models.ner import tokens_near
-from models.spans import Span, TokenBounds, span_at
+from models.graphemes import widen
+from models.spans import Span, TokenBounds, overlapping, span_at
 
 
 class Annotator(QObject):
@@ -58,6 +59,7 @@ class Annotator(QObject):
             start, end = rng
             if not (self.exact or rng == self._exact_range):
                 start, end = self.snapped(start, end)
+            start, end = widen(self.session.doc.text, start, end)   # never half an emoji
             if start >= end:
                 self.message.emit("The selection holds no token to label.")
                 return
@@ -90,14 +92,27 @@ class Annotator(QObject):
         span = self.view.selected
         if span is None:
             return
-        b = self._bounds(span.start, span.end)
+        b, text = self._bounds(span.start, span.end), self.session.doc.text
         start, end = span.start, span.end
-        if side == "end":
-            new = b.next_end(end) if step > 0 else b.prev_end(end, start)
-            end = new if new is not None else end
-        else:
-            new = b.prev_start(start) if step > 0 else b.next_start(start, end)
-            start = new if new is not None else start
+        for _ in range(8):      # a token inside a grapheme (half a flag) is stepped over
+            if side == "end":
+                new = b.next_end(end) if step > 0 else b.prev_end(end, start)
+                end = new if new is not None else end
+            else:
+                new = b.prev_start(start) if step > 0 else b.next_start(start, end)
+                start = new if new is not None else start
+            if new is None or widen(text, start, end) != (span.start, span.end):
+                break
+        start, end = widen(text, start, end)
+        if (start, end) == (span.start, span.end) or start >= end:
+            self.message.emit("The span cannot move further that way.")
+            return
+        blocking = [s for s in overlapping(self.session.spans, start, end) if s != span]
+        if blocking:
+            other = blocking[0]
+            self.message.emit(f"“{self.session.doc.text[other.start:other.end]}” ({other.label}) is "
+                              "in the way: delete or shrink it first.")
+            return
         if self.session.resize(span, start, end):
             self.select(self._find(start, end))
 

@@ -5,6 +5,7 @@ from typing import Callable
 
 from models.document import DONE, IN_PROGRESS, NEW
 from models.edits import ChangeLabels, ReplaceSpans
+from models.graphemes import widen
 from models.ner import Pipeline
 from models.spans import Span
 from models.store import Store
@@ -17,9 +18,12 @@ def model_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
     ran) are dropped: a person's span always wins.
     """
     current = store.spans(doc_id)
-    spans = []
+    text = store.document(doc_id).text if predicted else ""
+    spans: list[Span] = []
     for start, end, label in predicted:
-        if not any(s.overlaps(start, end) for s in current):
+        # A model may end an entity inside a ZWJ emoji or a flag: widen to whole clusters.
+        start, end = widen(text, start, end)
+        if not any(s.overlaps(start, end) for s in current + spans[-1:]):
             spans.append(Span(start, end, label, source))
     if not spans:
         return None
