@@ -125,23 +125,24 @@ class Session(QObject):
 
     def _after(self, edit) -> None:
         """Views follow the store: re-read what the edit touched and tell them."""
-        if isinstance(edit, E.ChangeLabels):
-            self.labels = self.store.labels()
-            self.labels_changed.emit()
-        elif self.doc and edit.doc_id == self.doc.id:
-            old_status = self.doc.status
-            if isinstance(edit, E.ReplaceSpans):
-                # The store committed exactly this edit: follow it in memory (re-reading 20k
-                # spans would cost more than the whole frame).
-                self.spans = E.replaced(self.spans, edit)
-                self.doc.status = self.store.document_status(self.doc.id)
-                self.spans_changed.emit(edit, edit.add[0] if len(edit.add) == 1 else None)
-            else:
-                self.doc.status = edit.new
-            if self.doc.status != old_status:
-                self.status_changed.emit(self.doc.id, self.doc.status)
-        elif isinstance(edit, E.SetStatus):
-            self.status_changed.emit(edit.doc_id, edit.new)
+        for sub in (edit.flat() if isinstance(edit, E.Batch) else [edit]):
+            if isinstance(sub, E.ChangeLabels):
+                self.labels = self.store.labels()
+                self.labels_changed.emit()
+            elif self.doc and sub.doc_id == self.doc.id:
+                old_status = self.doc.status
+                if isinstance(sub, E.ReplaceSpans):
+                    # The store committed exactly this edit: follow it in memory (re-reading
+                    # 20k spans would cost more than the whole frame).
+                    self.spans = E.replaced(self.spans, sub)
+                    self.doc.status = self.store.document_status(self.doc.id)
+                    self.spans_changed.emit(sub, sub.add[0] if len(sub.add) == 1 else None)
+                else:
+                    self.doc.status = sub.new
+                if self.doc.status != old_status:
+                    self.status_changed.emit(self.doc.id, self.doc.status)
+            elif isinstance(sub, E.SetStatus):
+                self.status_changed.emit(sub.doc_id, sub.new)
         self.saved.emit("Saved")
 
     # -- what a person does ----------------------------------------------------------------
@@ -171,7 +172,7 @@ class Session(QObject):
         if not self.doc or self.doc.status == status:
             return True
         name = {DONE: "Mark done", SKIPPED: "Skip"}.get(status, "Set status")
-        return self.push(E.SetStatus(self.doc.id, self.doc.status, status, name))
+        return self.push(E.finish(self.doc.id, self.spans, self.doc.status, status, name))
 
     def add_label(self, label: Label) -> bool:
         return self.push(E.ChangeLabels(self.doc.id if self.doc else None, (label,), (),

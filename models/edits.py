@@ -63,7 +63,25 @@ class ChangeLabels:
                 "remove": [lab.to_dict() for lab in self.remove]}
 
 
-Edit = ReplaceSpans | SetStatus | ChangeLabels
+@dataclass(frozen=True)
+class Batch:
+    """Several edits as one: applied in order in one transaction, undone in reverse."""
+    doc_id: int | None
+    edits: tuple = ()
+    text: str = "Edits"
+
+    def inverse(self) -> "Batch":
+        return Batch(self.doc_id, tuple(e.inverse() for e in reversed(self.edits)), self.text)
+
+    def to_json(self) -> dict:
+        return {"type": "batch", "doc_id": self.doc_id, "text": self.text,
+                "edits": [e.to_json() for e in self.edits]}
+
+    def flat(self) -> list:
+        return [x for e in self.edits for x in (e.flat() if isinstance(e, Batch) else [e])]
+
+
+Edit = ReplaceSpans | SetStatus | ChangeLabels | Batch
 
 
 def edit_from_json(data: dict | str) -> Edit:
@@ -78,6 +96,8 @@ def edit_from_json(data: dict | str) -> Edit:
         return ChangeLabels(d.get("doc_id"), tuple(Label.from_dict(x) for x in d["add"]),
                             tuple(Label.from_dict(x) for x in d["remove"]),
                             d.get("text", "Change labels"))
+    if kind == "batch":
+        return Batch(d.get("doc_id"), tuple(edit_from_json(e) for e in d["edits"]), d.get("text", "Edits"))
     raise ValueError(f"unknown edit type {kind!r}")
 
 
@@ -100,6 +120,20 @@ def relabel(doc_id: int, span: Span, label: str) -> ReplaceSpans:
 
 def confirm(doc_id: int, span: Span) -> ReplaceSpans:
     return ReplaceSpans(doc_id, (span,), (span.with_(source=MANUAL),), f"Confirm {span.label}")
+
+
+def finish(doc_id: int, spans: list[Span], old_status: str, status: str, text: str) -> Batch:
+    """Mark a document done (or skipped). Done accepts every model suggestion left on it, as
+    accepting a task does in Prodigy: what is exported as accepted is what the screen shows."""
+    edits: list = []
+    pending = tuple(s for s in spans if not s.is_manual)
+    if status == "done" and pending:
+        edits.append(ReplaceSpans(doc_id, pending, tuple(s.with_(source=MANUAL) for s in pending),
+                                  f"Accept {len(pending)} suggestions"))
+        if old_status == "new":
+            old_status = "in progress"      # accepting counts as touching it by hand
+    edits.append(SetStatus(doc_id, old_status, status, text))
+    return Batch(doc_id, tuple(edits), text)
 
 
 def resize(doc_id: int, span: Span, start: int, end: int, current: list[Span]) -> ReplaceSpans:

@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 import sqlite_utils
 
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
-from models.edits import ChangeLabels, Edit, ReplaceSpans, SetStatus, edit_from_json
+from models.edits import Batch, ChangeLabels, Edit, ReplaceSpans, SetStatus, edit_from_json
 from models.labels import Label, LabelSet, check_label, default_labels
 from models.spans import MANUAL, Span
 
@@ -171,6 +171,9 @@ class Store:
                 raise StaleEdit(f"document {edit.doc_id} is no longer '{edit.old}'")
         elif isinstance(edit, ChangeLabels):
             self._change_labels(edit)
+        elif isinstance(edit, Batch):
+            for sub in edit.edits:
+                self._apply(sub)
         else:
             raise TypeError(f"not an edit: {edit!r}")
 

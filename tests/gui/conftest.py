@@ -25,6 +25,17 @@ class StandInPipeline:
             yield [(m.start(), m.end(), LABELS[m.group()]) for m in ENTITY.finditer(text)]
 
 
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """A modal error box would hang the suite: an unexpected one fails the test instead."""
+    from gui import dialogs
+
+    def unexpected(parent, title, message, *rest):
+        raise AssertionError(f"unexpected dialog {title!r}: {message}")
+    monkeypatch.setattr(dialogs, "show_error", unexpected)
+    monkeypatch.setattr(dialogs, "show_problems", unexpected)
+
+
 @pytest.fixture
 def stand_in_model(monkeypatch):
     monkeypatch.setattr(ner, "load", lambda name=None: StandInPipeline())

@@ -208,3 +208,18 @@ def test_emoji_before_an_entity_do_not_shorten_its_colour(make_window, stand_in_
     qtbot.waitUntil(model_done(store, ids[0]), timeout=5000)
     runs = [text[s:e] for s, e, _ in coloured(w.view, text)]
     assert runs == ["Seoul", "Monday"]
+
+
+def test_done_accepts_the_remaining_suggestions_and_undo_brings_them_back(annotated, qtbot, db_rows):
+    w, store, ids = annotated
+    doc = ids[0]
+    assert {r[4] for r in db_rows(store.path, doc)} == {"stand_in-1.0"}
+    key(qtbot, w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert store.document_status(doc) == "done"
+    assert {r[4] for r in db_rows(store.path, doc)} == {"manual"}       # exported as accepted = shown solid
+    w.prev_action.trigger()
+    assert w.session.doc.id == doc and w.count_label.text() == "5 entities (0 unreviewed)"
+    w.undo_action.trigger()                                              # one undo: status and suggestions
+    assert store.document_status(doc) == "in progress"
+    assert {r[4] for r in db_rows(store.path, doc)} == {"stand_in-1.0"}
+    assert background_at(w.view, TEXT.index("Seoul")).alpha() < 255

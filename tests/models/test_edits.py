@@ -124,3 +124,17 @@ def test_replaced_matches_applying_the_edit():
     e = edits.add_span(3, Span(0, 11, "PERSON"), CURRENT)
     assert edits.replaced(CURRENT, e) == [Span(0, 11, "PERSON"), CURRENT[2], CURRENT[3]]
     assert edits.replaced(edits.replaced(CURRENT, e), e.inverse()) == CURRENT
+
+
+def test_batch_round_trips_and_inverts_in_reverse_order():
+    from models.edits import Batch, ReplaceSpans, SetStatus, edit_from_json, finish
+    from models.spans import Span
+    b = finish(4, [Span(0, 3, "ORG", "m-1"), Span(5, 8, "GPE")], "new", "done", "Mark done")
+    assert isinstance(b, Batch) and len(b.edits) == 2
+    accept, status = b.edits
+    assert accept == ReplaceSpans(4, (Span(0, 3, "ORG", "m-1"),), (Span(0, 3, "ORG"),), "Accept 1 suggestions")
+    assert status == SetStatus(4, "in progress", "done", "Mark done")
+    assert edit_from_json(b.to_json()) == b
+    inv = b.inverse()
+    assert inv.edits == (status.inverse(), accept.inverse()) and inv.inverse() == b
+    assert finish(4, [Span(5, 8, "GPE")], "new", "skipped", "Skip").edits == (SetStatus(4, "new", "skipped", "Skip"),)
