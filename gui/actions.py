@@ -36,6 +36,6 @@ def label_actions(parent, labels: LabelSet, apply) -> list[QAction]:
         a = new_action(parent, f"{lab.key or ' '}   {name}", lambda _=False, n=lab.name: apply(n),
                        lab.key or None, lab.description or lab.name)
         a.setIcon(swatch(lab.color))
-        a.setIconText(f"{lab.key.upper() or '·'}  {name}")
+        a.setIconText(f"{lab.key or '·'}   {name}")
         out.append(a)
     return out

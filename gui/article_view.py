@@ -129,11 +129,17 @@ class ArticleView(QPlainTextEdit):
             c.setPosition(self.map.to_qt(span.end))     # caret after the span, no selection
             self.setTextCursor(c)
             if scroll:
-                self.ensureCursorVisible()
+                self._show_with_margin()
         else:
             c.clearSelection()
             self.setTextCursor(c)
         self.viewport().update()
+
+    def _show_with_margin(self) -> None:
+        """Scroll so the caret has a few lines of context; centre it if it is near an edge."""
+        rect, line = self.cursorRect(), self.fontMetrics().height()
+        if rect.top() < 2 * line or rect.bottom() > self.viewport().height() - 3 * line:
+            self.centerCursor()
 
     def cursor_cp(self) -> int:
         return self.map.to_cp(self.textCursor().position())
@@ -263,8 +269,8 @@ class ArticleView(QPlainTextEdit):
             if s == sel:
                 p.setPen(QPen(QColor("#1a56db"), 2))
                 p.setBrush(Qt.BrushStyle.NoBrush)
-                for r in self._range_rects(s.start, s.end):
-                    p.drawRoundedRect(r.adjusted(-2, 0, 2, 0), 3, 3)
+                for r in self._range_rects(s.start, s.end):     # inside the span's own box
+                    p.drawRoundedRect(r.adjusted(0, 1, -1, -1), 3, 3)
         p.end()
 
     def _char_rect(self, last: int, end: int) -> QRectF | None:

@@ -5,7 +5,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QColorDialog, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
-                               QVBoxLayout, QFileDialog)
+                               QVBoxLayout, QFileDialog, QTableWidget,
+                               QTableWidgetItem)
 
 from models import ner
 from models.labels import Label, LabelError, LabelSet, check_label
@@ -156,20 +157,50 @@ def show_error(parent, title: str, message: str) -> None:
     box.exec()
 
 
-SHORTCUTS = """Select text (mouse, or Shift+arrows / Ctrl+Shift+arrows) then press a label key
-1-9, q-o…  label the selection, or relabel the selected span
-Alt+drag / Ctrl+E  exact characters (no snapping to tokens)
-Tab / Shift+Tab  next / previous span      Esc  clear selection
-Enter  confirm a model span      Delete  remove the span
-Shift+Left/Right  move the span's end by a token
-Ctrl+Shift+Left/Right  move the span's start by a token
-Ctrl+Z / Ctrl+Shift+Z  undo / redo (also the model's pre-annotation)
-Ctrl+Enter  mark done and open the next document
-Ctrl+Shift+Enter  skip      Ctrl+PgDown / Ctrl+PgUp  next / previous document
-Every change is saved at once: there is nothing to save."""
+SHORTCUTS = [
+    ("select text, then 1–9, q–p…", "label the selection (snaps to whole tokens)"),
+    ("mouse drag / Shift+arrows / Ctrl+Shift+arrows", "select text"),
+    ("Alt+drag, or Ctrl+E (toggle)", "exact characters, no snapping"),
+    ("click a span, Tab / Shift+Tab", "select a span (outlined)"),
+    ("label key on a selected span", "relabel it"),
+    ("Enter", "confirm a model suggestion (it becomes yours)"),
+    ("Delete / Backspace", "remove the selected span"),
+    ("Shift+Left / Shift+Right", "move the span's end by a token"),
+    ("Ctrl+Shift+Left / Ctrl+Shift+Right", "move the span's start by a token"),
+    ("Esc", "clear the selection"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo — every edit, the model's too"),
+    ("Ctrl+Enter", "done (accepts the suggestions left), open the next"),
+    ("Ctrl+Shift+Enter", "skip, open the next"),
+    ("Ctrl+PgDown / Ctrl+PgUp", "next / previous document"),
+    ("Ctrl+L", "new label (name, colour, key)"),
+    ("Entities table", "click a row to jump; double-click Label to relabel; Delete removes"),
+    ("Ctrl+R", "run the model again on this document"),
+    ("Ctrl+I / Ctrl+Shift+V / Ctrl+Shift+E", "import files / paste an article / export JSONL"),
+]
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard")
+        table = QTableWidget(len(SHORTCUTS), 2)
+        table.setHorizontalHeaderLabels(["Keys", "What they do"])
+        for row, (keys, what) in enumerate(SHORTCUTS):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(what))
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        note = QLabel("Every change is saved the moment you make it: there is nothing to save.")
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(note)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+        self.resize(760, 600)
 
 
 def show_shortcuts(parent) -> None:
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard", SHORTCUTS, parent=parent)
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.exec()
+    ShortcutsDialog(parent).exec()

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QProgressBar, QTableView,
+                               QVBoxLayout, QWidget)
 
-from models.document import DONE, IN_PROGRESS, SKIPPED
+from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
 
 STATUS_COLORS = {DONE: "#2e7d32", IN_PROGRESS: "#b26a00", SKIPPED: "#757575"}
 
@@ -63,3 +65,39 @@ class DocumentListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+class DocumentPanel(QWidget):
+    """Progress ("n of N done" and a bar) above the list of documents."""
+
+    def __init__(self, store, parent=None):
+        super().__init__(parent)
+        self.model = DocumentListModel(store, self)
+        self.table = t = QTableView()
+        t.setModel(self.model)
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        t.verticalHeader().hide()
+        t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        char = t.fontMetrics().averageCharWidth()
+        for col, chars in ((0, 5), (2, 10), (3, 7)):      # fixed widths: no per-row measuring
+            t.setColumnWidth(col, char * chars + 12)
+        t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
+        t.setMinimumWidth(300)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(6)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        for w in (self.label, self.bar, t):
+            layout.addWidget(w)
+
+    def show_progress(self, counts: dict[str, int]) -> None:
+        total = sum(counts.values())
+        self.label.setText(f"{counts[DONE]} of {total} done · {counts[SKIPPED]} skipped · "
+                           f"{counts[IN_PROGRESS]} in progress · {counts[NEW]} new")
+        self.bar.setMaximum(max(total, 1))
+        self.bar.setValue(counts[DONE] + counts[SKIPPED])

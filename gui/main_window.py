@@ -4,13 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QLabel, QMainWindow,
-                               QProgressBar, QTableView, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QToolBar
 
 from gui import dialogs
 from gui.actions import label_actions, new_action
 from gui.article_view import ArticleView
-from gui.document_list import DocumentListModel
+from gui.document_list import DocumentPanel
 from gui.editing import Annotator
 from gui.model_service import ModelService
 from gui.session import Session
@@ -58,30 +57,10 @@ class MainWindow(QMainWindow):
 
     # -- building ------------------------------------------------------------------------------
     def _build_docks(self) -> None:
-        self.docs_model = DocumentListModel(self.store, self)
-        self.doc_table = QTableView()
-        self.doc_table.setModel(self.docs_model)
-        self.doc_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.doc_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.doc_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.doc_table.verticalHeader().hide()
-        header = self.doc_table.horizontalHeader()      # fixed widths: no per-row measuring
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, chars in ((0, 5), (2, 10), (3, 7)):
-            self.doc_table.setColumnWidth(col, self.doc_table.fontMetrics().averageCharWidth() * chars + 12)
-        self.doc_table.verticalHeader().setDefaultSectionSize(self.doc_table.fontMetrics().height() + 6)
-        self.doc_table.setMinimumWidth(300)
-        self.progress_label = plain_label()
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setMaximumHeight(6)
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.progress_label)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.doc_table)
-        self.docs_dock = self._dock("Documents", box, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.doc_panel = DocumentPanel(self.store, self)
+        self.docs_model, self.doc_table = self.doc_panel.model, self.doc_panel.table
+        self.progress_label = self.doc_panel.label
+        self.docs_dock = self._dock("Documents", self.doc_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.span_table = SpanTable()
         self.spans_dock = self._dock("Entities", self.span_table, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -98,9 +77,12 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         self.model_label, self.count_label, self.save_label = plain_label(), plain_label(), plain_label()
         self.hint_label = plain_label()
+        self.exact_label = plain_label("EXACT SELECTION")
+        self.exact_label.setStyleSheet("background: #ffe08a; color: #5a4300; font-weight: bold; border-radius: 3px;")
+        self.exact_label.hide()
         bar = self.statusBar()
         bar.addWidget(self.hint_label, 1)
-        for w in (self.count_label, self.model_label, self.save_label):
+        for w in (self.exact_label, self.count_label, self.model_label, self.save_label):
             bar.addPermanentWidget(w)
         self.save_label.setText("All changes saved")
 
@@ -254,13 +236,7 @@ class MainWindow(QMainWindow):
         self._refresh_progress()
 
     def _refresh_progress(self) -> None:
-        counts = self.store.status_counts()
-        total = sum(counts.values())
-        self.progress_label.setText(
-            f"{counts[DONE]} of {total} done · {counts[SKIPPED]} skipped · "
-            f"{counts['in progress']} in progress · {counts['new']} new")
-        self.progress_bar.setMaximum(max(total, 1))
-        self.progress_bar.setValue(counts[DONE] + counts[SKIPPED])
+        self.doc_panel.show_progress(self.store.status_counts())
 
     # -- spans -----------------------------------------------------------------------------------
     def _spans_changed(self, edit, focus) -> None:
@@ -299,6 +275,7 @@ class MainWindow(QMainWindow):
 
     def _toggle_exact(self, on: bool) -> None:
         self.annotator.exact = on
+        self.exact_label.setVisible(on)
         self.statusBar().showMessage("Exact selection: on" if on else "Selections snap to tokens", 4000)
 
     def new_label(self) -> None:

@@ -9,7 +9,7 @@ the edit expects to remove is really there (a stale edit is refused, never half-
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from models.labels import Label
 from models.spans import MANUAL, Span, overlapping

@@ -10,8 +10,9 @@ from importlib import resources
 KEY_ORDER = "123456789qwertyuiopasdfghjklzxcvbnm"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Fallback palette for labels that come without a colour (e.g. from a custom model).
-PALETTE = ["#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6", "#ffff99",
-           "#8dd3c7", "#bebada", "#fb8072", "#80b1d3", "#fccde5", "#d9d9d9"]
+PALETTE = ["#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6", "#ffff99", "#8dd3c7",
+           "#bebada", "#fb8072", "#80b1d3", "#fccde5", "#d9d9d9", "#66c2a5", "#e78ac3",
+           "#a6d854", "#ffd92f", "#e5c494", "#b3b3ff", "#ff7f50", "#40e0d0", "#f4a6d7"]
 
 
 class LabelError(ValueError):
@@ -81,10 +82,17 @@ class LabelSet:
 
     def new_label(self, name: str, color: str | None = None, key: str | None = None) -> Label:
         """A label ready to add: next free key and a palette colour unless given."""
-        if color is None:
-            color = PALETTE[len(self.labels) % len(PALETTE)]
+        if color is None:     # the palette colour farthest from every colour in use
+            used = [lab.color for lab in self.labels]
+            color = max(PALETTE, key=lambda c: min((_distance(c, u) for u in used), default=1e9))
         return Label(name, color, self.free_key() if key is None else key,
                      order=max((lab.order for lab in self.labels), default=-1) + 1)
+
+
+def _distance(a: str, b: str) -> float:
+    ra, ga, ba = (int(a[i:i + 2], 16) for i in (1, 3, 5))
+    rb, gb, bb = (int(b[i:i + 2], 16) for i in (1, 3, 5))
+    return (2 * (ra - rb) ** 2 + 4 * (ga - gb) ** 2 + 3 * (ba - bb) ** 2) ** 0.5
 
 
 def default_labels() -> LabelSet:

@@ -24,7 +24,7 @@ B_LINE = {"text": "Seoul 😀 talks.", "answer": "accept", "title": "Talks",
 
 EXPECTED_A = {
     "text": "Kim met Putin in Moscow.",
-    "meta": {"source": "a.txt", "doc_id": 1, "title": "a", "status": "new"},
+    "meta": {"source": "a.txt", "doc_id": 1, "title": "Kim met Putin in Moscow.", "status": "new"},
     "_input_hash": -1411209316,
     "tokens": [
         {"text": "Kim", "start": 0, "end": 3, "id": 0, "ws": True},

@@ -24,7 +24,7 @@ def test_txt_keeps_the_exact_text_crlf_included(store, project, tmp_path):
     assert report.problems == [] and report.duplicates == 0 and len(report.added) == 1
     [(doc_id, title, text, meta, status)] = docs_in(project)
     assert text == ARTICLE and "\r\n" in text
-    assert (title, json.loads(meta), status) == ("seoul-talks", {"source": "seoul-talks.txt"}, "new")
+    assert (title, json.loads(meta), status) == ("Seoul, Monday.", {"source": "seoul-talks.txt"}, "new")
     assert report.added == [doc_id]
     assert report.summary() == "1 added"
 
@@ -71,7 +71,7 @@ def test_extension_is_case_insensitive(tmp_path):
     path = tmp_path / "A.TXT"
     path.write_text("Upper case name", encoding="utf-8")
     docs, problems = read_source(path)
-    assert problems == [] and docs[0]["text"] == "Upper case name" and docs[0]["title"] == "A"
+    assert problems == [] and docs[0]["text"] == "Upper case name" and docs[0]["title"] == "Upper case name"
 
 
 def test_a_bad_file_does_not_stop_the_good_ones(store, project, tmp_path):
@@ -154,5 +154,14 @@ def test_import_text(store, project):
 def test_read_txt_title_and_meta(tmp_path):
     path = tmp_path / "Moscow summit.md"
     path.write_text("# Moscow\n", encoding="utf-8")
-    assert read_txt(path) == ([{"text": "# Moscow\n", "title": "Moscow summit",
+    assert read_txt(path) == ([{"text": "# Moscow\n", "title": "Moscow",
                                 "meta": {"source": "Moscow summit.md"}}], [])
+
+
+def test_title_is_the_headline_unless_too_long(tmp_path):
+    short = tmp_path / "a.txt"
+    short.write_text("\n  Seoul talks end  \r\nBody.", encoding="utf-8")
+    long = tmp_path / "long-file.txt"
+    long.write_text("word " * 100 + "\nBody.", encoding="utf-8")
+    assert read_txt(short)[0][0]["title"] == "Seoul talks end"
+    assert read_txt(long)[0][0]["title"] == "long-file"

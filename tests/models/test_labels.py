@@ -20,7 +20,10 @@ def test_new_label_takes_the_next_free_key_and_a_colour():
     labels = default_labels()
     lab = labels.new_label("WEAPON")
     assert lab.key == "p"                    # 1-9 and q..o are taken by the defaults
-    assert lab.color == PALETTE[18 % len(PALETTE)]
+    from models.labels import _distance
+    def nearest(c):
+        return min(_distance(c, x.color) for x in labels)
+    assert lab.color in PALETTE and nearest(lab.color) == max(nearest(c) for c in PALETTE)
     assert lab.order == 18
     check_label(lab, labels)
 
