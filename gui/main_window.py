@@ -297,7 +297,9 @@ class MainWindow(QMainWindow):
     def _predicted(self, doc_id: int, ents, source: str) -> None:
         if not annotate.wants_model(self.store, doc_id):
             return
-        new = annotate.ensure_labels(self.store, [e[2] for e in ents], doc_id)
+        # Labels the model knows and the project lacks: journaled with no document, so no
+        # document's undo history tries to take a label away that other documents use.
+        new = annotate.ensure_labels(self.store, [e[2] for e in ents], None)
         if new:
             self.session.labels = self.store.labels()
             self._labels_changed()

@@ -118,3 +118,25 @@ def test_app_refuses_a_file_that_is_not_a_project(qtbot, tmp_path, monkeypatch):
     junk.write_bytes(b"this is not sqlite at all" * 100)
     assert not appmod.App(None).open(junk)
     assert errors and "junk.annotator" in errors[0]
+
+
+def test_model_choice_is_a_project_setting_and_reloads(make_window, qtbot, monkeypatch):
+    from models import ner
+    loaded = []
+
+    class Fake:
+        labels = ["GPE"]
+
+        def __init__(self, name):
+            self.name, self.source = name, f"{name}-9.9"
+
+        def predict(self, texts, batch_size=32):
+            for _ in texts:
+                yield []
+    monkeypatch.setattr(ner, "load", lambda name=None: loaded.append(name) or Fake(name or "best"))
+    w, store, ids = make_window(["Nothing here."], model="first_model")
+    qtbot.waitUntil(lambda: "first_model-9.9" in w.model_label.text(), timeout=5000)
+    monkeypatch.setattr(dialogs.ModelDialog, "ask", classmethod(lambda cls, parent, current: "/models/mine"))
+    next(a for a in w.menuBar().actions() if a.text() == "&Model").menu().actions()[0].trigger()
+    qtbot.waitUntil(lambda: "/models/mine-9.9" in w.model_label.text(), timeout=5000)
+    assert store.setting("model") == "/models/mine" and loaded == ["first_model", "/models/mine"]
