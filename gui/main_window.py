@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.docs_dock = self._dock("Documents", self.doc_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.span_table = SpanTable()
         self.spans_dock = self._dock("Entities", self.span_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks([self.docs_dock, self.spans_dock], [360, 360], Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -295,27 +296,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Model unavailable: {message}", 15000)
 
     def _predicted(self, doc_id: int, ents, source: str) -> None:
-        if not annotate.wants_model(self.store, doc_id):
+        try:
+            added = self.session.apply_predictions(doc_id, ents, source)
+        except StoreError as e:
+            self.statusBar().showMessage(f"Model suggestions not saved: {e}", 10000)
             return
-        # Labels the model knows and the project lacks: journaled with no document, so no
-        # document's undo history tries to take a label away that other documents use.
-        new = annotate.ensure_labels(self.store, [e[2] for e in ents], None)
-        if new:
-            self.session.labels = self.store.labels()
-            self._labels_changed()
-        edit = annotate.model_edit(self.store, doc_id, ents, source)
-        if edit is not None:
-            if self.session.doc and self.session.doc.id == doc_id:
-                self.session.push(edit)
-            else:
-                try:
-                    self.store.apply(edit)        # journaled: undoable when that document opens
-                except StoreError as e:
-                    self.statusBar().showMessage(f"Model suggestions not saved: {e}", 10000)
-                    return
-        self.store.mark_preannotated(doc_id, source)
-        self._refresh_doc(doc_id)
-        self.statusBar().showMessage(f"Model: {len(edit.add) if edit else 0} suggestions", 4000)
+        if added is not None:
+            self._refresh_doc(doc_id)
+            self.statusBar().showMessage(f"Model: {added} suggestions", 4000)
 
     def rerun_model(self) -> None:
         doc = self.session.doc
@@ -383,7 +371,18 @@ class MainWindow(QMainWindow):
                           lambda n: self.statusBar().showMessage(f"Exported {n} done documents to {path}", 10000),
                           lambda m: dialogs.show_error(self, "Export failed", m))
 
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        settings = QSettings()
+        if not getattr(self, "_restored", False) and settings.value("window/geometry") is not None:
+            self.restoreGeometry(settings.value("window/geometry"))
+            self.restoreState(settings.value("window/state"))
+        self._restored = True
+
     def closeEvent(self, e) -> None:
+        settings = QSettings()                    # docks and size as the user left them
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
         self.save_position()
         self.model.runner.pool.clear()
         self.io.wait(10000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from models import annotate
 from models import edits as E
 from models.document import DONE, SKIPPED, Document
 from models.labels import Label, LabelSet
@@ -177,6 +178,26 @@ class Session(QObject):
     def add_label(self, label: Label) -> bool:
         return self.push(E.ChangeLabels(self.doc.id if self.doc else None, (label,), (),
                                         f"Add label {label.name}"))
+
+    def apply_predictions(self, doc_id: int, ents, source: str) -> int | None:
+        """Commit the model's entities for a document (once); return how many were added."""
+        store = self.store
+        if not annotate.wants_model(store, doc_id):
+            return None
+        # Labels the model knows and the project lacks: journaled with no document, so no
+        # document's undo history tries to take a label away that other documents use.
+        if annotate.ensure_labels(store, [e[2] for e in ents], None):
+            self.labels = store.labels()
+            self.labels_changed.emit()
+        edit = annotate.model_edit(store, doc_id, ents, source)
+        if edit is not None:
+            if self.doc and self.doc.id == doc_id:
+                if not self.push(edit):
+                    return None
+            else:
+                store.apply(edit)        # journaled: undoable when that document is opened
+        store.mark_preannotated(doc_id, source)
+        return len(edit.add) if edit else 0
 
     def next_document(self) -> int | None:
         return self.store.next_document(self.doc.id if self.doc else None)
