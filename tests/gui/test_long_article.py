@@ -18,13 +18,18 @@ def long_text_and_spans():
     return text, spans
 
 
-def test_far_spans_are_coloured_lazily_then_all(qtbot):
+def shown(qtbot):
     text, spans = long_text_and_spans()
     view = ArticleView()
     qtbot.addWidget(view)
     view.resize(900, 600)
     view.show()
     view.set_content(text, spans, default_labels())
+    return view, text, spans
+
+
+def test_far_spans_are_coloured_lazily_then_all(qtbot):
+    view, text, spans = shown(qtbot)
     gpe = default_labels().get("GPE").color
     assert colour_at(view, spans[0].start) == gpe           # first screen: at once
     far = spans[-1]
@@ -36,12 +41,7 @@ def test_far_spans_are_coloured_lazily_then_all(qtbot):
 
 
 def test_scrolling_to_the_end_colours_what_comes_into_view(qtbot):
-    text, spans = long_text_and_spans()
-    view = ArticleView()
-    qtbot.addWidget(view)
-    view.resize(900, 600)
-    view.show()
-    view.set_content(text, spans, default_labels())
+    view, text, spans = shown(qtbot)
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
     assert colour_at(view, spans[-1].start) == default_labels().get("GPE").color
 
