@@ -26,6 +26,14 @@ class StandInPipeline:
 
 
 @pytest.fixture(autouse=True)
+def private_settings(tmp_path):
+    """Each test has its own QSettings file (recent projects, window state)."""
+    from PySide6.QtCore import QSettings
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+
+
+@pytest.fixture(autouse=True)
 def no_modal_dialogs(monkeypatch):
     """A modal error box would hang the suite: an unexpected one fails the test instead."""
     from gui import dialogs

@@ -140,3 +140,23 @@ def test_model_choice_is_a_project_setting_and_reloads(make_window, qtbot, monke
     next(a for a in w.menuBar().actions() if a.text() == "&Model").menu().actions()[0].trigger()
     qtbot.waitUntil(lambda: "/models/mine-9.9" in w.model_label.text(), timeout=5000)
     assert store.setting("model") == "/models/mine" and loaded == ["first_model", "/models/mine"]
+
+
+def test_command_line_project_and_files(qtbot, stand_in_model, tmp_path):
+    art = tmp_path / "art.txt"
+    art.write_text("Talks in Seoul\r\nBody about Tokyo.", encoding="utf-8", newline="")
+    args = appmod.parse([str(tmp_path / "mine.annotator"), str(art), "--model", "x"])
+    assert args.model == "x" and args.paths == [str(tmp_path / "mine.annotator"), str(art)]
+    main = appmod.App(args.model)
+    assert main.open(args.paths[0], args.paths[1:])
+    qtbot.addWidget(main.window)
+    assert main.window.session.doc.text == "Talks in Seoul\r\nBody about Tokyo."
+    assert main.window.session.doc.title == "Talks in Seoul"
+    # File > Open another project replaces the window; the first one is in Recent projects.
+    other = tmp_path / "other.annotator"
+    main.window.project_requested.emit(str(other))
+    qtbot.addWidget(main.window)
+    assert main.window.store.path == other
+    from PySide6.QtCore import QSettings
+    assert QSettings().value("recent_projects", [], list)[:2] == [str(other), str(tmp_path / "mine.annotator")]
+    main.window.model.runner.wait(5000)
