@@ -11,12 +11,12 @@ import json
 import re
 from bisect import bisect_left, bisect_right
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, BinaryIO, Iterable, Iterator
 
 import murmurhash
 
 from models.document import DONE, Document
-from models.formats.errors import ImportProblem, decode_utf8
+from models.formats.errors import HEAD, ImportProblem, collect, not_utf8, open_and_read, sniff
 from models.ner import split_at, tokenize
 from models.spans import Span, SpanError, check_no_overlap, validate
 
@@ -26,59 +26,91 @@ _LABEL = re.compile(r"^\S{1,100}$")
 
 def read_jsonl(path: str | Path, labels: Iterable[str] | None = None) -> tuple[list[dict], list[ImportProblem]]:
     """Documents of a JSONL file and the problems found (bad lines are skipped, the rest kept)."""
-    path = Path(path)
-    text, problem = decode_utf8(path)
+    return collect(open_and_read(path, iter_jsonl))
+
+
+def iter_jsonl(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dict | ImportProblem]:
+    """Stream a JSONL file: one document (or one problem) per line, never the whole file at once.
+
+    Lines are split on the byte ``0x0A`` only: U+2028/U+2029 may stand unescaped inside JSON
+    strings. A line that is not UTF-8 is rejected on its own; the lines around it are still read.
+    """
+    head = f.read(HEAD)
+    problem = sniff(head, file)
     if problem:
-        return [], [problem]
-    docs, problems = [], []
-    # Split on "\n" only: U+2028/U+2029 may stand unescaped inside JSON strings.
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
+        yield problem
+        return
+    f.seek(0)
+    seen = False
+    offset = 0
+    for lineno, raw in enumerate(f, 1):
+        at, offset = offset, offset + len(raw)
+        if not raw.strip():
             continue
-        def bad(msg: str) -> None:
-            problems.append(ImportProblem(str(path), lineno, msg))
+        seen = True
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            bad(f"not valid JSON ({e.msg} at column {e.colno})")
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            yield ImportProblem(file, lineno, not_utf8(raw[e.start], at + e.start))
             continue
-        if not isinstance(obj, dict):
-            bad(f"expected a JSON object, found {type(obj).__name__}")
-            continue
-        if "text" not in obj:
-            bad("no 'text' field")
-            continue
-        if not isinstance(obj["text"], str) or not obj["text"]:
-            bad("'text' must be a non-empty string")
-            continue
-        meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
-        title = obj.get("title") or meta.get("title") or ""
-        spans = []
-        raw_spans = obj.get("spans") or []
-        if not isinstance(raw_spans, list):
-            bad(f"'spans' must be a list, found {type(raw_spans).__name__}; spans dropped")
-            raw_spans = []
-        for k, raw in enumerate(raw_spans):
-            try:
-                span = Span(raw["start"], raw["end"], raw["label"], "manual")
-                if isinstance(span.start, bool) or isinstance(span.end, bool):
-                    raise SpanError("offsets must be integers")
-                if not isinstance(span.label, str) or not _LABEL.match(span.label):
-                    # A label the label set would refuse must not reach the store.
-                    raise SpanError(f"label {span.label!r} must be 1-100 characters without spaces")
-                validate(span, obj["text"])
-                spans.append(span)
-            except (KeyError, TypeError, SpanError) as e:
-                bad(f"span {k + 1} skipped: {e if isinstance(e, SpanError) else 'needs start, end and label'}")
+        if lineno == 1:
+            line = line.removeprefix("\ufeff")
+        doc, problems = parse_line(line, file, lineno)
+        yield from problems
+        if doc is not None:
+            yield doc
+    if not seen:
+        yield ImportProblem(file, None, "file is empty")
+
+
+def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[ImportProblem]]:
+    """The document of one JSONL line (None if it is rejected) and the problems found in it."""
+    problems: list[ImportProblem] = []
+
+    def bad(msg: str, rejected: bool = True) -> tuple[None, list[ImportProblem]]:
+        problems.append(ImportProblem(file, lineno, msg, rejected))
+        return None, problems
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return bad(f"not valid JSON ({e.msg} at column {e.colno})")
+    if not isinstance(obj, dict):
+        return bad(f"expected a JSON object, found {type(obj).__name__}")
+    if "text" not in obj:
+        return bad("no 'text' field")
+    text = obj["text"]
+    if not isinstance(text, str) or not text:
+        return bad("'text' must be a non-empty string")
+    meta = obj.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
+    title = obj.get("title") or meta.get("title") or ""
+    spans = []
+    raw_spans = obj.get("spans") or []
+    if not isinstance(raw_spans, list):
+        bad(f"'spans' must be a list, found {type(raw_spans).__name__}; spans dropped", False)
+        raw_spans = []
+    for k, raw in enumerate(raw_spans):
+        try:
+            span = Span(raw["start"], raw["end"], raw["label"], "manual")
+            if isinstance(span.start, bool) or isinstance(span.end, bool):
+                raise SpanError("offsets must be integers")
+            if not isinstance(span.label, str) or not _LABEL.match(span.label):
+                # A label the label set would refuse must not reach the store.
+                raise SpanError(f"label {span.label!r} must be 1-100 characters without spaces")
+            validate(span, text)
+            spans.append(span)
+        except (KeyError, TypeError, SpanError) as e:
+            bad(f"span {k + 1} skipped: {e if isinstance(e, SpanError) else 'needs start, end and label'}",
+                False)
+    if spans:
         try:
             spans = check_no_overlap(spans)
         except SpanError as e:
-            bad(f"spans dropped: {e}")
+            bad(f"spans dropped: {e}", False)
             spans = []
-        docs.append({"text": obj["text"], "title": str(title), "meta": meta, "spans": spans,
-                     "status": DONE if obj.get("answer") == "accept" else None,
-                     "line": lineno})
-    return docs, problems
+    return ({"text": text, "title": str(title), "meta": meta, "spans": spans,
+             "status": DONE if obj.get("answer") == "accept" else None, "line": lineno}, problems)
 
 
 def _hash(obj: dict) -> int:

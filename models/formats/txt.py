@@ -2,16 +2,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
-from models.formats.errors import ImportProblem, decode_utf8
+from models.formats.errors import ImportProblem, collect, decode_bytes, open_and_read
+
+
+def iter_txt(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dict | ImportProblem]:
+    """The one article of a text (or Markdown) file, or the problem that rejects it.
+
+    ``source`` is what ``meta["source"]`` says (default: the file's name).
+    """
+    try:
+        data = f.read()
+    except OSError as e:
+        yield ImportProblem(file, None, f"cannot read file: {e.strerror or e}")
+        return
+    text, problem = decode_bytes(data, file)
+    if problem:
+        yield problem
+        return
+    path = Path(file)
+    yield {"text": text, "title": headline(text) or path.stem, "meta": {"source": source or path.name}}
 
 
 def read_txt(path: str | Path) -> tuple[list[dict], list[ImportProblem]]:
-    path = Path(path)
-    text, problem = decode_utf8(path)
-    if problem:
-        return [], [problem]
-    return [{"text": text, "title": headline(text) or path.stem, "meta": {"source": path.name}}], []
+    return collect(open_and_read(path, iter_txt))
 
 
 def headline(text: str, longest: int = 160) -> str:

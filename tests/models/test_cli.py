@@ -145,7 +145,7 @@ def test_import_with_only_problems_fails_and_names_the_files(capsys, tmp_path, p
     bad.write_bytes("Caf\u00e9".encode("latin-1"))
     rc, out, err = run(capsys, "import", project, bad, tmp_path / "missing.txt")
     assert rc == 1
-    assert out == "0 added, 2 problems\n"
+    assert out == "0 added, 2 rejected\n"
     assert f"warning: {bad}:1: not UTF-8" in err
     assert f"warning: {tmp_path / 'missing.txt'}: no such file" in err
 
@@ -154,7 +154,7 @@ def test_import_with_some_problems_succeeds(capsys, tmp_path, sources, project):
     bad = tmp_path / "x.docx"
     bad.write_bytes(b"PK")
     rc, out, err = run(capsys, "import", project, sources[0], bad)
-    assert rc == 0 and out == "1 added, 1 problems\n" and "unknown file type '.docx'" in err
+    assert rc == 0 and out == "1 added, 1 rejected\n" and "unknown file type '.docx'" in err
 
 
 def test_a_file_that_is_not_a_project_is_an_error(capsys, tmp_path):

@@ -81,7 +81,7 @@ def test_a_bad_file_does_not_stop_the_good_ones(store, project, tmp_path):
     report = import_paths(store, [bad, good])
     assert len(report.added) == 1 and len(report.problems) == 1
     assert [r[2] for r in docs_in(project)] == ["Kim met Putin."]
-    assert report.summary() == "1 added, 1 problems"
+    assert report.summary() == "1 added, 1 rejected"
 
 
 def test_duplicates_are_skipped_by_exact_text(store, project, tmp_path):
@@ -114,7 +114,7 @@ def test_jsonl_import_with_spans_status_and_new_labels(store, project, tmp_path)
 
     assert report.new_labels == ["CITY", "WEAPON"]
     assert [(p.file, p.line) for p in report.problems] == [(str(path), 3)]
-    assert report.summary() == "2 added, 1 problems, new labels: CITY, WEAPON"
+    assert report.summary() == "2 added, 1 rejected, new labels: CITY, WEAPON"
     labels = query(project, "SELECT name, key, color, ord FROM labels WHERE name IN ('CITY', 'WEAPON') ORDER BY ord")
     assert [(r[0], r[1], r[3]) for r in labels] == [("CITY", "p", 18), ("WEAPON", "a", 19)]
     assert all(r[2].startswith("#") and len(r[2]) == 7 for r in labels)
