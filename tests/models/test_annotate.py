@@ -6,7 +6,7 @@ import json
 import pytest
 
 from models import annotate
-from models.edits import ChangeLabels, ReplaceSpans, SetStatus
+from models.edits import ChangeLabels, ReplaceSpans, SetStatus, edit_from_json
 from models.spans import Span
 from models.store import Store
 
@@ -131,3 +131,110 @@ def test_ensure_labels_adds_what_the_model_needs_once(store, project):
     n = len(journal_rows(project))
     assert annotate.ensure_labels(store, ["LAW", "WEAPON"]) == []
     assert len(journal_rows(project)) == n
+
+
+# -- --force: re-run the model where only a model has labelled ----------------------------------
+
+OLD = "old-model-1.0"
+
+
+def model_rows(predicted, source=MODEL_SOURCE):
+    return [(s, e, label, source) for s, e, label in predicted]
+
+
+@pytest.fixture
+def forced_project(store):
+    """Documents a model (or a person) labelled earlier, in every state --force must tell apart."""
+    ids, _ = store.add_documents([{"text": t} for t in TEXTS] + [{"text": "Kim met Lee in Seoul."}])
+    only_model, mixed, manual, empty, done = ids
+    old_spans = (Span(0, 5, "ORG", OLD), Span(6, 11, "GPE", OLD))      # "North", "Korea"
+    store.apply(ReplaceSpans(only_model, (), old_spans))
+    store.mark_preannotated(only_model, OLD)
+    store.apply(ReplaceSpans(mixed, (), (Span(0, 7, "ORG", OLD), Span(28, 33, "GPE", OLD))))
+    store.apply(ReplaceSpans(mixed, (Span(0, 7, "ORG", OLD),), (Span(0, 7, "ORG"),)))  # confirmed
+    store.apply(ReplaceSpans(manual, (), (Span(0, 5, "ORG"),)))
+    store.mark_preannotated(empty, OLD)            # the model found nothing there, back then
+    store.apply(ReplaceSpans(done, (), (Span(0, 3, "PERSON", OLD),)))
+    store.apply(SetStatus(done, "new", "done"))
+    return ids, old_spans
+
+
+def test_force_replaces_model_spans_and_never_touches_a_persons(store, project, pipeline, predictions,
+                                                                forced_project):
+    (only_model, mixed, manual, empty, done), old_spans = forced_project
+    assert annotate.pending(store) == []
+    assert annotate.pending(store, force=True) == [only_model, empty]
+    before = {d: span_rows(project, d) for d in (mixed, manual, done)}
+    journal_before = {d: len(journal_rows(project, d)) for d in (mixed, manual, done)}
+
+    added = annotate.preannotate(store, pipeline, annotate.pending(store, force=True), force=True)
+
+    assert span_rows(project, only_model) == model_rows(predictions[ARTICLE])
+    assert span_rows(project, empty) == model_rows(predictions[TEXTS[3]])
+    assert added == len(predictions[ARTICLE]) + len(predictions[TEXTS[3]])
+    for d in (mixed, manual, done):                 # a person's span: the document is left alone
+        assert span_rows(project, d) == before[d]
+        assert len(journal_rows(project, d)) == journal_before[d]
+    assert span_rows(project, mixed) == [(0, 7, "ORG", "manual"), (28, 33, "GPE", OLD)]
+    assert store.preannotated(only_model) == store.preannotated(empty) == MODEL_SOURCE
+    assert store.document_status(only_model) == "new"
+
+    # One journaled edit per document, so the GUI can undo it: back to the old model's spans.
+    entry, _, edit, _ = journal_rows(project, only_model)[-1]
+    replaced = edit_from_json(edit)
+    assert set(replaced.remove) == set(old_spans) and len(replaced.add) == len(predictions[ARTICLE])
+    store.apply(replaced.inverse(), mode="undo", entry=entry)
+    assert span_rows(project, only_model) == [(s.start, s.end, s.label, s.source) for s in old_spans]
+
+
+def test_force_again_with_the_same_model_changes_nothing(store, project, pipeline, forced_project):
+    annotate.preannotate(store, pipeline, annotate.pending(store, force=True), force=True)
+    before = (query(project, "SELECT * FROM spans ORDER BY id"), journal_rows(project))
+    assert annotate.preannotate(store, pipeline, annotate.pending(store, force=True), force=True) == 0
+    assert (query(project, "SELECT * FROM spans ORDER BY id"), journal_rows(project)) == before
+
+
+def test_force_leaves_a_document_a_person_labels_during_the_run(store, project, pipeline, forced_project):
+    (only_model, _, _, empty, _), old_spans = forced_project
+    mine = Span(0, 6, "PERSON")                      # "Toyota", labelled by a person mid-run
+
+    def progress(done, total):
+        if done == 1:
+            other = Store(project)
+            other.apply(ReplaceSpans(empty, (), (mine,)))
+            other.close()
+
+    annotate.preannotate(store, pipeline, [only_model, empty], batch_size=1, progress=progress, force=True)
+    assert span_rows(project, empty) == [(0, 6, "PERSON", "manual")]
+    assert store.preannotated(empty) == OLD
+
+
+def test_a_document_finished_during_the_run_gets_no_suggestions(store, project, pipeline):
+    ids, _ = store.add_documents([{"text": t} for t in TEXTS[:2]])
+
+    def progress(done, total):
+        if done == 1:
+            other = Store(project)
+            other.apply(SetStatus(ids[1], "new", "done"))
+            other.close()
+
+    annotate.preannotate(store, pipeline, ids, batch_size=1, progress=progress)
+    assert span_rows(project, ids[0]) != [] and span_rows(project, ids[1]) == []
+    assert store.preannotated(ids[1]) is None
+
+
+def test_resume_after_cancel_gives_the_same_result_as_one_run(tmp_path, pipeline):
+    texts = TEXTS * 3
+    results = []
+    for name, stop_at in (("whole", None), ("resumed", 4)):
+        s = Store(tmp_path / f"{name}.annot")
+        s.add_documents([{"text": f"{i}. {t}"} for i, t in enumerate(texts)])
+        annotate.preannotate(s, pipeline, annotate.pending(s), batch_size=2,
+                             progress=lambda done, total: done != stop_at)
+        if stop_at:
+            assert len(annotate.pending(s)) == len(texts) - stop_at
+            annotate.preannotate(s, pipeline, annotate.pending(s), batch_size=2)
+        assert annotate.pending(s) == []
+        results.append(s.db.execute("SELECT doc_id, start, end, label, source FROM spans ORDER BY doc_id, start").fetchall())
+        s.close()
+    assert results[0] == results[1] and results[0]
