@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -9,18 +11,36 @@ from pathlib import Path
 COMMANDS = ("import", "preannotate", "export")
 
 
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+
 def _parser() -> argparse.ArgumentParser:
+    from models.importer import FORMAT_CHOICES
     p = argparse.ArgumentParser(prog="article-annotator",
                                 description="Annotate named entities in news articles.")
     sub = p.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="import .txt / .jsonl files into a project")
+    imp = sub.add_parser("import", help="import articles (.txt, .md, .jsonl, .csv, .html, folders)")
     imp.add_argument("project")
-    imp.add_argument("sources", nargs="+")
+    imp.add_argument("sources", nargs="+", metavar="SOURCE",
+                     help="files or folders (a folder brings its .txt, .md, .html, .htm files)")
+    imp.add_argument("--format", choices=FORMAT_CHOICES, default="auto",
+                     help="how to read the sources (default: by file ending)")
+    imp.add_argument("--text-column", metavar="NAME",
+                     help="the CSV column holding the article text (default: text)")
+    imp.add_argument("--batch-size", type=_positive, default=500, help=argparse.SUPPRESS)
     pre = sub.add_parser("preannotate", help="run the model over documents with no spans")
     pre.add_argument("project")
     pre.add_argument("--model", help="spaCy pipeline name or directory (default: the "
                      "project's model, else the best installed English pipeline)")
-    pre.add_argument("--batch-size", type=int, default=64)
+    pre.add_argument("--batch-size", type=_positive, default=64,
+                     help="documents per model batch and per commit (default: 64)")
+    pre.add_argument("--force", action="store_true",
+                     help="also re-run documents whose spans all came from a model, replacing "
+                     "those spans; a person's span is never touched")
     exp = sub.add_parser("export", help="export annotations as Prodigy-style JSONL")
     exp.add_argument("project")
     exp.add_argument("out", help="output .jsonl file ('-' for standard output)")
@@ -42,19 +62,120 @@ def _open(path: str, create: bool = False):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "import":
-        from models.importer import import_paths
-        store = _open(args.project, create=True)
-        report = import_paths(store, args.sources)
-        for problem in report.problems:
-            print(f"warning: {problem}", file=sys.stderr)
-        print(report.summary())
-        return 1 if report.problems and not report.added else 0
-    if args.command == "preannotate":
-        return _preannotate(args)
-    if args.command == "export":
-        return _export(args)
+    try:
+        if args.command == "import":
+            return _import(args)
+        if args.command == "preannotate":
+            return _preannotate(args)
+        if args.command == "export":
+            return _export(args)
+    except KeyboardInterrupt:
+        # A second Ctrl+C: the batch being written was rolled back; committed ones stay.
+        print("\ninterrupted: every batch committed before is kept", file=sys.stderr)
+        return INTERRUPTED
     return 2
+
+
+INTERRUPTED = 130            # the shell's code for a command stopped by Ctrl+C
+PLAIN_INTERVAL = 2.0         # seconds between progress lines when stderr is not a terminal
+TTY_INTERVAL = 0.1           # seconds between redraws of the bar on a terminal
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+class ProgressBar:
+    """A progress bar on stderr: redrawn in place (``\\r``) on a terminal, otherwise a plain
+    line every ``PLAIN_INTERVAL`` seconds (logs and pipes get no control characters)."""
+
+    def __init__(self, stream=None, width: int = 24):
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.width = width
+        self.started = time.perf_counter()
+        # A terminal sees the bar at once; a log gets its first line after PLAIN_INTERVAL (a
+        # short job's summary says it all).
+        self.last = float("-inf") if self.tty else self.started
+        self.shown = False
+
+    def update(self, done: int, total: int, text: str) -> None:
+        now = time.perf_counter()
+        if self.tty:
+            if done < total and now - self.last < TTY_INTERVAL:
+                return              # the last redraw (100%) is never skipped
+        elif now - self.last < PLAIN_INTERVAL:
+            return
+        self.last = now
+        frac = min(done / total, 1.0) if total else 1.0
+        elapsed = now - self.started
+        eta = ""
+        if 0 < frac < 1 and elapsed > 0:
+            eta = f"{_clock(elapsed * (1 - frac) / frac)} left  "
+        if self.tty:
+            fill = round(frac * self.width)
+            line = f"[{'#' * fill}{'-' * (self.width - fill)}] {frac:4.0%}  {eta}{text}"
+            cols = shutil.get_terminal_size((80, 24)).columns - 1
+            self.stream.write("\r" + line[:cols].ljust(cols))     # never wraps the line
+        else:
+            self.stream.write(f"{frac:4.0%}  {eta}{text}\n")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.tty and self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class CtrlC:
+    """While active, the first Ctrl+C asks the running job to stop after its current batch;
+    a second one interrupts at once (KeyboardInterrupt; the open transaction is rolled back)."""
+
+    def __init__(self):
+        self.pressed = False
+        self._old = None
+
+    def _handler(self, signum, frame) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+        print("\nstopping after the current batch (Ctrl+C again to stop at once)",
+              file=sys.stderr, flush=True)
+
+    def __enter__(self) -> "CtrlC":
+        try:
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:          # not the main thread: no handler, no Ctrl+C to catch
+            self._old = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
+def _import(args) -> int:
+    from models.importer import import_paths
+    store = _open(args.project, create=True)
+    bar = ProgressBar()
+    try:
+        with CtrlC() as ctrl_c:
+            report = import_paths(store, args.sources, fmt=args.format,
+                                  text_column=args.text_column, batch_size=args.batch_size,
+                                  progress=lambda done, total, text: bar.update(done, total, text),
+                                  cancelled=lambda: ctrl_c.pressed)
+    finally:
+        bar.close()
+        store.close()
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print(report.summary())
+    if report.cancelled:
+        return INTERRUPTED
+    return 1 if report.rejected and not report.added and not report.duplicates else 0
 
 
 def _preannotate(args) -> int:
@@ -63,19 +184,32 @@ def _preannotate(args) -> int:
     try:
         pipe = ner.load(args.model or store.setting("model"))
     except ner.ModelError as e:
+        store.close()
         sys.exit(f"error: {e}")
-    todo = annotate.pending(store)
+    todo = annotate.pending(store, force=args.force)
+    bar = ProgressBar()
     t0 = time.perf_counter()
+    finished = 0
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int) -> bool:
+        nonlocal finished
+        finished = done
         rate = done / max(time.perf_counter() - t0, 1e-9)
-        left = (total - done) / rate if rate else 0
-        print(f"\r{done}/{total} documents  {rate:.1f} docs/s  {left:.0f} s left ",
-              end="", file=sys.stderr, flush=True)
+        bar.update(done, total, f"{done}/{total} documents  {rate:.1f} docs/s")
+        return not ctrl_c.pressed
 
-    added = annotate.preannotate(store, pipe, todo, args.batch_size, progress)
-    print(file=sys.stderr)
-    print(f"{len(todo)} documents pre-annotated with {pipe.source}: {added} spans")
+    try:
+        with CtrlC() as ctrl_c:
+            added = annotate.preannotate(store, pipe, todo, args.batch_size, progress,
+                                         force=args.force)
+    finally:
+        bar.close()
+        store.close()
+    summary = f"{finished} documents pre-annotated with {pipe.source}: {added} spans"
+    if finished < len(todo):
+        print(f"{summary} (stopped: {len(todo) - finished} left; run again to resume)")
+        return INTERRUPTED
+    print(summary)
     return 0
 
 
