@@ -1,99 +1,341 @@
-"""The document list: every document with its status and number of entities."""
+"""The document queue: a lazy list of documents with status filter, search, sort and progress.
+
+``DocumentListModel`` holds only the ids it shows, in display order (an ``array('q')``: 8
+bytes a document, ~0.8 MB for 100,000) and a small LRU cache of pages of rows fetched when
+the view draws them; nothing else grows with the corpus. The queries are in
+``models.queue``. A search scans the texts, so it runs off the UI thread on a connection of
+its own; a newer search interrupts an older one.
+
+Rows change in place (``refresh``): a document whose status or entity count changes keeps its
+place until the next ``reload`` or change of filter or sort, so the row under the cursor
+never jumps away while someone works through the list.
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QProgressBar, QTableView,
-                               QVBoxLayout, QWidget)
+import sqlite3
+import threading
+from array import array
+from collections import OrderedDict
+from dataclasses import replace
 
+import numpy as np
+from PySide6.QtCore import (QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, Qt,
+                            QTimer, Signal)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QProgressBar, QTableView, QVBoxLayout, QWidget)
+
+from gui.workers import Runner
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
+from models.queue import (ALL, NOT_DONE, QueueQuery, connect_reader, fetch_rows, local_time,
+                          select_ids)
 
 STATUS_COLORS = {DONE: "#2e7d32", IN_PROGRESS: "#b26a00", SKIPPED: "#757575"}
+UNTITLED_COLOR = "#757575"
+_Display = Qt.ItemDataRole.DisplayRole
 
 
 class DocumentListModel(QAbstractTableModel):
-    COLUMNS = ("#", "Title", "Status", "Entities")
+    COLUMNS = ("#", "Title", "Status", "Entities", "Last edited")
+    SORTS = ("id", "title", "status", "entities", "updated")        # the sort of each column
+    PAGE = 100              # rows fetched at a time
+    MAX_PAGES = 40          # rows kept: at most PAGE * MAX_PAGES, whatever the corpus
+
+    loaded = Signal()               # new ids are shown (reload, filter, search or sort)
+    searching = Signal(bool)        # a search started (True) / its result arrived or was dropped
+    search_failed = Signal(str)
 
     def __init__(self, store, parent=None):
         super().__init__(parent)
         self.store = store
-        self.rows: list[list] = []
-        self._row_of: dict[int, int] = {}
+        self.query = QueueQuery()
+        self._ids = array("q")          # shown ids, in display order
+        self._order: tuple | None = None   # (ids sorted, their rows): row_of by binary search
+        self._pages: OrderedDict[int, list] = OrderedDict()
+        self._max_id = 0                # the newest document when the list was loaded
+        self.total = 0                  # documents in the project (shown or not) then
+        self._loaded = False
+        self._generation = 0            # bumped by every load: a late search result is dropped
+        self._runner: Runner | None = None
+        self._search: tuple | None = None       # (task, lock, [conn]) of the running search
+        self.fetches = 0                # pages read from the store (for tests and benchmarks)
 
+    # -- loading -------------------------------------------------------------------------------
     def reload(self) -> None:
-        self.beginResetModel()
-        self.rows = [list(r) for r in self.store.document_rows()]
-        self._row_of = {r[0]: i for i, r in enumerate(self.rows)}
-        self.endResetModel()
+        """Read the shown ids again (now, on this thread), with the current query."""
+        self._cancel_search()
+        self._generation += 1
+        self._show(self.query, select_ids(self.store.db.conn, self.query))
 
+    def set_query(self, query: QueueQuery) -> None:
+        """Show what ``query`` selects. With search words it runs in the background."""
+        if query == self.query and self._loaded:      # already shown (a newer search is dropped)
+            self._cancel_search()
+            return
+        self._cancel_search()
+        self._generation += 1
+        if not self._loaded:            # nothing shown yet: remember it for reload()
+            self.query = query
+            return
+        if not query.searching:
+            self._show(query, select_ids(self.store.db.conn, query))
+            return
+        gen, path, lock, box = self._generation, str(self.store.path), threading.Lock(), []
+
+        def run(task):
+            with lock:
+                if task.cancelled:
+                    return None
+                box.append(connect_reader(path))
+            try:
+                return gen, query, select_ids(box[0], query)
+            except sqlite3.OperationalError:
+                if task.cancelled:      # interrupted by a newer query
+                    return None
+                raise
+            finally:
+                with lock:
+                    box.pop().close()
+
+        if self._runner is None:
+            self._runner = Runner(1, self)
+        task = self._runner.start(run, self._search_done, self._search_failed)
+        self._search = (task, lock, box)
+        self.searching.emit(True)
+
+    def _search_done(self, result) -> None:
+        if result is None or result[0] != self._generation:
+            return
+        self._search = None
+        _gen, query, ids = result
+        self._show(query, ids)
+        self.searching.emit(False)
+
+    def _search_failed(self, message: str) -> None:
+        if self._search is None or self.sender() is not self._search[0].signals:
+            return                      # an older search, already dropped
+        self._search = None
+        self.searching.emit(False)
+        self.search_failed.emit(message)
+
+    def _cancel_search(self) -> None:
+        if self._search is None:
+            return
+        task, lock, box = self._search
+        self._search = None
+        task.cancel()
+        with lock:
+            if box:
+                box[0].interrupt()
+        self.searching.emit(False)
+
+    def wait(self, msecs: int = 10000) -> bool:
+        """Wait for a background search (tests, closing)."""
+        return self._runner is None or self._runner.wait(msecs)
+
+    def _show(self, query: QueueQuery, ids: array) -> None:
+        self.total, self._max_id = self.store.db.execute(
+            "SELECT count(*), coalesce(max(id), 0) FROM documents").fetchone()
+        if self._loaded and query == self.query and ids == self._ids:
+            # Same rows in the same order (e.g. after a batch job): repaint, keep the view as is.
+            self._pages.clear()
+            if ids:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(self.COLUMNS) - 1))
+        else:
+            self.beginResetModel()
+            self.query, self._ids, self._order = query, ids, None
+            self._pages.clear()
+            self._loaded = True
+            self.endResetModel()
+        self.loaded.emit()
+
+    # -- one row changed -------------------------------------------------------------------------
     def refresh(self, doc_id: int) -> None:
-        """Re-read one document's row (status, entity count)."""
-        i = self._row_of.get(doc_id)
-        if i is None:
-            return self.reload()
-        row = self.store.document_row(doc_id)
-        if row:
-            self.rows[i] = list(row)
-            self.dataChanged.emit(self.index(i, 0), self.index(i, 3))
+        """Re-read one document's row (status, entity count, last edited) in place."""
+        row = self.row_of(doc_id)
+        if row < 0:
+            if doc_id > self._max_id:       # a document added since the list was read
+                self.reload()
+            return
+        page = self._pages.get(row // self.PAGE)
+        if page is not None:
+            page[row % self.PAGE] = self._cells(fetch_rows(self.store.db.conn, [doc_id]).get(doc_id))
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
+    # -- ids and rows ------------------------------------------------------------------------------
     def doc_id(self, row: int) -> int | None:
-        return self.rows[row][0] if 0 <= row < len(self.rows) else None
+        return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, doc_id: int) -> int:
-        return self._row_of.get(doc_id, -1)
+        """The row showing ``doc_id`` or -1: a binary search (the index is built once per load)."""
+        if doc_id is None or not self._ids:
+            return -1
+        if self._order is None:
+            ids = np.frombuffer(self._ids, dtype=np.int64)
+            if self.query.sort == "id" and not self.query.descending:
+                self._order = (ids, None)                       # already sorted
+            else:
+                rows = np.argsort(ids, kind="stable")
+                self._order = (ids[rows], rows)
+        ids, rows = self._order
+        i = int(np.searchsorted(ids, doc_id))
+        if i >= len(ids) or ids[i] != doc_id:
+            return -1
+        return i if rows is None else int(rows[i])
 
+    @property
+    def cached_rows(self) -> int:
+        return sum(len(p) for p in self._pages.values())
+
+    def _page(self, n: int) -> list:
+        page = self._pages.get(n)
+        if page is not None:
+            self._pages.move_to_end(n)
+            return page
+        ids = self._ids[n * self.PAGE:(n + 1) * self.PAGE]
+        rows = fetch_rows(self.store.db.conn, ids)
+        page = [self._cells(rows.get(i)) for i in ids]
+        self.fetches += 1
+        self._pages[n] = page
+        while len(self._pages) > self.MAX_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    @staticmethod
+    def _cells(r) -> tuple:
+        """What a row shows: (#, title, status, entities, last edited, untitled, full title)."""
+        if r is None:
+            return ("", "(missing)", "", "", "", True, "")
+        return (str(r.id), r.title or "(untitled)", r.status, str(r.n_spans), local_time(r.updated),
+                r.untitled, r.title)
+
+    # -- Qt model ------------------------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else 4
+        return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+    def headerData(self, section, orientation, role=_Display):
+        if (role == _Display and orientation == Qt.Orientation.Horizontal
+                and 0 <= section < len(self.COLUMNS)):
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+    def data(self, index: QModelIndex, role=_Display):
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
-        doc_id, title, status, count = self.rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (str(doc_id), title or "(untitled)", status, str(count))[col]
-        if role == Qt.ItemDataRole.ForegroundRole and col == 2 and status in STATUS_COLORS:
-            return QColor(STATUS_COLORS[status])
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 3):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        row, col = index.row(), index.column()
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col in (0, 3):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return self._ids[row]
+        if role not in (_Display, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        cells = self._page(row // self.PAGE)[row % self.PAGE]
+        if role == _Display:
+            return cells[col]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == 2 and cells[2] in STATUS_COLORS:
+                return QColor(STATUS_COLORS[cells[2]])
+            if col == 1 and cells[5]:
+                return QColor(UNTITLED_COLOR)           # the text's first words, not a title
+            return None
+        if col == 1:                                    # tooltip
+            return cells[1] if not cells[5] else f"Untitled; begins: {cells[1]}"
         return None
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(self.SORTS):
+            self.set_query(replace(self.query, sort=self.SORTS[column],
+                                   descending=order == Qt.SortOrder.DescendingOrder))
+
+
+class DocumentTable(QTableView):
+    """The list's view: Home / End go to the first / last document (a table's would change column)."""
+
+    def moveCursor(self, action, modifiers):
+        moves = QAbstractItemView.CursorAction
+        rows = self.model().rowCount() if self.model() else 0
+        if action in (moves.MoveHome, moves.MoveEnd) and rows:
+            row = 0 if action == moves.MoveHome else rows - 1
+            return self.model().index(row, max(self.currentIndex().column(), 0))
+        return super().moveCursor(action, modifiers)
+
+
+FILTERS = (("All documents", ALL), ("Not done", NOT_DONE), ("New", NEW),
+           ("In progress", IN_PROGRESS), ("Done", DONE), ("Skipped", SKIPPED))
 
 
 class DocumentPanel(QWidget):
-    """Progress ("n of N done" and a bar) above the list of documents."""
+    """Progress ("n of N done" and a bar), a status filter and a search above the document list.
+
+    Up/Down/PgUp/PgDn/Home/End in the list move the current row (the window opens its
+    document); Down in the search box goes to the list, Enter searches at once.
+    """
+    SEARCH_DELAY_MS = 250
 
     def __init__(self, store, parent=None):
         super().__init__(parent)
-        self.model = DocumentListModel(store, self)
-        self.table = t = QTableView()
-        t.setModel(self.model)
+        self.model = m = DocumentListModel(store, self)
+        self.table = t = DocumentTable()
+        t.setModel(m)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        t.setWordWrap(False)
         t.verticalHeader().hide()
-        t.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = t.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         char = t.fontMetrics().averageCharWidth()
-        for col, chars in ((0, 5), (2, 10), (3, 7)):      # fixed widths: no per-row measuring
-            t.setColumnWidth(col, char * chars + 12)
+        for col, chars in ((0, 6), (2, 10), (3, 7), (4, 16)):   # fixed widths: no per-row measuring
+            t.setColumnWidth(col, char * chars + 16)
         t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        t.setSortingEnabled(True)                  # a header click calls model.sort()
         t.setMinimumWidth(300)
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.bar.setMaximumHeight(6)
+        self.status_filter = QComboBox()
+        for text, key in FILTERS:
+            self.status_filter.addItem(text, key)
+        self.status_filter.setToolTip("Show documents by status")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search titles and texts…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip('Every word must occur (case-insensitive); "quote" a phrase')
+        self.shown = QLabel()
+        self.shown.setTextFormat(Qt.TextFormat.PlainText)
+        self.shown.setStyleSheet("color: #757575;")
+        self._debounce = QTimer(self, singleShot=True, interval=self.SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._debounce.start)
+        self.search.returnPressed.connect(self._search_now)
+        self.search.installEventFilter(self)
+        self.status_filter.currentIndexChanged.connect(self.apply_filters)
+        m.modelAboutToBeReset.connect(self._remember_place)
+        m.modelReset.connect(self._restore_place)
+        m.loaded.connect(self._show_count)
+        m.searching.connect(self._show_count)
+        m.search_failed.connect(lambda msg: self.shown.setText(f"Search failed: {msg}"))
+        self._place: tuple[int | None, int | None] = (None, None)
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.search, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for w in (self.label, self.bar, t):
-            layout.addWidget(w)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addLayout(filters)
+        layout.addWidget(t)
+        layout.addWidget(self.shown)
 
     def show_progress(self, counts: dict[str, int]) -> None:
         total = sum(counts.values())
@@ -101,3 +343,56 @@ class DocumentPanel(QWidget):
                            f"{counts[IN_PROGRESS]} in progress · {counts[NEW]} new")
         self.bar.setMaximum(max(total, 1))
         self.bar.setValue(counts[DONE] + counts[SKIPPED])
+        self.bar.setToolTip(f"{counts[DONE] + counts[SKIPPED]} of {total} done or skipped")
+
+    # -- filters -----------------------------------------------------------------------------------
+    def query(self) -> QueueQuery:
+        return replace(self.model.query, status=self.status_filter.currentData(),
+                       search=self.search.text().strip())
+
+    def apply_filters(self) -> None:
+        self._debounce.stop()
+        self.model.set_query(self.query())
+
+    def _search_now(self) -> None:
+        self.apply_filters()
+        self.table.setFocus()
+
+    def eventFilter(self, obj: QObject, e: QEvent) -> bool:
+        if (obj is self.search and e.type() == QEvent.Type.KeyPress
+                and e.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)):
+            self.table.setFocus()
+            if not self.table.currentIndex().isValid() and self.model.rowCount():
+                self.table.selectRow(0)
+            return True
+        return super().eventFilter(obj, e)
+
+    def _show_count(self, *_args) -> None:
+        m = self.model
+        if m._search is not None:
+            self.shown.setText("Searching…")
+            return
+        n = m.rowCount()
+        if m.query.status != ALL or m.query.searching:
+            self.shown.setText(f"{n:,} of {m.total:,} documents shown")
+        else:
+            self.shown.setText(f"{n:,} documents")
+
+    # -- keep the current document and the top row across a new list ------------------------------
+    def _remember_place(self) -> None:
+        top = self.table.rowAt(0)
+        self._place = (self.model.doc_id(self.table.currentIndex().row()),
+                       self.model.doc_id(top) if top >= 0 else None)
+
+    def _restore_place(self) -> None:
+        current, top = self._place
+        m, t = self.model, self.table
+        row = m.row_of(current) if current is not None else -1
+        if row >= 0:
+            flags = QItemSelectionModel.SelectionFlag
+            t.selectionModel().setCurrentIndex(m.index(row, 0), flags.ClearAndSelect | flags.Rows)
+        top_row = m.row_of(top) if top is not None else -1
+        if top_row >= 0 and (row < 0 or top_row <= row):
+            t.scrollTo(m.index(top_row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        if row >= 0:
+            t.scrollTo(m.index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible)

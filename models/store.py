@@ -53,6 +53,8 @@ class Store:
         # FULL: a commit is on disk before apply() returns, even across power loss.
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # The span-count triggers must also see rows an INSERT OR REPLACE deletes.
+        conn.execute("PRAGMA recursive_triggers=ON")
         self.db = sqlite_utils.Database(conn)
         try:
             self._ensure_schema()
@@ -101,6 +103,40 @@ class Store:
                 db["journal"].create_index(["doc_id", "id"])
                 db["labels"].insert_all(self._label_row(lab) for lab in default_labels())
                 self._set("schema_version", SCHEMA_VERSION)
+            self._ensure_queue_schema()
+
+    # Added to schema 1 in place (older files are upgraded on open; an older app still works
+    # on an upgraded file, since the triggers keep the count whoever writes the spans).
+    _QUEUE_SCHEMA = {
+        "documents_spans_added": "CREATE TRIGGER documents_spans_added AFTER INSERT ON spans "
+            "BEGIN UPDATE documents SET n_spans = n_spans + 1 WHERE id = NEW.doc_id; END",
+        "documents_spans_removed": "CREATE TRIGGER documents_spans_removed AFTER DELETE ON spans "
+            "BEGIN UPDATE documents SET n_spans = n_spans - 1 WHERE id = OLD.doc_id; END",
+        "documents_spans_moved": "CREATE TRIGGER documents_spans_moved AFTER UPDATE OF doc_id ON spans "
+            "WHEN OLD.doc_id IS NOT NEW.doc_id BEGIN "
+            "UPDATE documents SET n_spans = n_spans - 1 WHERE id = OLD.doc_id; "
+            "UPDATE documents SET n_spans = n_spans + 1 WHERE id = NEW.doc_id; END",
+        # Sorting the document list by any column walks an index instead of sorting.
+        "documents_title_nocase": "CREATE INDEX documents_title_nocase ON documents(title COLLATE NOCASE)",
+        "documents_n_spans": "CREATE INDEX documents_n_spans ON documents(n_spans)",
+        "documents_updated": "CREATE INDEX documents_updated ON documents(updated)",
+    }
+
+    def _ensure_queue_schema(self) -> None:
+        """documents.n_spans (the number of spans, kept by triggers) and the list's indexes."""
+        db = self.db
+        have = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')")}
+        missing = [name for name in self._QUEUE_SCHEMA if name not in have]
+        if not missing:
+            return
+        if "n_spans" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
+            db.execute("ALTER TABLE documents ADD COLUMN n_spans INTEGER NOT NULL DEFAULT 0")
+        for name in missing:
+            db.execute(self._QUEUE_SCHEMA[name])
+        if any(name.startswith("documents_spans_") for name in missing):
+            # A count nobody kept up to date: count again (in this same transaction).
+            db.execute("UPDATE documents SET n_spans = (SELECT count(*) FROM spans s "
+                       "WHERE s.doc_id = documents.id)")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -266,8 +302,7 @@ class Store:
         row = self.db.execute("SELECT status FROM documents WHERE id = ?", [doc_id]).fetchone()
         return row[0] if row else None
 
-    _ROW = ("SELECT d.id, d.title, d.status, (SELECT count(*) FROM spans s WHERE s.doc_id = d.id) "
-            "FROM documents d")
+    _ROW = "SELECT d.id, d.title, d.status, d.n_spans FROM documents d"     # n_spans: kept by triggers
 
     def document_rows(self) -> list[tuple]:
         """(id, title, status, number of spans) for every document, in id order."""
