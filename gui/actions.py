@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import QToolBar
 
+from gui import dialogs
+from models.document import DONE, SKIPPED
 from models.labels import LabelSet
 
 
@@ -39,3 +42,66 @@ def label_actions(parent, labels: LabelSet, apply) -> list[QAction]:
         a.setIconText(f"{lab.key or '·'}   {name}")
         out.append(a)
     return out
+
+
+def build_actions(w) -> None:
+    """The window's actions, menus and toolbars (``w`` is the MainWindow)."""
+    a, s, an = w, w.session, w.annotator
+    w.undo_action = new_action(a, "Undo", s.undo, "Ctrl+Z")
+    w.redo_action = new_action(a, "Redo", s.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+    s.undo_stack.canUndoChanged.connect(w.undo_action.setEnabled)
+    s.undo_stack.canRedoChanged.connect(w.redo_action.setEnabled)
+    s.undo_stack.undoTextChanged.connect(lambda t: w.undo_action.setText(f"Undo {t}".strip()))
+    s.undo_stack.redoTextChanged.connect(lambda t: w.redo_action.setText(f"Redo {t}".strip()))
+    w.delete_action = new_action(a, "Delete span", an.delete, ["Delete", "Backspace"])
+    w.confirm_action = new_action(a, "Confirm model span", an.confirm, ["Return", "Enter"])
+    w.exact_action = new_action(a, "Exact selection (no snapping)", w._toggle_exact,
+                                   "Ctrl+E", checkable=True)
+    w.done_action = new_action(a, "Done, next document", lambda: w.finish(DONE),
+                                  ["Ctrl+Return", "Ctrl+Enter"], "Mark done and open the next")
+    w.skip_action = new_action(a, "Skip, next document", lambda: w.finish(SKIPPED),
+                                  ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"])
+    w.next_action = new_action(a, "Next document", lambda: w.step_document(1), "Ctrl+PgDown")
+    w.prev_action = new_action(a, "Previous document", lambda: w.step_document(-1), "Ctrl+PgUp")
+    w.new_label_action = new_action(a, "New label…", w.new_label, "Ctrl+L")
+    file_menu = w.menuBar().addMenu("&File")
+    file_menu.addAction(new_action(a, "New project…", w.new_project, "Ctrl+Shift+N"))
+    file_menu.addAction(new_action(a, "Open project…", w.open_project, "Ctrl+O"))
+    w.recent_menu = file_menu.addMenu("Recent projects")
+    w.recent_menu.aboutToShow.connect(w._fill_recent)
+    file_menu.addSeparator()
+    file_menu.addAction(new_action(a, "Import files…", w.import_files, "Ctrl+I"))
+    file_menu.addAction(new_action(a, "Paste article…", w.paste_article, "Ctrl+Shift+V"))
+    file_menu.addAction(new_action(a, "Export JSONL…", w.export, "Ctrl+Shift+E"))
+    file_menu.addSeparator()
+    file_menu.addAction(new_action(a, "Save (every change is already saved)",
+                                   lambda: w.save_label.setText("All changes saved"), "Ctrl+S"))
+    file_menu.addAction(new_action(a, "Quit", w.close, "Ctrl+Q"))
+    edit = w.menuBar().addMenu("&Edit")
+    for act in (w.undo_action, w.redo_action, None, w.delete_action, w.confirm_action,
+                w.exact_action, None, w.new_label_action):
+        edit.addSeparator() if act is None else edit.addAction(act)
+    doc = w.menuBar().addMenu("&Document")
+    for act in (w.done_action, w.skip_action, w.next_action, w.prev_action):
+        doc.addAction(act)
+    model = w.menuBar().addMenu("&Model")
+    model.addAction(new_action(a, "Choose model…", w.choose_model))
+    model.addAction(new_action(a, "Run model on this document", w.rerun_model, "Ctrl+R"))
+    model.addAction(new_action(a, "Pre-annotate all documents", w.jobs.preannotate_all,
+                               "Ctrl+Shift+R", "Every document with no spans, not done or skipped"))
+    model.addAction(new_action(a, "Re-run model on all (keeps your spans)",
+                               lambda: w.jobs.preannotate_all(force=True)))
+    view = w.menuBar().addMenu("&View")
+    view.addAction(w.docs_dock.toggleViewAction())
+    view.addAction(w.spans_dock.toggleViewAction())
+    w.menuBar().addMenu("&Help").addAction(
+        new_action(a, "Keyboard shortcuts", lambda: dialogs.show_shortcuts(w), "F1"))
+    w.label_bar = QToolBar("Labels")
+    w.label_bar.setObjectName("labels")
+    w.label_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    w.addToolBar(Qt.ToolBarArea.LeftToolBarArea, w.label_bar)
+    tools = QToolBar("Tools")
+    tools.setObjectName("tools")
+    for act in (w.undo_action, w.redo_action, w.exact_action, w.done_action, w.skip_action):
+        tools.addAction(act)
+    w.addToolBar(Qt.ToolBarArea.TopToolBarArea, tools)

@@ -4,11 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QToolBar
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow
 
 from gui import dialogs
-from gui.actions import label_actions, new_action
+from gui.actions import build_actions, label_actions
 from gui.article_view import ArticleView
+from gui.corpus import CorpusJobs, JobBar
 from gui.document_list import DocumentPanel
 from gui.editing import Annotator
 from gui.model_service import ModelService
@@ -16,9 +17,8 @@ from gui.session import Session
 from gui.span_table import SpanTable
 from gui.workers import Runner
 from models import annotate
-from models.document import DONE, SKIPPED
 from models.exporter import export_jsonl
-from models.importer import import_paths, import_text
+from models.importer import import_text
 from models.store import Store, StoreError
 
 
@@ -40,6 +40,8 @@ class MainWindow(QMainWindow):
         self.view = ArticleView()
         self.annotator = Annotator(self.session, self.view, self)
         self.setCentralWidget(self.view)
+        self.view.setAcceptDrops(False)       # files dropped anywhere go to the window: import
+        self.setAcceptDrops(True)
         self.resize(1400, 860)
         self._pending_prediction: int | None = None
         self._build_docks()
@@ -86,63 +88,16 @@ class MainWindow(QMainWindow):
         for w in (self.exact_label, self.count_label, self.model_label, self.save_label):
             bar.addPermanentWidget(w)
         self.save_label.setText("All changes saved")
+        self.job_bar = JobBar()
+        bar.addPermanentWidget(self.job_bar)
+        self.jobs = CorpusJobs(self, self.job_bar)
+        self.jobs.imported.connect(self._imported)
+        self.jobs.preannotated.connect(self._preannotated)
+        self.jobs.finished.connect(lambda m: self.statusBar().showMessage(m, 10000))
+        self.jobs.failed.connect(lambda m: dialogs.show_error(self, "Job failed", m))
 
     def _build_actions(self) -> None:
-        a, s, an = self, self.session, self.annotator
-        self.undo_action = new_action(a, "Undo", s.undo, "Ctrl+Z")
-        self.redo_action = new_action(a, "Redo", s.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
-        s.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
-        s.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        s.undo_stack.undoTextChanged.connect(lambda t: self.undo_action.setText(f"Undo {t}".strip()))
-        s.undo_stack.redoTextChanged.connect(lambda t: self.redo_action.setText(f"Redo {t}".strip()))
-        self.delete_action = new_action(a, "Delete span", an.delete, ["Delete", "Backspace"])
-        self.confirm_action = new_action(a, "Confirm model span", an.confirm, ["Return", "Enter"])
-        self.exact_action = new_action(a, "Exact selection (no snapping)", self._toggle_exact,
-                                       "Ctrl+E", checkable=True)
-        self.done_action = new_action(a, "Done, next document", lambda: self.finish(DONE),
-                                      ["Ctrl+Return", "Ctrl+Enter"], "Mark done and open the next")
-        self.skip_action = new_action(a, "Skip, next document", lambda: self.finish(SKIPPED),
-                                      ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"])
-        self.next_action = new_action(a, "Next document", lambda: self.step_document(1), "Ctrl+PgDown")
-        self.prev_action = new_action(a, "Previous document", lambda: self.step_document(-1), "Ctrl+PgUp")
-        self.new_label_action = new_action(a, "New label…", self.new_label, "Ctrl+L")
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(new_action(a, "New project…", self.new_project, "Ctrl+Shift+N"))
-        file_menu.addAction(new_action(a, "Open project…", self.open_project, "Ctrl+O"))
-        self.recent_menu = file_menu.addMenu("Recent projects")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        file_menu.addSeparator()
-        file_menu.addAction(new_action(a, "Import files…", self.import_files, "Ctrl+I"))
-        file_menu.addAction(new_action(a, "Paste article…", self.paste_article, "Ctrl+Shift+V"))
-        file_menu.addAction(new_action(a, "Export JSONL…", self.export, "Ctrl+Shift+E"))
-        file_menu.addSeparator()
-        file_menu.addAction(new_action(a, "Save (every change is already saved)",
-                                       lambda: self.save_label.setText("All changes saved"), "Ctrl+S"))
-        file_menu.addAction(new_action(a, "Quit", self.close, "Ctrl+Q"))
-        edit = self.menuBar().addMenu("&Edit")
-        for act in (self.undo_action, self.redo_action, None, self.delete_action, self.confirm_action,
-                    self.exact_action, None, self.new_label_action):
-            edit.addSeparator() if act is None else edit.addAction(act)
-        doc = self.menuBar().addMenu("&Document")
-        for act in (self.done_action, self.skip_action, self.next_action, self.prev_action):
-            doc.addAction(act)
-        model = self.menuBar().addMenu("&Model")
-        model.addAction(new_action(a, "Choose model…", self.choose_model))
-        model.addAction(new_action(a, "Run model on this document", self.rerun_model, "Ctrl+R"))
-        view = self.menuBar().addMenu("&View")
-        view.addAction(self.docs_dock.toggleViewAction())
-        view.addAction(self.spans_dock.toggleViewAction())
-        self.menuBar().addMenu("&Help").addAction(
-            new_action(a, "Keyboard shortcuts", lambda: dialogs.show_shortcuts(self), "F1"))
-        self.label_bar = QToolBar("Labels")
-        self.label_bar.setObjectName("labels")
-        self.label_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.label_bar)
-        tools = QToolBar("Tools")
-        tools.setObjectName("tools")
-        for act in (self.undo_action, self.redo_action, self.exact_action, self.done_action, self.skip_action):
-            tools.addAction(act)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tools)
+        build_actions(self)
         self._label_actions = []
         self._rebuild_labels()
 
@@ -339,12 +294,23 @@ class MainWindow(QMainWindow):
     def import_files(self, paths: list[str] | None = None) -> None:
         if not paths:
             paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", str(Path.home()),
-                                                    "Articles (*.txt *.md *.jsonl);;All files (*)")
-        if paths:
-            db_path = str(self.store.path)
-            self.statusBar().showMessage("Importing…")
-            self.io.start(lambda _t: import_paths(Store(db_path), paths), self._imported,
-                          lambda m: dialogs.show_error(self, "Import failed", m))
+                                                    "Articles (*.txt *.md *.jsonl *.csv *.html *.htm);;All files (*)")
+        if paths and not self.jobs.import_files(paths):
+            self.statusBar().showMessage("Another job is running; import when it is done.", 8000)
+
+    def _preannotated(self, doc_ids: list[int]) -> None:
+        self.docs_model.reload()
+        self._refresh_progress()
+        self.session.refresh(set(doc_ids))
+
+    def dragEnterEvent(self, e) -> None:
+        if e.mimeData().hasUrls() and all(u.isLocalFile() for u in e.mimeData().urls()):
+            e.acceptProposedAction()
+
+    def dropEvent(self, e) -> None:
+        """Files and folders dropped on the window are imported."""
+        self.import_files([u.toLocalFile() for u in e.mimeData().urls()])
+        e.acceptProposedAction()
 
     def paste_article(self) -> None:
         got = dialogs.PasteDialog.ask(self)

@@ -124,6 +124,13 @@ class Session(QObject):
             self.spans = self.store.spans(self.doc.id)
             self.spans_changed.emit(None, None)
 
+    def refresh(self, doc_ids) -> None:
+        """Another connection (a background job) changed these documents: follow the file."""
+        if self.doc and self.doc.id in doc_ids:
+            self.doc.status = self.store.document_status(self.doc.id)
+            self._reload()
+            self._load_history(self.doc.id)
+
     def _after(self, edit) -> None:
         """Views follow the store: re-read what the edit touched and tell them."""
         for sub in (edit.flat() if isinstance(edit, E.Batch) else [edit]):

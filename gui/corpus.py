@@ -1,0 +1,181 @@
+"""Long corpus jobs — import and "pre-annotate all" — off the UI thread, with progress and Cancel.
+
+Progress shows in the status bar (not a modal dialog), so the annotator keeps labelling while a
+job runs. Each job opens its own connection to the project file in its worker thread.
+Pre-annotation runs on the model's own thread in chunks, so a document the user opens meanwhile
+gets its suggestions between two chunks instead of after the whole corpus.
+"""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton, QWidget, QHBoxLayout
+
+from models import annotate
+from models.importer import import_paths
+from models.store import Store
+
+CHUNK = 256          # documents per pre-annotation task (the model thread is shared)
+BATCH = 64           # documents per nlp.pipe batch and per transaction
+
+
+class JobBar(QWidget):
+    """A progress bar, a line of text and a Cancel button for the status bar."""
+    cancel = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text = QLabel()
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(180)
+        self.bar.setMaximumHeight(14)
+        self.button = QToolButton()
+        self.button.setText("Cancel")
+        self.button.clicked.connect(self.cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.text, self.bar, self.button):
+            layout.addWidget(w)
+        self.hide()
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.bar.setMaximum(max(total, 1))
+        self.bar.setValue(done)
+        self.text.setText(text)
+        self.show()
+
+
+def rate_text(what: str, done: int, total: int, started: float) -> str:
+    elapsed = max(time.perf_counter() - started, 1e-6)
+    rate = done / elapsed
+    left = (total - done) / rate if rate > 0 else 0
+    return f"{what} {done:,}/{total:,} · {rate:,.0f} docs/s · {left:,.0f} s left"
+
+
+class CorpusJobs(QObject):
+    imported = Signal(object)            # ImportReport
+    preannotated = Signal(list)          # ids of documents a chunk may have changed
+    finished = Signal(str)               # a message for the status bar
+    failed = Signal(str)                 # a job stopped with an error
+
+    def __init__(self, window, bar: JobBar):
+        super().__init__(window)
+        self.window, self.bar = window, bar
+        self.task = None
+        self._cancelled = False
+        bar.cancel.connect(self.cancel)
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        if self.task is not None:
+            self.task.cancel()
+        self.bar.text.setText("Cancelling after the current batch…")
+
+    # -- import ------------------------------------------------------------------------------
+    def import_files(self, paths: list[str]) -> bool:
+        if self.busy:
+            return False
+        db_path, started = str(self.window.store.path), time.perf_counter()
+        self._cancelled = False
+
+        def work(task):
+            def progress(done, total, message=""):
+                task.note = message                 # read by the UI thread with the next report
+                task.report(int(1000 * done / max(total, 1)), 1000)   # bytes, as per mille
+            store = Store(db_path)
+            try:
+                return import_paths(store, paths, progress=progress, cancelled=lambda: task.cancelled)
+            finally:
+                store.close()
+
+        def progress(done, total):
+            elapsed = time.perf_counter() - started
+            left = elapsed * (total - done) / done if done else 0
+            note = getattr(self.task, "note", "")
+            self.bar.show_progress(done, total, f"Importing {done / 10:.0f}% · {left:,.0f} s left · {note}")
+
+        self.task = self.window.io.start(work, self._import_done, self._failed, progress)
+        self.bar.show_progress(0, 1, "Importing…")
+        return True
+
+    def _import_done(self, report) -> None:
+        self.task = None
+        self.bar.hide()
+        self.imported.emit(report)
+
+    def _failed(self, message: str) -> None:
+        self.task = None
+        self.bar.hide()
+        self.failed.emit(message)
+
+    # -- pre-annotate all --------------------------------------------------------------------
+    def preannotate_all(self, force: bool = False) -> bool:
+        if self.busy:
+            self.finished.emit("Another job is running.")
+            return False
+        if self.window.model.source is None:
+            self.finished.emit("Pre-annotation needs a loaded model.")
+            return False
+        self._cancelled, self._force = False, force
+        self._started, self._done = time.perf_counter(), 0
+        self._todo = annotate.pending(self.window.store, force)   # fixed at the start
+        self._total = len(self._todo)
+        if not self._total:
+            self.finished.emit("Every document that needs the model has its suggestions.")
+            return False
+        self._next_chunk()
+        return True
+
+    def _next_chunk(self) -> None:
+        service, db_path = self.window.model, str(self.window.store.path)
+        session = self.window.session
+        skip = session.doc.id if session.doc else None      # the open document: done live
+        force = self._force
+        chunk, self._todo = self._todo[:CHUNK], self._todo[CHUNK:]
+
+        def work(task):
+            pipe = service.pipeline                      # only ever used on this thread
+            store = Store(db_path)
+            try:
+                # Re-check each document now: one opened meanwhile got its suggestions live.
+                ids = [d for d in chunk if d != skip and (force or annotate.wants_model(store, d))]
+                processed = [len(chunk) - len(ids)]
+
+                def progress(done, _total):
+                    processed[0] = len(chunk) - len(ids) + done
+                    task.report(processed[0], len(chunk))
+                    return not task.cancelled
+                if ids:
+                    annotate.preannotate(store, pipe, ids, BATCH, progress, force=force)
+                return chunk, ids, processed[0]
+            finally:
+                store.close()
+
+        def progress(done, _total):
+            shown = self._done + done
+            self.bar.show_progress(shown, self._total,
+                                   rate_text("Pre-annotating", shown, self._total, self._started))
+
+        self.task = service.runner.start(work, self._chunk_done, self._failed, progress)
+        self.bar.show_progress(self._done, self._total,
+                               rate_text("Pre-annotating", self._done, self._total, self._started))
+
+    def _chunk_done(self, result) -> None:
+        chunk, ids, processed = result
+        self.task = None
+        self._done += processed
+        if ids:
+            self.preannotated.emit(ids)
+        if self._todo and not self._cancelled:
+            self._next_chunk()                           # queued behind any live request
+            return
+        self.bar.hide()
+        how = "Cancelled" if self._cancelled else "Pre-annotated"
+        self.finished.emit(f"{how}: {self._done:,} of {self._total:,} documents; "
+                           "running it again resumes.")
