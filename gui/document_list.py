@@ -162,6 +162,21 @@ class DocumentListModel(QAbstractTableModel):
             page[row % self.PAGE] = self._cells(fetch_rows(self.store.db.conn, [doc_id]).get(doc_id))
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
+    def refresh_rows(self, doc_ids) -> None:
+        """Many documents changed (a batch job): re-read their rows in place, when drawn.
+
+        Cheaper than ``reload`` (no query of the whole list, no reset, the view stays put).
+        """
+        doc_ids = list(doc_ids)
+        if any(d > self._max_id for d in doc_ids):
+            return self.reload()                # documents added since the list was read
+        rows = [r for r in map(self.row_of, doc_ids) if r >= 0]
+        if not rows:
+            return
+        for n in {r // self.PAGE for r in rows}:
+            self._pages.pop(n, None)
+        self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(self.COLUMNS) - 1))
+
     # -- ids and rows ------------------------------------------------------------------------------
     def doc_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None

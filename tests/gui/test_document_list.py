@@ -341,3 +341,32 @@ def test_a_failed_search_is_reported_not_raised(qtbot, panel, store, monkeypatch
         panel.apply_filters()
     assert panel.shown.text() == "Search failed: DatabaseError: disk I/O error"
     assert panel.model.rowCount() == 10            # the list as it was
+
+
+def test_refresh_rows_after_a_batch_job_rereads_only_those_rows(qtbot, panel, store):
+    ids = add_raw(store, 1000)
+    m, t = panel.model, panel.table
+    m.reload()
+    panel.show()
+    qtbot.waitExposed(panel)
+    t.selectRow(5)
+    for r in range(0, 1000, 50):            # some pages cached
+        m.index(r, 0).data()
+    resets, changed = [], []
+    m.modelReset.connect(lambda: resets.append(1))
+    m.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    batch = ids[10:20] + [ids[600]]
+    con = sqlite3.connect(store.path)          # another connection, as the batch job uses
+    con.executemany("INSERT INTO spans(doc_id, start, end, label, source) VALUES (?, 0, 4, 'ORG', 'model')",
+                    [(d,) for d in batch])
+    con.commit()
+    con.close()
+    fetches = m.fetches
+    m.refresh_rows(batch)
+    assert changed == [(10, 600)] and not resets and t.currentIndex().row() == 5
+    assert [m.index(r, 3).data() for r in (9, 10, 19, 20, 600)] == ["0", "1", "1", "0", "1"]
+    assert m.fetches == fetches + 2             # the two pages those rows are on
+    m.refresh_rows([])
+    new = add_raw(store, 2, start=5000)
+    m.refresh_rows(new)                          # new documents: the list is read again
+    assert resets and m.row_of(new[1]) == 1001
