@@ -38,8 +38,8 @@ _Display = Qt.ItemDataRole.DisplayRole
 class DocumentListModel(QAbstractTableModel):
     COLUMNS = ("#", "Title", "Status", "Entities", "Last edited")
     SORTS = ("id", "title", "status", "entities", "updated")        # the sort of each column
-    PAGE = 100              # rows fetched at a time
-    MAX_PAGES = 40          # rows kept: at most PAGE * MAX_PAGES, whatever the corpus
+    PAGE = 200              # rows fetched at a time (one query, one result row)
+    MAX_PAGES = 20          # rows kept: at most PAGE * MAX_PAGES, whatever the corpus
 
     loaded = Signal()               # new ids are shown (reload, filter, search or sort)
     searching = Signal(bool)        # a search started (True) / its result arrived or was dropped
