@@ -311,6 +311,10 @@ class Store:
     def document_row(self, doc_id: int) -> tuple | None:
         return self.db.execute(self._ROW + " WHERE d.id = ?", [doc_id]).fetchone()
 
+    def document_count(self) -> int:
+        """How many documents the project holds (cheap: no rows are read)."""
+        return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
         counts.update(self.db.execute("SELECT status, count(*) FROM documents GROUP BY status"))

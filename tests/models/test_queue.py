@@ -134,6 +134,10 @@ def ids_of(store, **kw) -> list[int]:
     return list(select_ids(store.db.conn, QueueQuery(**kw)))
 
 
+def test_document_count(store, corpus):
+    assert store.document_count() == len(corpus) == len(store.document_rows())
+
+
 def test_status_filters(store, corpus):
     rows = {r[0]: r[2] for r in store.document_rows()}
     assert ids_of(store) == corpus
@@ -196,7 +200,7 @@ def test_rows_with_titles_or_the_texts_first_words(store, corpus):
     assert untitled.updated.endswith("Z")
 
 
-def test_untitled_row_reads_only_the_start_of_a_long_text(store):
+def test_untitled_long_text_shows_its_first_words(store):
     (d,), _ = store.add_documents([{"text": "word " * 400_000}])      # 2 MB
     assert fetch_rows(store.db.conn, [d])[d].title == " ".join(["word"] * 8)
 
