@@ -56,7 +56,7 @@ class App:
         if files:
             report = import_paths(store, files)
             open_doc = report.added[0] if report.added else None
-        elif not store.document_rows():
+        elif not store.document_count():
             import_paths(store, [sample_article()])
         old = self.window
         self.window = MainWindow(store, self.model)

@@ -306,7 +306,7 @@ class DocumentPanel(QWidget):
         header = t.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         char = t.fontMetrics().averageCharWidth()
-        for col, chars in ((0, 6), (2, 10), (3, 7), (4, 16)):   # fixed widths: no per-row measuring
+        for col, chars in ((0, 5), (2, 9), (3, 5), (4, 11)):    # fixed widths: no per-row measuring
             t.setColumnWidth(col, char * chars + 16)
         t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)

@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Another job is running; import when it is done.", 8000)
 
     def _preannotated(self, doc_ids: list[int]) -> None:
-        self.docs_model.reload()
+        self.docs_model.refresh_rows(doc_ids)         # in place: no reload, the view stays put
         self._refresh_progress()
         self.session.refresh(set(doc_ids))
 

@@ -163,14 +163,18 @@ def fetch_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, QueueR
 
 
 def local_time(updated: str) -> str:
-    """'2024-05-01T09:30:00.123Z' -> '2024-05-01 11:30' in local time ('' if unreadable)."""
+    """'2024-05-01T09:30:00.123Z' in local time, compact: '11:30' today, '01 May 11:30' this
+    year, else '2024-05-01' ('' if empty)."""
     if not updated:
         return ""
     try:
         when = datetime.fromisoformat(updated.replace("Z", "+00:00"))
     except ValueError:
         return updated
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+    when, now = when.astimezone(), datetime.now().astimezone()
+    if when.date() == now.date():
+        return when.strftime("%H:%M")                  # today: the time is enough
+    return when.strftime("%d %b %H:%M" if when.year == now.year else "%Y-%m-%d")
 
 
 def connect_reader(path: str | Path) -> sqlite3.Connection:
