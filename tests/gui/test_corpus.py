@@ -7,7 +7,7 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from gui import corpus, dialogs
+from gui import corpus
 from models import ner
 from tests.gui.conftest import StandInPipeline
 
