@@ -21,6 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_article.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_corpus.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
