@@ -28,6 +28,7 @@ class ArticleView(QPlainTextEdit):
     step_span = Signal(int)              # Tab (+1) / Shift+Tab (-1)
     resize_span = Signal(str, int)       # "end" or "start", +1 grow / -1 shrink (by a token)
     escape = Signal()
+    first_paint = Signal()               # once, after the view has painted for the first time
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -50,6 +51,7 @@ class ArticleView(QPlainTextEdit):
         self.spans: list[Span] = []
         self.selected: Span | None = None
         self._press_pos = None
+        self._painted = False
 
     # -- content -----------------------------------------------------------------------------
     def set_content(self, text: str, spans: list[Span], labels: LabelSet) -> None:
@@ -241,6 +243,9 @@ class ArticleView(QPlainTextEdit):
     # -- painting: label tags and the selected span's outline ------------------------------
     def paintEvent(self, e) -> None:
         super().paintEvent(e)
+        if not self._painted:
+            self._painted = True
+            self.first_paint.emit()
         p = QPainter(self.viewport())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         offset = self.contentOffset()

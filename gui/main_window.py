@@ -53,9 +53,13 @@ class MainWindow(QMainWindow):
         self.view.cursorPositionChanged.connect(self._position_timer.start)
         self.view.verticalScrollBar().valueChanged.connect(self._position_timer.start)
         self.setWindowTitle(f"{store.path.name} — article-annotator")
-        chosen = model or store.setting("model")
-        self.model.load(chosen or None)
-        self.model.warm_tokenizer()
+        # Load the model only once the window has painted: spaCy's loading holds the GIL in
+        # long stretches and would delay the first frame by ~250 ms on a large project.
+        self._model_name = model or store.setting("model") or None
+        self._load_timer = QTimer(self, singleShot=True, interval=1000)   # if no paint comes
+        self._load_timer.timeout.connect(self._load_model)
+        self._load_timer.start()
+        self.view.first_paint.connect(lambda: QTimer.singleShot(0, self._load_model))
 
     # -- building ------------------------------------------------------------------------------
     def _build_docks(self) -> None:
@@ -238,6 +242,14 @@ class MainWindow(QMainWindow):
         label = dialogs.NewLabelDialog.ask(self, self.session.labels)
         if label is not None:
             self.session.add_label(label)
+
+    def _load_model(self) -> None:
+        if self._load_timer is None:
+            return
+        self._load_timer.stop()
+        self._load_timer = None
+        self.model.load(self._model_name)
+        self.model.warm_tokenizer()
 
     # -- the model -------------------------------------------------------------------------------
     def _model_ready(self, source: str) -> None:
