@@ -1,8 +1,15 @@
 """Import sources into a project: pick the reader by format, stream, commit in batches, report.
 
 Sources are files or folders. A folder brings every ``.txt``/``.text``/``.md`` and
-``.html``/``.htm`` file under it (recursively, hidden files and folders left out), sorted by
-their path inside the folder, so the same folder always imports in the same order.
+``.html``/``.htm`` file under it, and every brat pair (``.ann`` beside its ``.txt``, read as one
+annotated document) (recursively, hidden files and folders left out), sorted by their path
+inside the folder, so the same folder always imports in the same order.
+
+Annotated data — Prodigy JSONL, doccano JSONL (``--format doccano``), brat pairs and spaCy
+``.spacy`` files — brings its spans. Each span is checked against its text (``formats.annotated``):
+one that cannot stand is reported with its file, line and offsets and left out; the document is
+imported with the rest. A label the project lacks is added to the label set (one undoable edit)
+and the report names it with where it was first seen.
 
 Readers stream (``formats.*.iter_*``): each yields documents and problems one at a time, so a
 100,000-line JSONL file is never held in memory. Documents are committed in batches, each
@@ -19,7 +26,10 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 from models.edits import ChangeLabels
+from models.formats.brat import iter_brat
 from models.formats.csv import iter_csv
+from models.formats.docbin import iter_docbin
+from models.formats.doccano import OFFSETS, iter_doccano
 from models.formats.errors import ImportProblem, collect
 from models.formats.html import iter_html
 from models.formats.jsonl import iter_jsonl
@@ -32,9 +42,15 @@ FORMATS: dict[str, tuple[Callable[..., Iterator[dict | ImportProblem]], tuple[st
     "jsonl": (iter_jsonl, (".jsonl",)),
     "csv": (iter_csv, (".csv",)),
     "html": (iter_html, (".html", ".htm")),
+    "doccano": (iter_doccano, ()),          # .jsonl too: only ever chosen with --format doccano
+    "brat": (iter_brat, (".ann",)),
+    "spacy": (iter_docbin, (".spacy",)),
 }
+# The endings a folder is searched for, by format (where they differ from FORMATS').
+FOLDER_ENDINGS = {"doccano": (".jsonl",)}
 FORMAT_CHOICES = ("auto", *FORMATS)
-FOLDER_FORMATS = ("txt", "html")        # what a folder brings in with --format auto
+FOLDER_FORMATS = ("txt", "html", "brat")   # what a folder brings in with --format auto
+ANNOTATED = ("jsonl", "doccano", "brat", "spacy")
 BATCH_SIZE = 500
 MAX_BATCH_SECONDS = 2.0    # a batch of slow pages (HTML extraction) is committed early
 
@@ -59,6 +75,9 @@ class ImportReport:
     duplicates: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
     new_labels: list[str] = field(default_factory=list)
+    # where each new label was first seen: "file:line, span start-end 'text'"
+    new_label_where: dict[str, str] = field(default_factory=dict)
+    rejections: int = 0         # rejected model suggestions recorded (JSONL "reject" tasks)
     cancelled: bool = False
     files: int = 0              # source files read (folders count their files)
 
@@ -80,6 +99,8 @@ class ImportReport:
             parts.append(f"{rejected} rejected")
         if warned := len(self.warnings):
             parts.append(f"{warned} warning{'s' if warned != 1 else ''}")
+        if self.rejections:
+            parts.append(f"{self.rejections} rejected suggestions")
         if self.new_labels:
             parts.append("new labels: " + ", ".join(self.new_labels))
         text = ", ".join(parts)
@@ -110,7 +131,7 @@ def expand(paths: Iterable[str | Path], fmt: str = "auto") -> tuple[list[Source]
             found = _folder(path, fmt, problems)
             if not found:
                 kinds = FOLDER_FORMATS if fmt == "auto" else (fmt,)
-                endings = ", ".join(s for k in kinds for s in FORMATS[k][1])
+                endings = ", ".join(s for k in kinds for s in _endings(k))
                 problems.append(ImportProblem(str(path), None, f"folder has no {endings} files"))
             sources += found
             continue
@@ -122,8 +143,12 @@ def expand(paths: Iterable[str | Path], fmt: str = "auto") -> tuple[list[Source]
             problems.append(ImportProblem(str(path), None, f"unknown file type {path.suffix!r} "
                                           f"(expected one of {_known_types()}, or a folder)"))
             continue
-        sources.append(Source(path, kind, path.name, _size(path)))
+        sources.append(Source(path, kind, path.name, _size(path, kind)))
     return sources, problems
+
+
+def _endings(fmt: str) -> tuple[str, ...]:
+    return FOLDER_ENDINGS.get(fmt, FORMATS[fmt][1])
 
 
 def _folder(root: Path, fmt: str, problems: list[ImportProblem]) -> list[Source]:
@@ -136,46 +161,70 @@ def _folder(root: Path, fmt: str, problems: list[ImportProblem]) -> list[Source]
 
     for folder, dirs, files in os.walk(root, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
+        names = set(files)
         for name in files:
             path = Path(folder, name)
-            kind = format_of(path)
-            if kind in kinds and not name.startswith(".") and path.is_file():
+            suffix = path.suffix.lower()
+            kind = next((k for k in kinds if suffix in _endings(k)), None)
+            if kind == "txt" and "brat" in kinds and path.stem + ".ann" in names:
+                continue                        # the text of a brat pair: read with its .ann
+            if kind and not name.startswith(".") and path.is_file():
                 rel = path.relative_to(root)
-                found.append((rel.parts, Source(path, kind, rel.as_posix(), _size(path))))
+                found.append((rel.parts, Source(path, kind, rel.as_posix(), _size(path, kind))))
     found.sort(key=lambda x: x[0])
     return [s for _, s in found]
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+def _size(path: Path, kind: str | None = None) -> int:
+    paths = [path]
+    if kind == "brat":           # the pair: the bytes of both files are read
+        paths = [path.with_suffix(".txt"), path.with_suffix(".ann")]
+    total = 0
+    for p in paths:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
-def _read(source: Source, f: BinaryIO, text_column: str | None) -> Iterator[dict | ImportProblem]:
+def _read(source: Source, f: BinaryIO, text_column: str | None,
+          offsets: str = "codepoints") -> Iterator[dict | ImportProblem]:
     reader = FORMATS[source.fmt][0]
-    options = {"text_column": text_column} if source.fmt == "csv" else {}
+    options = {}
+    if source.fmt == "csv":
+        options["text_column"] = text_column
+    elif source.fmt == "doccano":
+        options["offsets"] = offsets
     return reader(f, str(source.path), source=source.name, **options)
 
 
-def read_source(path: str | Path, fmt: str = "auto",
-                text_column: str | None = None) -> tuple[list[dict], list[ImportProblem]]:
+def _check_offsets(fmt: str, offsets: str) -> None:
+    if offsets not in OFFSETS:
+        raise ValueError(f"offsets must be one of {', '.join(OFFSETS)}, not {offsets!r}")
+    if offsets != "codepoints" and fmt != "doccano":
+        raise ValueError(f"--offsets {offsets} applies to --format doccano only (JSONL, brat and "
+                         ".spacy offsets are code points)")
+
+
+def read_source(path: str | Path, fmt: str = "auto", text_column: str | None = None,
+                offsets: str = "codepoints") -> tuple[list[dict], list[ImportProblem]]:
     """Every document of one source (file or folder) as a list, with the problems found.
 
     For small sources and tests; imports stream through ``import_paths``.
     """
+    _check_offsets(fmt, offsets)
     sources, problems = expand([path], fmt)
     docs = []
     for source in sources:
-        got, found = collect(_items(source, text_column))
+        got, found = collect(_items(source, text_column, offsets=offsets))
         docs += got
         problems += found
     return docs, problems
 
 
-def _items(source: Source, text_column: str | None,
-           position: list[int] | None = None) -> Iterator[dict | ImportProblem]:
+def _items(source: Source, text_column: str | None, position: list[int] | None = None,
+           offsets: str = "codepoints") -> Iterator[dict | ImportProblem]:
     """The documents and problems of one source; ``position[0]`` follows the bytes read."""
     try:
         f = source.path.open("rb")
@@ -183,7 +232,7 @@ def _items(source: Source, text_column: str | None,
         yield ImportProblem(str(source.path), None, f"cannot read file: {e.strerror or e}")
         return
     with f:
-        for item in _read(source, f, text_column):
+        for item in _read(source, f, text_column, offsets):
             if position is not None:
                 try:
                     position[0] = f.tell()
@@ -193,9 +242,21 @@ def _items(source: Source, text_column: str | None,
 
 
 def import_docs(store: Store, docs: list[dict], report: ImportReport) -> None:
-    """Add already-read documents in one transaction, adding labels their spans need."""
+    """Add already-read documents in one transaction, adding labels their spans need.
+
+    A JSONL "reject" task (``reject``: True) adds no document: its spans are recorded as
+    rejected suggestions on the document with the same text, which must be in the project by
+    then (an export with --include-rejected writes each document's task before its rejections).
+    """
+    plain = [d for d in docs if not d.get("reject")]
+    rejects = [d for d in docs if d.get("reject")]
     known = store.labels()
-    missing = sorted({s.label for d in docs for s in d.get("spans") or () if s.label not in known})
+    first: dict[str, tuple[dict, object]] = {}
+    for d in plain:
+        for s in d.get("spans") or ():
+            if s.label not in known and s.label not in first:
+                first[s.label] = (d, s)
+    missing = sorted(first)
     with store.write():
         if missing:
             new = []
@@ -205,19 +266,35 @@ def import_docs(store: Store, docs: list[dict], report: ImportReport) -> None:
                 new.append(lab)
             store.apply(ChangeLabels(None, tuple(new), (), "Labels from import"))
             report.new_labels += missing
-        added, dupes = store.add_documents(docs)
+            for name in missing:
+                d, s = first[name]
+                where = f"{d['file']}:{d['line']}" if d.get("file") and d.get("line") else d.get("file", "")
+                report.new_label_where[name] = (f"{where}, " if where else "") + \
+                    f"span {s.start}-{s.end} {d['text'][s.start:s.end]!r}"
+        added, dupes = store.add_documents(plain)
+        for d in rejects:
+            doc_id = store.find_text(d["text"])
+            if doc_id is None:
+                report.problems.append(ImportProblem(
+                    d.get("file", ""), d.get("line"), "a reject task, and no document with this "
+                    "text in the project: import the annotated task first; skipped"))
+                continue
+            report.rejections += store.add_rejected(doc_id, d.get("rejected") or ())
     report.added += added
     report.duplicates += dupes
 
 
 def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto",
-                 text_column: str | None = None, batch_size: int = BATCH_SIZE,
+                 text_column: str | None = None, offsets: str = "codepoints",
+                 batch_size: int = BATCH_SIZE,
                  progress: Progress | None = None,
                  cancelled: Callable[[], bool] | None = None) -> ImportReport:
     """Import files and folders into ``store``; return what was added, skipped and rejected.
 
-    ``fmt``: ``auto`` (by file ending) or one of ``txt``, ``jsonl``, ``csv``, ``html``.
+    ``fmt``: ``auto`` (by file ending) or one of ``txt``, ``jsonl``, ``csv``, ``html``,
+    ``doccano``, ``brat``, ``spacy``.
     ``text_column``: the CSV column holding the text (default ``text``).
+    ``offsets``: ``codepoints`` or ``utf16`` — the unit of doccano offsets (doccano only).
 
     Documents are committed in batches of ``batch_size`` (fewer when reading them took more
     than ``MAX_BATCH_SECONDS``), each batch one transaction. After each batch
@@ -229,6 +306,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
     ``cancelled()`` is asked: True stops the import there (``report.cancelled``), with every
     committed document whole and nothing of the next batch written.
     """
+    _check_offsets(fmt, offsets)
     report = ImportReport()
     sources, problems = expand(paths, fmt)
     report.problems += problems
@@ -262,11 +340,12 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
         report.files += 1
         current = source.name
         position[0] = 0
-        with closing(_items(source, text_column, position)) as items:
+        with closing(_items(source, text_column, position, offsets)) as items:
             for item in items:
                 if isinstance(item, ImportProblem):
                     report.problems.append(item)
                 else:
+                    item.setdefault("file", str(source.path))
                     batch.append(item)
                 if len(batch) >= batch_size or time.monotonic() - started > MAX_BATCH_SECONDS:
                     if commit():

@@ -104,6 +104,7 @@ class Store:
                 db["labels"].insert_all(self._label_row(lab) for lab in default_labels())
                 self._set("schema_version", SCHEMA_VERSION)
             self._ensure_queue_schema()
+            self._ensure_rejected_schema()
 
     # Added to schema 1 in place (older files are upgraded on open; an older app still works
     # on an upgraded file, since the triggers keep the count whoever writes the spans).
@@ -137,6 +138,19 @@ class Store:
             # A count nobody kept up to date: count again (in this same transaction).
             db.execute("UPDATE documents SET n_spans = (SELECT count(*) FROM spans s "
                        "WHERE s.doc_id = documents.id)")
+
+    def _ensure_rejected_schema(self) -> None:
+        """The ``rejected`` table (added to schema 1 in place): model suggestions a person removed.
+
+        Derived from the edits as they are applied (see ``_track_rejections``), so an app that
+        does not know the table still works on the file; it just does not record rejections.
+        """
+        if "rejected" in self.db.table_names():
+            return
+        self.db.execute("CREATE TABLE rejected (id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL "
+                        "REFERENCES documents(id), start INTEGER NOT NULL, end INTEGER NOT NULL, "
+                        "label TEXT NOT NULL, source TEXT NOT NULL, created TEXT)")
+        self.db.execute("CREATE UNIQUE INDEX rejected_span ON rejected(doc_id, start, end, label, source)")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -180,6 +194,7 @@ class Store:
         """
         with self.write():
             self._apply(edit)
+            self._track_rejections(edit, mode)
             doc_id = edit.doc_id
             if mode == "do":
                 self.db.execute("DELETE FROM journal WHERE doc_id IS ? AND undone = 1", [doc_id])
@@ -243,6 +258,61 @@ class Store:
             s.source == MANUAL for s in edit.add + edit.remove) else status
         db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
 
+    def _track_rejections(self, edit: Edit, mode: str) -> None:
+        """Keep the ``rejected`` table in step with an edit just applied.
+
+        A model suggestion (a span whose source is not "manual") is *rejected* when a person's
+        edit removes it and the same edit adds no span with the same start, end and label —
+        deleting it, relabelling it, resizing it, or labelling a span over it all count;
+        confirming it (or Done accepting it) does not. A person's edit is one that adds no model
+        span: an edit that adds model spans is the model's own (``preannotate --force`` replacing
+        its suggestions), which rejects nothing. Undo never records a rejection (undoing a
+        pre-annotation is not a judgement of its spans); any edit that adds a model span back —
+        the undo of a deletion, a redo, a re-run — removes its rejection again.
+        """
+        subs = edit.flat() if isinstance(edit, Batch) else [edit]
+        subs = [e for e in subs if isinstance(e, ReplaceSpans)]
+        if not subs:
+            return
+        added = [(e.doc_id, s) for e in subs for s in e.add]
+        back = [(d, s) for d, s in added if not s.is_manual]
+        for doc, s in back:
+            self.db.execute("DELETE FROM rejected WHERE doc_id = ? AND start = ? AND end = ? "
+                            "AND label = ? AND source = ?", [doc, s.start, s.end, s.label, s.source])
+        if mode == "undo" or back:
+            return
+        kept = {(d, s.start, s.end, s.label) for d, s in added}
+        now = _now()
+        for e in subs:
+            for s in e.remove:
+                if not s.is_manual and (e.doc_id, s.start, s.end, s.label) not in kept:
+                    self.db.execute("INSERT OR IGNORE INTO rejected(doc_id, start, end, label, "
+                                    "source, created) VALUES (?, ?, ?, ?, ?, ?)",
+                                    [e.doc_id, s.start, s.end, s.label, s.source, now])
+
+    def rejected(self, doc_id: int) -> list[Span]:
+        """The model suggestions a person rejected on a document (sorted), with their source —
+        except any that stands again as a span with the same start, end and label."""
+        rows = self.db.execute(
+            "SELECT r.start, r.end, r.label, r.source FROM rejected r WHERE r.doc_id = ? AND NOT "
+            "EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = r.doc_id AND s.start = r.start AND "
+            "s.end = r.end AND s.label = r.label) ORDER BY r.start, r.end, r.label, r.source",
+            [doc_id]).fetchall()
+        return list(starmap(Span, rows))
+
+    def add_rejected(self, doc_id: int, spans: Iterable[Span]) -> int:
+        """Record rejected suggestions (from an import); return how many were new."""
+        n, now = 0, _now()
+        with self.write():
+            for s in spans:
+                if s.is_manual:
+                    raise StoreError(f"a rejected suggestion needs a model source, not {s.source!r}")
+                cur = self.db.execute("INSERT OR IGNORE INTO rejected(doc_id, start, end, label, "
+                                      "source, created) VALUES (?, ?, ?, ?, ?, ?)",
+                                      [doc_id, s.start, s.end, s.label, s.source, now])
+                n += cur.rowcount
+        return n
+
     def _change_labels(self, edit: ChangeLabels) -> None:
         for lab in edit.remove:
             used = self.db.execute("SELECT count(*) FROM spans WHERE label = ?", [lab.name]).fetchone()[0]
@@ -297,6 +367,11 @@ class Store:
         if row is None:
             return None
         return Document(row[0], row[1], row[2] or "", json.loads(row[3] or "{}"), row[4], row[5])
+
+    def find_text(self, text: str) -> int | None:
+        """The id of the document whose text is exactly ``text``, if there is one."""
+        row = self.db.execute("SELECT id FROM documents WHERE text_hash = ?", [text_hash(text)]).fetchone()
+        return row[0] if row else None
 
     def document_status(self, doc_id: int) -> str | None:
         row = self.db.execute("SELECT status FROM documents WHERE id = ?", [doc_id]).fetchone()

@@ -1,7 +1,10 @@
 """JSONL in the form Prodigy and spaCy users expect (one task per line).
 
 Import: each line an object with ``text`` (required), optional ``title``, ``meta``, ``spans``
-(``start``/``end``/``label``, code points) and ``answer`` (``accept`` marks it done).
+(``start``/``end``/``label``, code points) and ``answer`` (``accept`` marks it done). A task
+with ``"answer": "reject"`` is a rejected model suggestion (Prodigy's binary feedback, and what
+``export --include-rejected`` writes): its spans are recorded as rejected on the document with
+the same text, never as annotations.
 Export: ``text``, ``tokens``, ``spans`` (with inclusive ``token_end``), ``meta``,
 ``answer``, ``_input_hash``, ``_task_hash``.
 """
@@ -11,17 +14,20 @@ import json
 import re
 from bisect import bisect_left, bisect_right
 from pathlib import Path
-from typing import IO, BinaryIO, Iterable, Iterator
+from typing import IO, BinaryIO, Callable, Iterable, Iterator
 
 import murmurhash
 
 from models.document import DONE, Document
+from models.formats.annotated import drop_overlapping, overlap_message
 from models.formats.errors import HEAD, ImportProblem, collect, not_utf8, open_and_read, sniff
 from models.ner import split_at, tokenize
-from models.spans import Span, SpanError, check_no_overlap, validate
+from models.spans import Span, SpanError, validate
 
 
 _LABEL = re.compile(r"^\S{1,100}$")
+REJECTED_SOURCE = "imported"        # the source of a rejected span whose task names none
+DOCCANO_HINT = "looks like doccano"
 
 
 def read_jsonl(path: str | Path, labels: Iterable[str] | None = None) -> tuple[list[dict], list[ImportProblem]]:
@@ -41,7 +47,7 @@ def iter_jsonl(f: BinaryIO, file: str, source: str | None = None) -> Iterator[di
         yield problem
         return
     f.seek(0)
-    seen = False
+    seen = hinted = False
     offset = 0
     for lineno, raw in enumerate(f, 1):
         at, offset = offset, offset + len(raw)
@@ -56,7 +62,12 @@ def iter_jsonl(f: BinaryIO, file: str, source: str | None = None) -> Iterator[di
         if lineno == 1:
             line = line.removeprefix("\ufeff")
         doc, problems = parse_line(line, file, lineno)
-        yield from problems
+        for p in problems:
+            if p.message.startswith(DOCCANO_HINT):
+                if hinted:
+                    continue            # said once per file
+                hinted = True
+            yield p
         if doc is not None:
             yield doc
     if not seen:
@@ -85,14 +96,27 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
     if not isinstance(meta, dict):
         meta = {}
     title = obj.get("title") or meta.get("title") or ""
+    reject = obj.get("answer") == "reject"
     spans = []
+    if "spans" not in obj and any(isinstance(obj.get(k), list) and obj[k] and
+                                  isinstance(obj[k][0], (list, dict))
+                                  for k in ("label", "labels", "entities")):
+        problems.append(ImportProblem(file, lineno, f"{DOCCANO_HINT} ('label'/'labels'/'entities' "
+                                      "and no 'spans'): its entities were not read; import it with "
+                                      "--format doccano (and --offsets utf16 if doccano made it)",
+                                      False))
     raw_spans = obj.get("spans") or []
     if not isinstance(raw_spans, list):
         bad(f"'spans' must be a list, found {type(raw_spans).__name__}; spans dropped", False)
         raw_spans = []
     for k, raw in enumerate(raw_spans):
         try:
-            span = Span(raw["start"], raw["end"], raw["label"], "manual")
+            source = "manual"
+            if reject:
+                source = raw.get("source") if isinstance(raw, dict) else None
+                if not isinstance(source, str) or not source or source == "manual":
+                    source = REJECTED_SOURCE
+            span = Span(raw["start"], raw["end"], raw["label"], source)
             if isinstance(span.start, bool) or isinstance(span.end, bool):
                 raise SpanError("offsets must be integers")
             if not isinstance(span.label, str) or not _LABEL.match(span.label):
@@ -103,12 +127,14 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
         except (KeyError, TypeError, SpanError) as e:
             bad(f"span {k + 1} skipped: {e if isinstance(e, SpanError) else 'needs start, end and label'}",
                 False)
+    if reject:
+        # Suggestions rejected one by one may overlap each other; they are no annotation.
+        return ({"text": text, "title": str(title), "meta": meta, "spans": [], "rejected": sorted(spans),
+                 "reject": True, "line": lineno}, problems)
     if spans:
-        try:
-            spans = check_no_overlap(spans)
-        except SpanError as e:
-            bad(f"spans dropped: {e}", False)
-            spans = []
+        spans, groups = drop_overlapping(spans)
+        for group in groups:
+            bad(overlap_message(group), False)
     return ({"text": text, "title": str(title), "meta": meta, "spans": spans,
              "status": DONE if obj.get("answer") == "accept" else None, "line": lineno}, problems)
 
@@ -155,9 +181,24 @@ def to_task(doc: Document, spans: list[Span], tokenizer=None) -> dict:
     return task
 
 
-def write_jsonl(items: Iterable[tuple[Document, list[Span]]], out: IO[str], tokenizer=None) -> int:
+def reject_task(doc: Document, span: Span, tokenizer=None) -> dict:
+    """A rejected model suggestion as a Prodigy binary task: the one span (with the model that
+    suggested it as its ``source``, as Prodigy's ``ner.teach`` writes) and ``"answer": "reject"``."""
+    task = to_task(doc, [span], tokenizer)
+    task["spans"][0]["source"] = span.source
+    task["answer"] = "reject"
+    return task
+
+
+def write_jsonl(items: Iterable[tuple[Document, list[Span]]], out: IO[str], tokenizer=None,
+                rejected: Callable[[int], list[Span]] | None = None) -> int:
+    """One task per document; with ``rejected(doc_id)``, a reject task after it for each
+    suggestion a person rejected on it. Returns the number of documents written."""
     n = 0
     for doc, spans in items:
         out.write(json.dumps(to_task(doc, spans, tokenizer), ensure_ascii=False) + "\n")
+        if rejected is not None:
+            for span in rejected(doc.id):
+                out.write(json.dumps(reject_task(doc, span, tokenizer), ensure_ascii=False) + "\n")
         n += 1
     return n

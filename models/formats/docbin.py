@@ -1,0 +1,120 @@
+"""spaCy training data: ``DocBin`` (``.spacy``) files of ``Doc`` objects with ``ents``.
+
+Export: each document is tokenized with spaCy's rule tokenizer (a blank English pipeline, no
+model needed — what ``spacy train`` with ``spacy.blank("en")`` does too) and its spans are set
+with ``Doc.char_span(..., alignment_mode="strict")``. A span that does not line up with those
+tokens is never dropped silently: it is returned as an issue, and the caller stops unless a snap
+mode (``"expand"`` / ``"contract"``: spaCy's alignment modes) is given, in which case the issue
+says what changed. The title, status and meta go into ``doc.user_data["article_annotator"]``
+(kept by ``DocBin(store_user_data=True)``; ``spacy train`` ignores it), so nothing is lost on
+the way back. The document id is left out: it is the project's own, and would make the same data
+differ between projects.
+
+Import: every ``Doc`` becomes a document: its exact text (``doc.text``), its ``ents`` as spans,
+title, status and meta from that user data where present. Without it, a document comes in
+**done** (training data is finished annotation) with the file's name as ``meta.source``.
+"""
+from __future__ import annotations
+
+from typing import BinaryIO, Iterator
+
+from models.document import DONE, STATUSES, Document
+from models.formats.annotated import clean_spans
+from models.formats.errors import ImportProblem
+from models.formats.txt import headline
+from models.spans import Span
+
+USER_DATA = "article_annotator"
+SNAP_MODES = ("expand", "contract")
+
+
+def to_doc(tokenizer, document: Document, spans: list[Span], snap: str | None = None):
+    """(spaCy Doc with ents, issues): an issue is (span, (start, end) it became or None if it
+    was left out, what happened)."""
+    if snap is not None and snap not in SNAP_MODES:
+        raise ValueError(f"snap must be one of {', '.join(SNAP_MODES)}, not {snap!r}")
+    doc = tokenizer(document.text)
+    ents, issues = [], []
+    for s in sorted(spans):
+        ent = doc.char_span(s.start, s.end, label=s.label, alignment_mode="strict")
+        moved = None
+        if ent is None:
+            if snap is None:
+                issues.append((s, None, "does not line up with spaCy's tokens"))
+                continue
+            ent = doc.char_span(s.start, s.end, label=s.label, alignment_mode=snap)
+            if ent is None or not len(ent):
+                issues.append((s, None, f"--snap {snap}: no whole token inside it; left out"))
+                continue
+            moved = (ent.start_char, ent.end_char)
+        if ents and ent.start < ents[-1].end:
+            prev = ents[-1]
+            issues.append((s, None, f"--snap {snap}: would overlap {prev.start_char}-"
+                                    f"{prev.end_char} {prev.label_}; left out"))
+            continue
+        if moved is not None:
+            issues.append((s, moved, f"--snap {snap}: now {moved[0]}-{moved[1]} "
+                                     f"{document.text[moved[0]:moved[1]]!r}"))
+        ents.append(ent)
+    doc.ents = ents
+    doc.user_data[USER_DATA] = {"title": document.title, "status": document.status,
+                                "meta": document.meta}
+    return doc, issues
+
+
+def new_docbin():
+    from spacy.tokens import DocBin
+    return DocBin(store_user_data=True)
+
+
+def _plain(value):
+    """msgpack gives tuples for lists (``use_list=False``): back to JSON's shapes."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def iter_docbin(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dict | ImportProblem]:
+    """The documents of a ``.spacy`` file (read whole: a DocBin is one compressed message)."""
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+    try:
+        data = f.read()
+    except OSError as e:
+        yield ImportProblem(file, None, f"cannot read file: {e.strerror or e}")
+        return
+    if not data:
+        yield ImportProblem(file, None, "file is empty")
+        return
+    try:
+        docs = DocBin().from_bytes(data).get_docs(Vocab())
+    except Exception as e:          # zlib, msgpack or spaCy errors: not a DocBin
+        yield ImportProblem(file, None, f"not a spaCy DocBin (.spacy) file ({type(e).__name__}: "
+                            f"{str(e)[:120]})")
+        return
+    name = source or file.rsplit("/", 1)[-1]
+    n = 0
+    for i, doc in enumerate(docs, 1):
+        n += 1
+        text = doc.text
+        if not text:
+            yield ImportProblem(file, None, f"document {i}: empty text; skipped")
+            continue
+        raw = [(f"document {i}: entity {k}", e.start_char, e.end_char, e.label_)
+               for k, e in enumerate(doc.ents, 1)]
+        spans, problems = clean_spans(raw, text, file, None)
+        yield from problems
+        if any(len(group) for group in doc.spans.values()):
+            yield ImportProblem(file, None, f"document {i}: span groups (doc.spans) ignored; "
+                                "only doc.ents are entities", False)
+        own = doc.user_data.get(USER_DATA)
+        own = _plain(own) if isinstance(own, dict) else {}
+        meta = own.get("meta") if isinstance(own.get("meta"), dict) else {"source": name}
+        title = own.get("title") if isinstance(own.get("title"), str) else headline(text)
+        status = own.get("status") if own.get("status") in STATUSES else DONE
+        yield {"text": text, "title": title, "meta": meta, "spans": spans, "status": status,
+               "line": i, "file": file}
+    if not n:
+        yield ImportProblem(file, None, "the DocBin holds no documents")
