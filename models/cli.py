@@ -1,14 +1,25 @@
-"""Headless commands: import, preannotate, export. No Qt is imported on this path."""
+"""Headless commands: import, preannotate, export (and the commands other modules register
+below). No Qt is imported on this path."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import shutil
 import signal
 import sys
 import time
 from pathlib import Path
 
-COMMANDS = ("import", "preannotate", "export")
+# ==== Other subcommands: REGISTER `train` HERE ======================================================
+# name -> module. The module defines ``add_parser(subparsers)`` (adds its sub-parser, named as
+# here) and ``run(args) -> int`` (the exit code); it is imported only when the command line is
+# parsed, so ``import models.cli`` stays cheap. ``gui.launcher`` sends every name in COMMANDS
+# here, never to the window. E.g.:  "train": "models.train",
+PLUGINS: dict[str, str] = {
+}
+# ====================================================================================================
+
+COMMANDS = ("import", "preannotate", "export", *PLUGINS)
 
 
 def _positive(value: str) -> int:
@@ -18,19 +29,32 @@ def _positive(value: str) -> int:
     return n
 
 
+def _fraction(value: str) -> float:
+    x = float(value)
+    if not 0 <= x <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {value}")
+    return x
+
+
 def _parser() -> argparse.ArgumentParser:
     from models.importer import FORMAT_CHOICES
     p = argparse.ArgumentParser(prog="article-annotator",
                                 description="Annotate named entities in news articles.")
     sub = p.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="import articles (.txt, .md, .jsonl, .csv, .html, folders)")
+    imp = sub.add_parser("import", help="import articles (.txt, .md, .jsonl, .csv, .html, brat "
+                         ".ann, .spacy, folders) and annotated data")
     imp.add_argument("project")
     imp.add_argument("sources", nargs="+", metavar="SOURCE",
-                     help="files or folders (a folder brings its .txt, .md, .html, .htm files)")
+                     help="files or folders (a folder brings its .txt, .md, .html, .htm files "
+                     "and brat .ann/.txt pairs)")
     imp.add_argument("--format", choices=FORMAT_CHOICES, default="auto",
-                     help="how to read the sources (default: by file ending)")
+                     help="how to read the sources (default: by file ending; doccano JSONL "
+                     "needs --format doccano)")
     imp.add_argument("--text-column", metavar="NAME",
                      help="the CSV column holding the article text (default: text)")
+    imp.add_argument("--offsets", choices=("codepoints", "utf16"), default="codepoints",
+                     help="doccano: what the offsets count (default: code points, as this app's "
+                     "export; files made by doccano itself count UTF-16 units: utf16)")
     imp.add_argument("--batch-size", type=_positive, default=500, help=argparse.SUPPRESS)
     pre = sub.add_parser("preannotate", help="run the model over documents with no spans")
     pre.add_argument("project")
@@ -41,10 +65,28 @@ def _parser() -> argparse.ArgumentParser:
     pre.add_argument("--force", action="store_true",
                      help="also re-run documents whose spans all came from a model, replacing "
                      "those spans; a person's span is never touched")
-    exp = sub.add_parser("export", help="export annotations as Prodigy-style JSONL")
+    from models.exporter import DIRECTORY_FORMATS, FORMATS
+    exp = sub.add_parser("export", help="export annotations (Prodigy JSONL, spaCy .spacy, CoNLL, "
+                         "doccano, brat, labels, patterns)")
     exp.add_argument("project")
-    exp.add_argument("out", help="output .jsonl file ('-' for standard output)")
+    exp.add_argument("out", help="output file ('-' for standard output); a folder for "
+                     + " and ".join(DIRECTORY_FORMATS))
+    exp.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
     exp.add_argument("--all", action="store_true", help="every document, not only those done")
+    exp.add_argument("--dev-fraction", type=_fraction, metavar="F",
+                     help="spacy: the share of documents in dev.spacy (default: 0.2)")
+    exp.add_argument("--seed", type=int, metavar="N", help="spacy: seed of the train/dev split "
+                     "(default: 0; the split is the same in every run)")
+    exp.add_argument("--snap", choices=("expand", "contract"),
+                     help="spacy: move spans that do not line up with spaCy's tokens to whole "
+                     "tokens (and report each) instead of stopping")
+    exp.add_argument("--offsets", choices=("codepoints", "utf16"),
+                     help="doccano: what the offsets count (default: code points)")
+    exp.add_argument("--include-rejected", action="store_true",
+                     help="jsonl: add the model suggestions people rejected as "
+                     '"answer": "reject" tasks')
+    for name, module in PLUGINS.items():
+        importlib.import_module(module).add_parser(sub)
     return p
 
 
@@ -61,14 +103,19 @@ def _open(path: str, create: bool = False):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     try:
         if args.command == "import":
+            if args.offsets != "codepoints" and args.format != "doccano":
+                parser.error("--offsets utf16 applies to --format doccano only")
             return _import(args)
         if args.command == "preannotate":
             return _preannotate(args)
         if args.command == "export":
-            return _export(args)
+            return _export(args, parser)
+        if args.command in PLUGINS:
+            return importlib.import_module(PLUGINS[args.command]).run(args)
     except KeyboardInterrupt:
         # A second Ctrl+C: the batch being written was rolled back; committed ones stay.
         print("\ninterrupted: every batch committed before is kept", file=sys.stderr)
@@ -164,7 +211,8 @@ def _import(args) -> int:
     try:
         with CtrlC() as ctrl_c:
             report = import_paths(store, args.sources, fmt=args.format,
-                                  text_column=args.text_column, batch_size=args.batch_size,
+                                  text_column=args.text_column, offsets=args.offsets,
+                                  batch_size=args.batch_size,
                                   progress=lambda done, total, text: bar.update(done, total, text),
                                   cancelled=lambda: ctrl_c.pressed)
     finally:
@@ -172,6 +220,10 @@ def _import(args) -> int:
         store.close()
     for problem in report.problems:
         print(f"warning: {problem}", file=sys.stderr)
+    for name in report.new_labels:
+        where = report.new_label_where.get(name)
+        print(f"note: label {name} added to the label set" + (f" (first: {where})" if where else ""),
+              file=sys.stderr)
     print(report.summary())
     if report.cancelled:
         return INTERRUPTED
@@ -213,14 +265,34 @@ def _preannotate(args) -> int:
     return 0
 
 
-def _export(args) -> int:
-    from models.exporter import export_jsonl
-    from models.formats.jsonl import write_jsonl
-    from models.store import DONE
+def _export(args, parser) -> int:
+    from models.exporter import DIRECTORY_FORMATS, OPTIONS, ExportError, MisalignedSpans, export
+    fmt = args.format
+    options = {"all_documents": args.all, "dev_fraction": args.dev_fraction, "seed": args.seed,
+               "snap": args.snap, "offsets": args.offsets, "include_rejected": args.include_rejected}
+    flags = {"all_documents": "--all", "include_rejected": "--include-rejected"}
+    options = {k: v for k, v in options.items() if v is not None and v is not False}
+    for name in options:
+        if fmt not in OPTIONS[name]:
+            flag = flags.get(name, "--" + name.replace("_", "-"))
+            parser.error(f"{flag} applies to --format {' / '.join(OPTIONS[name])}, not {fmt}")
+    if args.out == "-" and fmt in DIRECTORY_FORMATS:
+        parser.error(f"--format {fmt} writes a folder; standard output cannot hold it")
     store = _open(args.project)
-    if args.out == "-":
-        n = write_jsonl(store.iter_documents(None if args.all else (DONE,)), sys.stdout)
-    else:
-        n = export_jsonl(store, args.out, args.all)   # atomic: never a half-written export
-    print(f"{n} documents exported", file=sys.stderr)
+    try:
+        # atomic: never a half-written export (standard output excepted)
+        report = export(store, sys.stdout if args.out == "-" else args.out, fmt, **options)
+    except MisalignedSpans as e:
+        for issue in e.report.misaligned:
+            print(f"  {issue}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except ExportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    for issue in report.changed:
+        print(f"changed: {issue}", file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
     return 0

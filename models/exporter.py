@@ -352,14 +352,12 @@ def _text_out(path: Path | None, stream: IO[str] | None, files: _Files) -> Itera
 
 
 def _jsonl(store, items, path, stream, files, report, options) -> None:
-    rejected = None
-    if options.get("include_rejected"):
-        def rejected(doc_id: int) -> list[Span]:
-            found = store.rejected(doc_id)
-            report.rejected += len(found)
-            return found
+    def rejected(doc_id: int) -> list[Span]:
+        found = store.rejected(doc_id)
+        report.rejected += len(found)
+        return found
     with _text_out(path, stream, files) as f:
-        write_jsonl(items, f, rejected=rejected)
+        write_jsonl(items, f, rejected=rejected if options.get("include_rejected") else None)
 
 
 def _doccano(store, items, path, stream, files, report, options) -> None:

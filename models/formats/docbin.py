@@ -3,9 +3,11 @@
 Export: each document is tokenized with spaCy's rule tokenizer (a blank English pipeline, no
 model needed — what ``spacy train`` with ``spacy.blank("en")`` does too) and its spans are set
 with ``Doc.char_span(..., alignment_mode="strict")``. A span that does not line up with those
-tokens is never dropped silently: it is returned as an issue, and the caller stops unless a snap
-mode (``"expand"`` / ``"contract"``: spaCy's alignment modes) is given, in which case the issue
-says what changed. The title, status and meta go into ``doc.user_data["article_annotator"]``
+tokens, or that begins or ends with a whitespace token (``spacy train`` cannot learn it; ``spacy
+debug data`` calls it an error), is never dropped silently: it is returned as an issue, and the
+caller stops unless a snap mode is given — ``"expand"`` / ``"contract"``: spaCy's alignment
+modes, then whitespace tokens trimmed from both ends — in which case the issue says what became
+of it (moved, or left out when no token is left or it would overlap the entity before it). The title, status and meta go into ``doc.user_data["article_annotator"]``
 (kept by ``DocBin(store_user_data=True)``; ``spacy train`` ignores it), so nothing is lost on
 the way back. The document id is left out: it is the project's own, and would make the same data
 differ between projects.
@@ -37,23 +39,35 @@ def to_doc(tokenizer, document: Document, spans: list[Span], snap: str | None = 
     ents, issues = [], []
     for s in sorted(spans):
         ent = doc.char_span(s.start, s.end, label=s.label, alignment_mode="strict")
-        moved = None
+        why = None
         if ent is None:
+            why = "does not line up with spaCy's tokens"
+        elif ent[0].is_space or ent[-1].is_space:
+            why = "begins or ends with whitespace (spaCy cannot train on such an entity)"
+        moved = None
+        if why:
             if snap is None:
-                issues.append((s, None, "does not line up with spaCy's tokens"))
+                issues.append((s, None, why))
                 continue
             ent = doc.char_span(s.start, s.end, label=s.label, alignment_mode=snap)
-            if ent is None or not len(ent):
-                issues.append((s, None, f"--snap {snap}: no whole token inside it; left out"))
+            a, b = (ent.start, ent.end) if ent is not None else (0, 0)
+            while a < b and doc[a].is_space:
+                a += 1
+            while b > a and doc[b - 1].is_space:
+                b -= 1
+            if a == b:
+                issues.append((s, None, f"{why}; --snap {snap}: no token left; left out"))
                 continue
+            ent = doc[a:b]
+            ent.label_ = s.label
             moved = (ent.start_char, ent.end_char)
         if ents and ent.start < ents[-1].end:
             prev = ents[-1]
-            issues.append((s, None, f"--snap {snap}: would overlap {prev.start_char}-"
+            issues.append((s, None, f"{why}; --snap {snap}: it would overlap {prev.start_char}-"
                                     f"{prev.end_char} {prev.label_}; left out"))
             continue
         if moved is not None:
-            issues.append((s, moved, f"--snap {snap}: now {moved[0]}-{moved[1]} "
+            issues.append((s, moved, f"{why}; --snap {snap}: now {moved[0]}-{moved[1]} "
                                      f"{document.text[moved[0]:moved[1]]!r}"))
         ents.append(ent)
     doc.ents = ents
