@@ -99,7 +99,9 @@ class DocumentListModel(QAbstractTableModel):
 
         if self._runner is None:
             self._runner = Runner(1, self)
-        task = self._runner.start(run, self._search_done, self._search_failed)
+        generation = self._generation
+        task = self._runner.start(run, self._search_done,
+                                  lambda message: self._search_failed(message, generation))
         self._search = (task, lock, box)
         self.searching.emit(True)
 
@@ -111,8 +113,8 @@ class DocumentListModel(QAbstractTableModel):
         self._show(query, ids)
         self.searching.emit(False)
 
-    def _search_failed(self, message: str) -> None:
-        if self._search is None or self.sender() is not self._search[0].signals:
+    def _search_failed(self, message: str, generation: int) -> None:
+        if self._search is None or generation != self._generation:
             return                      # an older search, already dropped
         self._search = None
         self.searching.emit(False)

@@ -44,27 +44,46 @@ class Task(QRunnable):
 
 
 class Runner(QObject):
-    """Owns a thread pool and the tasks running on it."""
+    """Owns a thread pool and the tasks running on it.
+
+    Results reach the callbacks through the runner's own slots: when the runner (and the
+    window that owns it) is gone, Qt drops the connection, so a task that finishes late never
+    calls into deleted objects.
+    """
 
     def __init__(self, threads: int = 1, parent: QObject | None = None):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
-        self._tasks: set[Task] = set()
+        self._tasks: dict[_Emitter, tuple] = {}
 
     def start(self, fn, on_done=None, on_error=None, on_progress=None) -> Task:
         task = Task(fn)
-        self._tasks.add(task)
-        if on_done:
-            task.signals.done.connect(on_done)
-        if on_error:
-            task.signals.failed.connect(on_error)
-        if on_progress:
-            task.signals.progress.connect(on_progress)
-        task.signals.done.connect(lambda *_: self._tasks.discard(task))
-        task.signals.failed.connect(lambda *_: self._tasks.discard(task))
+        self._tasks[task.signals] = (task, on_done, on_error, on_progress)
+        task.signals.done.connect(self._done)
+        task.signals.failed.connect(self._failed)
+        task.signals.progress.connect(self._progress)
         self.pool.start(task)
         return task
+
+    def _entry(self, finished: bool):
+        emitter = self.sender()
+        return self._tasks.pop(emitter, None) if finished else self._tasks.get(emitter)
+
+    def _done(self, result) -> None:
+        entry = self._entry(True)
+        if entry and entry[1]:
+            entry[1](result)
+
+    def _failed(self, message: str) -> None:
+        entry = self._entry(True)
+        if entry and entry[2]:
+            entry[2](message)
+
+    def _progress(self, done: int, total: int) -> None:
+        entry = self._entry(False)
+        if entry and entry[3]:
+            entry[3](done, total)
 
     def wait(self, msecs: int = -1) -> bool:
         return self.pool.waitForDone(msecs)
