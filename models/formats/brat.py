@@ -101,11 +101,11 @@ def parse_ann(ann: str, text: str, file: str) -> tuple[list[Span], list[ImportPr
         if not line.strip():
             continue
         fields = line.split("\t", 2)
-        if not _T_LINE.match(fields[0]):
+        name = re.split(r"[\t ]", line, maxsplit=1)[0]
+        if not _T_LINE.match(name):
             other += 1
             first_other = first_other or lineno
             continue
-        name = f"{fields[0]}"
         if len(fields) < 2:
             problems.append(ImportProblem(file, lineno, f"{name} skipped: expected "
                                           "'ID<TAB>LABEL start end<TAB>text'", False))
