@@ -72,7 +72,8 @@ def build_actions(w) -> None:
     file_menu.addSeparator()
     file_menu.addAction(new_action(a, "Import files…", w.import_files, "Ctrl+I"))
     file_menu.addAction(new_action(a, "Paste article…", w.paste_article, "Ctrl+Shift+V"))
-    file_menu.addAction(new_action(a, "Export JSONL…", w.export, "Ctrl+Shift+E"))
+    file_menu.addAction(new_action(a, "Export…", w.export, "Ctrl+Shift+E",
+                                   "JSONL, spaCy, CoNLL, doccano, brat, labels, patterns"))
     file_menu.addSeparator()
     file_menu.addAction(new_action(a, "Save (every change is already saved)",
                                    lambda: w.save_label.setText("All changes saved"), "Ctrl+S"))
@@ -91,6 +92,8 @@ def build_actions(w) -> None:
                                "Ctrl+Shift+R", "Every document with no spans, not done or skipped"))
     model.addAction(new_action(a, "Re-run model on all (keeps your spans)",
                                lambda: w.jobs.preannotate_all(force=True)))
+    model.addSeparator()
+    model.addAction(new_action(a, "Train a model from the done documents…", w.train, "Ctrl+Shift+T"))
     view = w.menuBar().addMenu("&View")
     view.addAction(w.docs_dock.toggleViewAction())
     view.addAction(w.spans_dock.toggleViewAction())

@@ -56,6 +56,8 @@ def rate_text(what: str, done: int, total: int, started: float) -> str:
 
 class CorpusJobs(QObject):
     imported = Signal(object)            # ImportReport
+    exported = Signal(object)            # ExportReport
+    trained = Signal(object)             # TrainResult
     preannotated = Signal(list)          # ids of documents a chunk may have changed
     finished = Signal(str)               # a message for the status bar
     failed = Signal(str)                 # a job stopped with an error
@@ -179,3 +181,45 @@ class CorpusJobs(QObject):
         how = "Cancelled" if self._cancelled else "Pre-annotated"
         self.finished.emit(f"{how}: {self._done:,} of {self._total:,} documents; "
                            "running it again resumes.")
+
+    # -- export and training -----------------------------------------------------------------
+    def _generic(self, runner, what: str, work, on_done) -> bool:
+        if self.busy:
+            self.finished.emit("Another job is running.")
+            return False
+        self._cancelled, started = False, time.perf_counter()
+
+        def progress(done, total):
+            self.bar.show_progress(done, total, rate_text(what, done, total, started)
+                                   .replace("docs/s", "/s"))
+
+        def done(result):
+            self.task = None
+            self.bar.hide()
+            on_done(result)
+
+        self.task = runner.start(work, done, self._failed, progress)
+        self.bar.show_progress(0, 1, f"{what}…")
+        return True
+
+    def export(self, fmt: str, out: str, options: dict) -> bool:
+        from models.exporter import export
+        db_path = str(self.window.store.path)
+
+        def work(task):
+            return export(db_path, out, fmt, progress=task.report,
+                          cancelled=lambda: task.cancelled, **options)
+        return self._generic(self.window.io, f"Exporting {fmt}", work, self.exported.emit)
+
+    def train(self, base: str | None, steps: int, out: str) -> bool:
+        from models.train import train_project
+        db_path = str(self.window.store.path)
+        if not hasattr(self, "_trainer"):
+            from gui.workers import Runner
+            self._trainer = Runner(1, self)
+
+        def work(task):
+            return train_project(db_path, out, base=base, max_steps=steps,
+                                 progress=lambda step, total, _losses: task.report(step, total),
+                                 cancelled=lambda: task.cancelled)
+        return self._generic(self._trainer, "Training step", work, self.trained.emit)

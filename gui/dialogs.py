@@ -151,6 +151,14 @@ def show_problems(parent, title: str, summary: str, problems: list) -> None:
     box.exec()
 
 
+def ask_yes_no(parent, title: str, text: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setStyleSheet("QLabel { font-family: monospace; }")
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
 def show_error(parent, title: str, message: str) -> None:
     box = QMessageBox(QMessageBox.Icon.Critical, title, message, parent=parent)
     box.setTextFormat(Qt.TextFormat.PlainText)

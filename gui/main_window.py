@@ -12,12 +12,12 @@ from gui.article_view import ArticleView
 from gui.corpus import CorpusJobs, JobBar
 from gui.document_list import DocumentPanel
 from gui.editing import Annotator
+from gui.export_dialog import ExportDialog, TrainDialog
 from gui.model_service import ModelService
 from gui.session import Session
 from gui.span_table import SpanTable
 from gui.workers import Runner
 from models import annotate
-from models.exporter import export_jsonl
 from models.importer import import_text
 from models.store import Store, StoreError
 
@@ -99,6 +99,8 @@ class MainWindow(QMainWindow):
         self.jobs.preannotated.connect(self._preannotated)
         self.jobs.finished.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.jobs.failed.connect(lambda m: dialogs.show_error(self, "Job failed", m))
+        self.jobs.exported.connect(self._exported)
+        self.jobs.trained.connect(self._trained)
 
     def _build_actions(self) -> None:
         build_actions(self)
@@ -341,13 +343,28 @@ class MainWindow(QMainWindow):
             self.open_document(report.added[0])
 
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export annotations", str(Path.home() / "annotations.jsonl"),
-                                              "JSONL (*.jsonl)")
-        if path:
-            db_path = str(self.store.path)
-            self.io.start(lambda _t: export_jsonl(Store(db_path), path),
-                          lambda n: self.statusBar().showMessage(f"Exported {n} done documents to {path}", 10000),
-                          lambda m: dialogs.show_error(self, "Export failed", m))
+        choice = ExportDialog.ask(self, self.store.path)
+        if choice is not None:
+            self.jobs.export(*choice)
+
+    def _exported(self, report) -> None:
+        self.statusBar().showMessage(f"Export: {report.summary()}", 15000)
+
+    def train(self) -> None:
+        choice = TrainDialog.ask(self, self.store.path)
+        if choice is not None:
+            self.jobs.train(*choice)
+
+    def _trained(self, result) -> None:
+        from models.train import format_scores, use_model
+        if result.model_path is None:
+            self.statusBar().showMessage("Training stopped before it began.", 8000)
+            return
+        text = (f"{result.n_train} training and {result.n_dev} dev documents, {result.steps} steps.\n\n"
+                f"{format_scores(result.scores)}\n\nUse {result.model_path} to pre-annotate this project?")
+        if dialogs.ask_yes_no(self, "Model trained", text):
+            use_model(self.store, result.model_path)
+            self.model.load(str(result.model_path))
 
     def showEvent(self, e) -> None:
         super().showEvent(e)

@@ -1,0 +1,138 @@
+"""Export and training dialogs: choose a format or a base model; ``ask()`` returns the choice."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSpinBox, QVBoxLayout)
+
+from models import ner
+from models.exporter import DIRECTORY_FORMATS, FORMATS
+
+DESCRIPTIONS = {
+    "jsonl": "Prodigy-style JSONL (text, tokens, spans, answer)",
+    "spacy": "spaCy DocBin: train.spacy + dev.spacy for spacy train",
+    "conll": "CoNLL-2003, IOB2 tags, one token per line",
+    "doccano": "doccano sequence labelling JSONL",
+    "brat": "brat standoff: .txt + .ann per document",
+    "labels": "the label set (JSON)",
+    "patterns": "EntityRuler patterns from the labelled strings",
+}
+
+
+class ExportDialog(QDialog):
+    def __init__(self, project: Path, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Export annotations")
+        self.project = project
+        self.format = QComboBox()
+        for fmt in FORMATS:
+            self.format.addItem(f"{fmt} — {DESCRIPTIONS[fmt]}", fmt)
+        self.out = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out)
+        out_row.addWidget(browse)
+        self.all_docs = QCheckBox("every document, not only those marked done")
+        self.rejected = QCheckBox("add rejected model suggestions as \"reject\" tasks")
+        self.dev = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, value=0.2)
+        self.snap = QComboBox()
+        self.snap.addItem("stop and list spans that do not line up with tokens", None)
+        self.snap.addItem("expand them to whole tokens", "expand")
+        self.snap.addItem("contract them to whole tokens", "contract")
+        self.utf16 = QCheckBox("offsets in UTF-16 units (doccano's default)")
+        form = QFormLayout()
+        form.addRow("Format", self.format)
+        form.addRow("Save to", out_row)
+        form.addRow("", self.all_docs)
+        form.addRow("", self.rejected)
+        self.dev_label, self.snap_label = QLabel("Dev fraction"), QLabel("Misaligned spans")
+        form.addRow(self.dev_label, self.dev)
+        form.addRow(self.snap_label, self.snap)
+        form.addRow("", self.utf16)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(box)
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self._format_changed()
+
+    def _format_changed(self) -> None:
+        fmt = self.format.currentData()
+        self.rejected.setVisible(fmt == "jsonl")
+        for w in (self.dev, self.dev_label, self.snap, self.snap_label):
+            w.setVisible(fmt == "spacy")
+        self.utf16.setVisible(fmt == "doccano")
+        self.all_docs.setVisible(fmt != "labels")
+        base = self.project.with_suffix("")
+        suffix = {"spacy": "-spacy", "brat": "-brat", "conll": ".conll", "labels": "-labels.json",
+                  "patterns": "-patterns.jsonl"}.get(fmt, f"-{fmt}.jsonl" if fmt != "jsonl" else ".jsonl")
+        self.out.setText(str(base) + suffix)
+
+    def _browse(self) -> None:
+        fmt = self.format.currentData()
+        path = (QFileDialog.getExistingDirectory(self, "Export to folder", self.out.text())
+                if fmt in DIRECTORY_FORMATS else
+                QFileDialog.getSaveFileName(self, "Export to", self.out.text())[0])
+        if path:
+            self.out.setText(path)
+
+    def choice(self) -> tuple[str, str, dict]:
+        fmt = self.format.currentData()
+        options: dict = {}
+        if fmt != "labels" and self.all_docs.isChecked():
+            options["all_documents"] = True
+        if fmt == "jsonl" and self.rejected.isChecked():
+            options["include_rejected"] = True
+        if fmt == "spacy":
+            options["dev_fraction"] = self.dev.value()
+            if self.snap.currentData():
+                options["snap"] = self.snap.currentData()
+        if fmt == "doccano" and self.utf16.isChecked():
+            options["offsets"] = "utf16"
+        return fmt, self.out.text(), options
+
+    @classmethod
+    def ask(cls, parent, project: Path) -> tuple[str, str, dict] | None:
+        d = cls(project, parent)
+        return d.choice() if d.exec() == QDialog.DialogCode.Accepted and d.out.text() else None
+
+
+class TrainDialog(QDialog):
+    def __init__(self, project: Path, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Train a model from the done documents")
+        self.base = QComboBox()
+        self.base.addItem("(from scratch)", None)
+        for name in ner.installed_pipelines():
+            self.base.addItem(name, name)
+        self.base.setCurrentIndex(min(1, self.base.count() - 1))
+        self.steps = QSpinBox(minimum=10, maximum=100_000, value=2000, singleStep=500)
+        self.out = QLineEdit(str(project.with_suffix("")) + "-model")
+        note = QLabel("Trains in the background; you can keep labelling. Dev precision, recall "
+                      "and F1 per label are shown at the end.")
+        note.setWordWrap(True)
+        note.setTextFormat(Qt.TextFormat.PlainText)
+        form = QFormLayout()
+        form.addRow("Start from", self.base)
+        form.addRow("Steps", self.steps)
+        form.addRow("Save to", self.out)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(box)
+
+    @classmethod
+    def ask(cls, parent, project: Path) -> tuple[str | None, int, str] | None:
+        d = cls(project, parent)
+        if d.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return d.base.currentData(), d.steps.value(), d.out.text()

@@ -1,0 +1,66 @@
+"""File ▸ Export… and Model ▸ Train… from the window, in the background."""
+from __future__ import annotations
+
+import pytest
+from spacy.tokens import DocBin
+
+from gui import dialogs
+from gui.export_dialog import ExportDialog, TrainDialog
+from models.edits import SetStatus
+from models.exporter import FORMATS
+
+TEXTS = [f"Officials from Seoul met Apple in Tokyo on day {i}." for i in range(24)]
+
+
+@pytest.fixture
+def done_project(make_window, stand_in_model, qtbot):
+    w, store, ids = make_window(TEXTS)
+    from models import annotate
+    from tests.gui.conftest import StandInPipeline
+    annotate.preannotate(store, StandInPipeline(), ids, 8)
+    for d in ids:
+        store.apply(SetStatus(d, store.document_status(d), "done"))
+    return w, store, ids
+
+
+def test_export_dialog_options_follow_the_format(qtbot, tmp_path):
+    d = ExportDialog(tmp_path / "p.annotator")
+    qtbot.addWidget(d)
+    assert [d.format.itemData(i) for i in range(d.format.count())] == list(FORMATS)
+    d.format.setCurrentIndex(FORMATS.index("spacy"))
+    d.snap.setCurrentIndex(1)
+    assert d.choice() == ("spacy", str(tmp_path / "p-spacy"), {"dev_fraction": 0.2, "snap": "expand"})
+    d.format.setCurrentIndex(FORMATS.index("doccano"))
+    d.utf16.setChecked(True)
+    d.all_docs.setChecked(True)
+    assert d.choice()[2] == {"all_documents": True, "offsets": "utf16"}
+
+
+def test_export_spacy_from_the_window(done_project, qtbot, tmp_path, monkeypatch):
+    w, store, ids = done_project
+    out = tmp_path / "out-spacy"
+    monkeypatch.setattr(ExportDialog, "ask", classmethod(lambda cls, parent, project: ("spacy", str(out), {})))
+    messages = []
+    w.jobs.exported.connect(lambda report: messages.append(report.summary()))
+    w.export()
+    qtbot.waitUntil(lambda: bool(messages), timeout=20000)
+    import spacy
+    vocab = spacy.blank("en").vocab
+    docs = [d for f in ("train.spacy", "dev.spacy") for d in DocBin().from_disk(out / f).get_docs(vocab)]
+    assert len(docs) == len(TEXTS)
+    assert all([(e.text, e.label_) for e in d.ents] == [("Seoul", "GPE"), ("Apple", "ORG"), ("Tokyo", "GPE")]
+               for d in docs)
+
+
+def test_train_from_the_window_and_use_the_model(done_project, qtbot, tmp_path, monkeypatch):
+    w, store, ids = done_project
+    out = tmp_path / "trained"
+    monkeypatch.setattr(TrainDialog, "ask", classmethod(lambda cls, parent, project: (None, 20, str(out))))
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda parent, title, text: asked.append(text) or True)
+    w.train()
+    qtbot.waitUntil(lambda: bool(asked), timeout=60000)
+    assert "GPE" in asked[0] and "Use " in asked[0]
+    assert store.setting("model").startswith(str(out))
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=5000)
+    w.model.runner.wait(10000)
