@@ -77,8 +77,26 @@ def to_doc(tokenizer, document: Document, spans: list[Span], snap: str | None = 
 
 
 def new_docbin():
+    """A ``DocBin(store_user_data=True)`` whose ``add`` packs the user data with one reused
+    msgpack packer: srsly builds a new packer per call, and each looks up the registered
+    msgpack encoders through the installed packages' entry points — a quarter of the time of
+    the whole export. The bytes are those ``DocBin.add`` itself writes."""
     from spacy.tokens import DocBin
-    return DocBin(store_user_data=True)
+    from srsly.msgpack import Packer
+
+    class _DocBin(DocBin):
+        _packer = Packer(use_bin_type=True)
+
+        def add(self, doc) -> None:
+            self.store_user_data = False
+            try:
+                super().add(doc)
+            finally:
+                self.store_user_data = True
+            self.user_data.append(self._packer.pack(doc.user_data))
+            assert len(self.user_data) == len(self.tokens)
+
+    return _DocBin(store_user_data=True)
 
 
 def _plain(value):
