@@ -119,27 +119,34 @@ class ExportReport:
 # -- writing files atomically ----------------------------------------------------------------------
 
 class _Files:
-    """Files of one export: each written to ``<name>.part`` beside its target (and synced); all
-    renamed into place by ``commit()`` only once every one is complete; ``discard()`` removes
-    the parts."""
+    """Files of one export: each written to ``<name>.part`` beside its target and synced to
+    disk; all renamed into place by ``commit()`` only once every one is complete; ``discard()``
+    removes the parts.
 
-    def __init__(self):
+    ``many`` (brat: two files per document): no fsync per file — one ``os.sync()`` before the
+    renames flushes them all at once (20,000 fsyncs took 5 s; one sync, a few ms)."""
+
+    def __init__(self, many: bool = False):
         self.parts: list[tuple[Path, Path]] = []
+        self.many = many
+
+    def _sync(self, f) -> None:
+        f.flush()
+        if not self.many:
+            os.fsync(f.fileno())
 
     @contextmanager
     def text(self, path: Path) -> Iterator[IO[str]]:
         tmp = self._part(path)
         with tmp.open("w", encoding="utf-8", newline="") as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())
+            self._sync(f)
 
     def data(self, path: Path, data: bytes | str) -> None:
         tmp = self._part(path)
         with tmp.open("wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
+            self._sync(f)
 
     def _part(self, path: Path) -> Path:
         tmp = path.with_name(path.name + ".part")
@@ -147,6 +154,8 @@ class _Files:
         return tmp
 
     def commit(self) -> list[Path]:
+        if self.many and self.parts:
+            os.sync()
         for tmp, path in self.parts:
             tmp.replace(path)
         done = [path for _, path in self.parts]
@@ -306,7 +315,7 @@ def export(store: Store | str | Path, out: str | Path | IO[str], fmt: str = "jso
         elif path.is_dir():
             raise ExportError(f"{path} is a folder; the {fmt} format writes one file")
     report = ExportReport(fmt, path)
-    files = _Files()
+    files = _Files(many=fmt == "brat")
     all_documents = bool(options.get("all_documents"))
     try:
         with _snapshot(store):
