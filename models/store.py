@@ -269,6 +269,10 @@ class Store:
         its suggestions), which rejects nothing. Undo never records a rejection (undoing a
         pre-annotation is not a judgement of its spans); any edit that adds a model span back —
         the undo of a deletion, a redo, a re-run — removes its rejection again.
+
+        Limit: an edit carries no author, so a ``--force`` re-run whose new model predicts
+        nothing on a document (it removes the old suggestions and adds none) looks like a
+        person deleting them and is recorded as rejecting them.
         """
         subs = edit.flat() if isinstance(edit, Batch) else [edit]
         subs = [e for e in subs if isinstance(e, ReplaceSpans)]
