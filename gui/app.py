@@ -30,7 +30,7 @@ def sample_article() -> Path:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="article-annotator", epilog="Headless: article-annotator "
-                                "{import,preannotate,export} --help")
+                                "{import,preannotate,export,train} --help")
     p.add_argument("paths", nargs="*", help="a project file (.annotator) and/or articles to import")
     p.add_argument("--model", help="spaCy pipeline name or model directory")
     return p.parse_args(argv)
