@@ -431,14 +431,6 @@ def use_model(store_or_path, model_path: str | Path) -> str:
 SHOW_CHANGES = 20           # span changes listed one by one on the command line; the rest counted
 
 
-def _positive(value: str) -> int:
-    import argparse
-    n = int(value)
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
-    return n
-
-
 def _fraction(value: str) -> float:
     import argparse
     x = float(value)
@@ -448,6 +440,7 @@ def _fraction(value: str) -> float:
 
 
 def add_parser(subparsers):
+    from models.cli import _positive
     """Add the ``train`` command to ``article-annotator``'s subparsers; return its parser."""
     p = subparsers.add_parser(
         "train", help="train a spaCy NER model from the done documents",

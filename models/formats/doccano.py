@@ -20,7 +20,8 @@ from typing import BinaryIO, Iterator
 
 from models.document import DONE, STATUSES, Document
 from models.formats.annotated import clean_spans
-from models.formats.errors import HEAD, ImportProblem, not_utf8, sniff
+from models.formats.errors import ImportProblem
+from models.formats.jsonl import json_lines
 from models.formats.offsets import OffsetError, Utf16
 from models.spans import Span
 
@@ -53,32 +54,15 @@ def iter_doccano(f: BinaryIO, file: str, source: str | None = None,
     """Stream a doccano JSONL file: one document (or problem) per line."""
     if offsets not in OFFSETS:
         raise ValueError(f"offsets must be one of {', '.join(OFFSETS)}, not {offsets!r}")
-    head = f.read(HEAD)
-    problem = sniff(head, file)
-    if problem:
-        yield problem
-        return
-    f.seek(0)
-    seen = False
-    offset = 0
-    for lineno, raw in enumerate(f, 1):
-        at, offset = offset, offset + len(raw)
-        if not raw.strip():
+    for item in json_lines(f, file):
+        if isinstance(item, ImportProblem):
+            yield item
             continue
-        seen = True
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            yield ImportProblem(file, lineno, not_utf8(raw[e.start], at + e.start))
-            continue
-        if lineno == 1:
-            line = line.removeprefix("\ufeff")
+        lineno, line = item
         doc, problems = parse_record(line, file, lineno, offsets)
         yield from problems
         if doc is not None:
             yield doc
-    if not seen:
-        yield ImportProblem(file, None, "file is empty")
 
 
 def _raw_spans(obj: dict, file: str, lineno: int, problems: list[ImportProblem]) -> list[tuple]:

@@ -41,13 +41,36 @@ def iter_jsonl(f: BinaryIO, file: str, source: str | None = None) -> Iterator[di
     Lines are split on the byte ``0x0A`` only: U+2028/U+2029 may stand unescaped inside JSON
     strings. A line that is not UTF-8 is rejected on its own; the lines around it are still read.
     """
+    hinted = False
+    for item in json_lines(f, file):
+        if isinstance(item, ImportProblem):
+            yield item
+            continue
+        lineno, line = item
+        doc, problems = parse_line(line, file, lineno)
+        for p in problems:
+            if p.message.startswith(DOCCANO_HINT):
+                if hinted:
+                    continue            # said once per file
+                hinted = True
+            yield p
+        if doc is not None:
+            yield doc
+
+
+def json_lines(f: BinaryIO, file: str) -> Iterator[tuple[int, str] | ImportProblem]:
+    """(line number, decoded line) of every non-blank line, or the problem with a line.
+
+    Lines are split on the byte 0x0A only (U+2028/U+2029 may stand unescaped inside JSON
+    strings); a line that is not UTF-8 is a problem on its own; a BOM on line 1 is dropped.
+    """
     head = f.read(HEAD)
     problem = sniff(head, file)
     if problem:
         yield problem
         return
     f.seek(0)
-    seen = hinted = False
+    seen = False
     offset = 0
     for lineno, raw in enumerate(f, 1):
         at, offset = offset, offset + len(raw)
@@ -59,17 +82,7 @@ def iter_jsonl(f: BinaryIO, file: str, source: str | None = None) -> Iterator[di
         except UnicodeDecodeError as e:
             yield ImportProblem(file, lineno, not_utf8(raw[e.start], at + e.start))
             continue
-        if lineno == 1:
-            line = line.removeprefix("\ufeff")
-        doc, problems = parse_line(line, file, lineno)
-        for p in problems:
-            if p.message.startswith(DOCCANO_HINT):
-                if hinted:
-                    continue            # said once per file
-                hinted = True
-            yield p
-        if doc is not None:
-            yield doc
+        yield lineno, line.removeprefix("\ufeff") if lineno == 1 else line
     if not seen:
         yield ImportProblem(file, None, "file is empty")
 
