@@ -16,7 +16,7 @@ from pathlib import Path
 # parsed, so ``import models.cli`` stays cheap. ``gui.launcher`` sends every name in COMMANDS
 # here, never to the window. E.g.:  "train": "models.train",
 PLUGINS: dict[str, str] = {
-    "train": "models.train",
+    "train": "models.train_cli",
 }
 # ====================================================================================================
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from models import cli, exporter, ner, train
+from models import cli, exporter, ner, train, train_cli
 from models.document import text_hash
 from models.document import DONE, NEW
 from models.spans import Span
@@ -234,8 +234,8 @@ def test_training_from_the_base_pipeline_via_the_command_line(tmp_path, capsys):
 
 def cli_train(*argv) -> int:
     parser = argparse.ArgumentParser(prog="article-annotator")
-    train.add_parser(parser.add_subparsers(dest="command", required=True))
-    return train.run(parser.parse_args(["train", *map(str, argv)]))
+    train_cli.add_parser(parser.add_subparsers(dest="command", required=True))
+    return train_cli.run(parser.parse_args(["train", *map(str, argv)]))
 
 
 def test_cancel_keeps_what_was_learnt(tmp_path):
@@ -273,7 +273,7 @@ def test_ctrl_c_stops_the_command_and_leaves_the_project_model(tmp_path, capsys,
                 signal.raise_signal(signal.SIGINT)      # the user presses Ctrl+C once
             return progress(step, total, losses)
         return real(*args, progress=press, **kw)
-    monkeypatch.setattr(train, "train_project", pressing_ctrl_c)
+    monkeypatch.setattr(train_cli, "train_project", pressing_ctrl_c)
     rc = cli_train(project, tmp_path / "out", "--max-steps", "500", "--use")
     out, err = capsys.readouterr()
     assert rc == cli.INTERRUPTED
