@@ -22,6 +22,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_article.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_corpus.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_export.py --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info
