@@ -21,7 +21,7 @@ from typing import BinaryIO, Iterator
 from models.document import DONE, STATUSES, Document
 from models.formats.annotated import clean_spans
 from models.formats.errors import ImportProblem
-from models.formats.jsonl import json_lines
+from models.formats.jsonl import json_lines, json_object
 from models.formats.offsets import OffsetError, Utf16
 from models.spans import Span
 
@@ -104,15 +104,10 @@ def parse_record(line: str, file: str, lineno: int,
     def bad(msg: str) -> tuple[None, list[ImportProblem]]:
         problems.append(ImportProblem(file, lineno, msg))
         return None, problems
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as e:
-        return bad(f"not valid JSON ({e.msg} at column {e.colno})")
-    if not isinstance(obj, dict):
-        return bad(f"expected a JSON object, found {type(obj).__name__}")
+    obj, error = json_object(line)
+    if error:
+        return bad(error)
     text = obj.get("text")
-    if "text" not in obj:
-        return bad("no 'text' field")
     if not isinstance(text, str) or not text:
         return bad("'text' must be a non-empty string")
     raw = _raw_spans(obj, file, lineno, problems)

@@ -87,6 +87,19 @@ def json_lines(f: BinaryIO, file: str) -> Iterator[tuple[int, str] | ImportProbl
         yield ImportProblem(file, None, "file is empty")
 
 
+def json_object(line: str) -> tuple[dict | None, str | None]:
+    """The JSON object of one line that has a 'text' field, or why not."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return None, f"not valid JSON ({e.msg} at column {e.colno})"
+    if not isinstance(obj, dict):
+        return None, f"expected a JSON object, found {type(obj).__name__}"
+    if "text" not in obj:
+        return None, "no 'text' field"
+    return obj, None
+
+
 def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[ImportProblem]]:
     """The document of one JSONL line (None if it is rejected) and the problems found in it."""
     problems: list[ImportProblem] = []
@@ -94,14 +107,9 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
     def bad(msg: str, rejected: bool = True) -> tuple[None, list[ImportProblem]]:
         problems.append(ImportProblem(file, lineno, msg, rejected))
         return None, problems
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as e:
-        return bad(f"not valid JSON ({e.msg} at column {e.colno})")
-    if not isinstance(obj, dict):
-        return bad(f"expected a JSON object, found {type(obj).__name__}")
-    if "text" not in obj:
-        return bad("no 'text' field")
+    obj, error = json_object(line)
+    if error:
+        return bad(error)
     text = obj["text"]
     if not isinstance(text, str) or not text:
         return bad("'text' must be a non-empty string")
