@@ -12,7 +12,8 @@ from models import ner
 from models.labels import Label, LabelError, LabelSet, check_label
 
 
-def _buttons(dialog: QDialog) -> QDialogButtonBox:
+def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    """OK / Cancel wired to the dialog's accept / reject."""
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     box.accepted.connect(dialog.accept)
     box.rejected.connect(dialog.reject)
@@ -43,7 +44,7 @@ class NewLabelDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(_buttons(self))
+        layout.addWidget(ok_cancel(self))
 
     def _pick(self) -> None:
         c = QColorDialog.getColor(self.color, self, "Label colour")
@@ -86,7 +87,7 @@ class PasteDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.text)
-        layout.addWidget(_buttons(self))
+        layout.addWidget(ok_cancel(self))
 
     @classmethod
     def ask(cls, parent) -> tuple[str, str] | None:
@@ -121,7 +122,7 @@ class ModelDialog(QDialog):
         form.addRow("", browse)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(_buttons(self))
+        layout.addWidget(ok_cancel(self))
 
     def _browse(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "spaCy model directory")

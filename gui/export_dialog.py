@@ -4,10 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout)
 
+from gui.dialogs import ok_cancel
 from models import ner
 from models.exporter import DIRECTORY_FORMATS, FORMATS
 
@@ -53,9 +54,7 @@ class ExportDialog(QDialog):
         form.addRow(self.dev_label, self.dev)
         form.addRow(self.snap_label, self.snap)
         form.addRow("", self.utf16)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
+        box = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(box)
@@ -122,9 +121,7 @@ class TrainDialog(QDialog):
         form.addRow("Start from", self.base)
         form.addRow("Steps", self.steps)
         form.addRow("Save to", self.out)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
+        box = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addLayout(form)
