@@ -11,14 +11,16 @@ from models.spans import MANUAL, Span
 from models.store import Store
 
 
-def model_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]], source: str) -> ReplaceSpans | None:
+def model_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]], source: str,
+               text: str | None = None) -> ReplaceSpans | None:
     """The edit that adds the model's spans, leaving alone every span already there.
 
     Predictions that overlap an existing span (a person may have labelled while the model
     ran) are dropped: a person's span always wins.
     """
     current = store.spans(doc_id)
-    text = store.document(doc_id).text if predicted else ""
+    if text is None:        # a batch passes the text it already read
+        text = store.document(doc_id).text if predicted else ""
     spans: list[Span] = []
     for start, end, label in predicted:
         # A model may end an entity inside a ZWJ emoji or a flag: widen to whole clusters.
@@ -64,7 +66,7 @@ def pending(store: Store, force: bool = False) -> list[int]:
 
 
 def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
-               source: str) -> ReplaceSpans | None:
+               source: str, text: str | None = None) -> ReplaceSpans | None:
     """For ``--force``: the edit replacing a document's model spans with new predictions.
 
     None if a person's span is on the document (it is left alone entirely) or nothing changes.
@@ -72,7 +74,8 @@ def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
     current = store.spans(doc_id)
     if any(s.is_manual for s in current):
         return None
-    text = store.document(doc_id).text if predicted else ""
+    if text is None:
+        text = store.document(doc_id).text if predicted else ""
     spans: list[Span] = []
     for start, end, label in predicted:
         start, end = widen(text, start, end)
@@ -113,13 +116,13 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
                 if row is None or row[2] not in (NEW, IN_PROGRESS):
                     continue
                 if force:
-                    edit = rerun_edit(store, doc.id, predicted, pipe.source)
+                    edit = rerun_edit(store, doc.id, predicted, pipe.source, doc.text)
                     if edit is None and any(s.is_manual for s in store.spans(doc.id)):
                         continue
                 else:
                     if store.preannotated(doc.id) is not None:
                         continue            # done meanwhile (the GUI, on opening it)
-                    edit = model_edit(store, doc.id, predicted, pipe.source)
+                    edit = model_edit(store, doc.id, predicted, pipe.source, doc.text)
                 if edit:
                     store.apply(edit)
                     added += len(edit.add)
