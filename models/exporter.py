@@ -32,7 +32,7 @@ from models.formats import brat as brat_format
 from models.formats import doccano as doccano_format
 from models.formats.conll import write_conll
 from models.formats.docbin import SNAP_MODES, new_docbin, to_doc
-from models.formats.jsonl import write_jsonl
+from models.formats.prodigy import write_jsonl
 from models.formats.patterns import collect_patterns, labels_json, patterns_jsonl
 from models.spans import Span
 from models.store import Store

@@ -123,7 +123,7 @@ def test_a_failed_export_keeps_the_old_file_and_leaves_no_part(capsys, tmp_path,
     run(capsys, "import", project, *sources)
     out_path = tmp_path / "out.jsonl"
     out_path.write_text("previous export\n", encoding="utf-8")
-    from models.formats import jsonl
+    from models.formats import prodigy as jsonl
     real, calls = jsonl.to_task, []
 
     def failing(doc, spans, tokenizer=None):

@@ -8,7 +8,7 @@ import pytest
 
 from models.exporter import (ExportError, MisalignedSpans, export, export_jsonl, split_dev)
 from models.formats import brat, conll
-from models.formats.jsonl import write_jsonl
+from models.formats.prodigy import write_jsonl
 from models.formats.offsets import OffsetError, Utf16
 from models.spans import Span
 from models.store import Store

@@ -9,7 +9,8 @@ import spacy
 from spacy.tokens import Doc
 
 from models.document import Document
-from models.formats.jsonl import read_jsonl, to_task, write_jsonl
+from models.formats.jsonl import read_jsonl
+from models.formats.prodigy import to_task, write_jsonl
 from models.spans import Span
 
 

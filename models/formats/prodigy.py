@@ -1,0 +1,134 @@
+"""Export in the form Prodigy and spaCy users expect, one NER task per line: ``text``,
+``tokens``, ``spans`` (with inclusive ``token_end``), ``meta``, ``answer``, ``_input_hash``,
+``_task_hash``. (Reading such files back is ``models/formats/jsonl.py``.)
+"""
+from __future__ import annotations
+
+import json
+from bisect import bisect_left, bisect_right
+from typing import IO, Callable, Iterable
+
+import murmurhash
+
+from models.document import DONE, Document
+from models.ner import blank_tokenizer
+from models.spans import Span
+
+
+def _hash(obj: dict) -> int:
+    return murmurhash.hash(json.dumps(obj, sort_keys=True, ensure_ascii=False))
+
+
+def _gap_tokens(toks: list[tuple[int, int]], length: int, spans: list[Span]) -> list[tuple[int, int]]:
+    """Give the space after a token (spaCy's ``whitespace_``, in no token) a token of its own
+    where a span starts on it or ends after it, so that every span begins and ends on tokens.
+
+    Looks up each span's edges (O(spans · log tokens)); the tokens are copied only if a gap
+    token is needed."""
+    if not spans or not toks:
+        return toks
+    starts = [t[0] for t in toks]
+    gaps = set()
+    for sp in spans:
+        i = bisect_right(starts, sp.start) - 1          # a start in [e, next start) of token i
+        if i >= 0 and sp.start >= toks[i][1]:
+            gaps.add(i)
+        i = bisect_left(starts, sp.end) - 1             # an end in (e, next start] of token i
+        if i >= 0 and sp.end > toks[i][1]:
+            gaps.add(i)
+    if not gaps:
+        return toks
+    out, prev = [], 0
+    for i in sorted(gaps):
+        out += toks[prev:i + 1]
+        out.append((toks[i][1], toks[i + 1][0] if i + 1 < len(toks) else length))
+        prev = i + 1
+    out += toks[prev:]
+    return out
+
+
+def _split_tokens(toks: list[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:
+    """``ner.split_at`` for a few cuts among many tokens: only the tokens a cut falls strictly
+    inside are split (O(cuts · log tokens)); the list is copied only if one is."""
+    if not toks:
+        return toks
+    starts = [t[0] for t in toks]
+    inside: dict[int, set[int]] = {}
+    for c in cuts:
+        i = bisect_right(starts, c) - 1
+        if i >= 0 and toks[i][0] < c < toks[i][1]:
+            inside.setdefault(i, set()).add(c)
+    if not inside:
+        return toks
+    out, prev = [], 0
+    for i in sorted(inside):
+        out += toks[prev:i]
+        a = toks[i][0]
+        for c in sorted(inside[i]):
+            out.append((a, c))
+            a = c
+        out.append((a, toks[i][1]))
+        prev = i + 1
+    out += toks[prev:]
+    return out
+
+
+def _token_offsets(text: str, tokenizer=None) -> list[tuple[int, int]]:
+    """(start, end) of every spaCy token, whitespace tokens included (``ner.tokenize(...,
+    spaces=True)``, read as one array instead of token by token)."""
+    from spacy.attrs import IDX, LENGTH         # spaCy is imported when first needed
+    doc = (tokenizer or blank_tokenizer())(text)
+    if not len(doc):
+        return []
+    return [(s, s + n) for s, n in doc.to_array([IDX, LENGTH]).tolist()]
+
+
+def to_task(doc: Document, spans: list[Span], tokenizer=None) -> dict:
+    """One Prodigy-style NER task. Tokens are split where a span boundary falls inside one."""
+    text = doc.text
+    n = len(text)
+    cuts = [c for s in spans for c in (s.start, s.end)]
+    toks = _split_tokens(_gap_tokens(_token_offsets(text, tokenizer), n, spans), cuts)
+    nexts = [t[0] for t in toks[1:]] + [n]
+    tokens = [{"text": text[s:e], "start": s, "end": e, "id": i,
+               "ws": nxt > e and text[e:e + 1] == " "}
+              for i, ((s, e), nxt) in enumerate(zip(toks, nexts))]
+    starts, ends = [t[0] for t in toks], [t[1] for t in toks]
+
+    def index(bounds: list[int], x: int) -> int | None:
+        i = bisect_left(bounds, x)
+        return i if i < len(bounds) and bounds[i] == x else None
+    out_spans = [{"start": s.start, "end": s.end, "label": s.label,
+                  "token_start": index(starts, s.start), "token_end": index(ends, s.end)}
+                 for s in spans]
+    meta = {**doc.meta, "doc_id": doc.id, "title": doc.title, "status": doc.status}
+    task = {"text": text, "meta": meta, "_input_hash": _hash({"text": text}),
+            "tokens": tokens, "spans": out_spans,
+            # Only a finished document is an accepted annotation; anything else exported with
+            # --all is marked "ignore" so training never takes unfinished work for truth.
+            "answer": "accept" if doc.status == DONE else "ignore"}
+    task["_task_hash"] = _hash({"text": text, "spans": out_spans})
+    return task
+
+
+def reject_task(doc: Document, span: Span, tokenizer=None) -> dict:
+    """A rejected model suggestion as a Prodigy binary task: the one span (with the model that
+    suggested it as its ``source``, as Prodigy's ``ner.teach`` writes) and ``"answer": "reject"``."""
+    task = to_task(doc, [span], tokenizer)
+    task["spans"][0]["source"] = span.source
+    task["answer"] = "reject"
+    return task
+
+
+def write_jsonl(items: Iterable[tuple[Document, list[Span]]], out: IO[str], tokenizer=None,
+                rejected: Callable[[int], list[Span]] | None = None) -> int:
+    """One task per document; with ``rejected(doc_id)``, a reject task after it for each
+    suggestion a person rejected on it. Returns the number of documents written."""
+    n = 0
+    for doc, spans in items:
+        out.write(json.dumps(to_task(doc, spans, tokenizer), ensure_ascii=False) + "\n")
+        if rejected is not None:
+            for span in rejected(doc.id):
+                out.write(json.dumps(reject_task(doc, span, tokenizer), ensure_ascii=False) + "\n")
+        n += 1
+    return n
