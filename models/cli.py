@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--offsets", choices=("codepoints", "utf16"), default="codepoints",
                      help="doccano: what the offsets count (default: code points, as this app's "
                      "export; files made by doccano itself count UTF-16 units: utf16)")
+    imp.add_argument("--encoding", metavar="NAME",
+                     help="what .txt, .md, .jsonl, .csv and .html files are in when not UTF-8 "
+                     "(e.g. cp1252, latin-1, utf-16); a file that is not UTF-8 is refused and "
+                     "the import says which encoding it looks like")
     imp.add_argument("--batch-size", type=_positive, default=500, help=argparse.SUPPRESS)
     pre = sub.add_parser("preannotate", help="run the model over documents with no spans")
     pre.add_argument("project")
@@ -110,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "import":
             if args.offsets != "codepoints" and args.format != "doccano":
                 parser.error("--offsets utf16 applies to --format doccano only")
+            if args.encoding is not None:
+                from models.importer import check_options
+                try:
+                    check_options(args.format, args.offsets, args.encoding)
+                except ValueError as e:
+                    parser.error(str(e))
             return _import(args)
         if args.command == "preannotate":
             return _preannotate(args)
@@ -213,7 +223,7 @@ def _import(args) -> int:
         with CtrlC() as ctrl_c:
             report = import_paths(store, args.sources, fmt=args.format,
                                   text_column=args.text_column, offsets=args.offsets,
-                                  batch_size=args.batch_size,
+                                  encoding=args.encoding, batch_size=args.batch_size,
                                   progress=lambda done, total, text: bar.update(done, total, text),
                                   cancelled=lambda: ctrl_c.pressed)
     finally:

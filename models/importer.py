@@ -30,7 +30,7 @@ from models.formats.brat import iter_brat
 from models.formats.csv import iter_csv
 from models.formats.docbin import iter_docbin
 from models.formats.doccano import OFFSETS, iter_doccano
-from models.formats.errors import ImportProblem, collect
+from models.formats.errors import ImportProblem, codec_name, collect
 from models.formats.html import iter_html
 from models.formats.jsonl import iter_jsonl
 from models.formats.txt import iter_txt
@@ -51,6 +51,7 @@ FOLDER_ENDINGS = {"doccano": (".jsonl",)}
 FORMAT_CHOICES = ("auto", *FORMATS)
 FOLDER_FORMATS = ("txt", "html", "brat")   # what a folder brings in with --format auto
 ANNOTATED = ("jsonl", "doccano", "brat", "spacy")
+ENCODED = ("txt", "jsonl", "csv", "html")   # the formats read in another encoding (--encoding)
 BATCH_SIZE = 500
 MAX_BATCH_SECONDS = 2.0    # a batch of slow pages (HTML extraction) is committed early
 
@@ -105,6 +106,19 @@ class ImportReport:
             parts.append("new labels: " + ", ".join(self.new_labels))
         text = ", ".join(parts)
         return text + " (cancelled: the rest was not imported)" if self.cancelled else text
+
+    def merge(self, other: "ImportReport", replacing: Iterable[str] = ()) -> None:
+        """Add ``other`` (a later import) to this report; the problems of the files named in
+        ``replacing`` (read again by ``other``) are dropped from this one."""
+        again = set(replacing)
+        self.problems = [p for p in self.problems if p.file not in again] + other.problems
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.new_labels += [n for n in other.new_labels if n not in self.new_labels]
+        for name, where in other.new_label_where.items():
+            self.new_label_where.setdefault(name, where)
+        self.rejections += other.rejections
+        self.cancelled = self.cancelled or other.cancelled
 
 
 @dataclass(frozen=True)
@@ -189,50 +203,61 @@ def _size(path: Path, kind: str | None = None) -> int:
 
 
 def _read(source: Source, f: BinaryIO, text_column: str | None,
-          offsets: str = "codepoints") -> Iterator[dict | ImportProblem]:
+          offsets: str = "codepoints", encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     reader = FORMATS[source.fmt][0]
     options = {}
     if source.fmt == "csv":
         options["text_column"] = text_column
     elif source.fmt == "doccano":
         options["offsets"] = offsets
+    if encoding and source.fmt in ENCODED:
+        options["encoding"] = encoding
     return reader(f, str(source.path), source=source.name, **options)
 
 
-def _check_offsets(fmt: str, offsets: str) -> None:
+def check_options(fmt: str, offsets: str, encoding: str | None = None) -> None:
     if offsets not in OFFSETS:
         raise ValueError(f"offsets must be one of {', '.join(OFFSETS)}, not {offsets!r}")
     if offsets != "codepoints" and fmt != "doccano":
         raise ValueError(f"--offsets {offsets} applies to --format doccano only (JSONL, brat and "
                          ".spacy offsets are code points)")
+    if encoding is not None:
+        codec_name(encoding)                    # ValueError: unknown encoding
+        if fmt not in ("auto", *ENCODED):
+            raise ValueError(f"--encoding applies to --format {' / '.join(ENCODED)}, not {fmt}")
 
 
 def read_source(path: str | Path, fmt: str = "auto", text_column: str | None = None,
-                offsets: str = "codepoints") -> tuple[list[dict], list[ImportProblem]]:
+                offsets: str = "codepoints", encoding: str | None = None
+                ) -> tuple[list[dict], list[ImportProblem]]:
     """Every document of one source (file or folder) as a list, with the problems found.
 
     For small sources and tests; imports stream through ``import_paths``.
     """
-    _check_offsets(fmt, offsets)
+    check_options(fmt, offsets, encoding)
     sources, problems = expand([path], fmt)
     docs = []
     for source in sources:
-        got, found = collect(_items(source, text_column, offsets=offsets))
+        got, found = collect(_items(source, text_column, offsets=offsets, encoding=encoding))
         docs += got
         problems += found
     return docs, problems
 
 
 def _items(source: Source, text_column: str | None, position: list[int] | None = None,
-           offsets: str = "codepoints") -> Iterator[dict | ImportProblem]:
+           offsets: str = "codepoints", encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """The documents and problems of one source; ``position[0]`` follows the bytes read."""
+    if encoding and source.fmt not in ENCODED:
+        yield ImportProblem(str(source.path), None, f"--encoding {encoding} does not apply to "
+                            f"{source.fmt} files: read as UTF-8", False)
+        encoding = None
     try:
         f = source.path.open("rb")
     except OSError as e:
         yield ImportProblem(str(source.path), None, f"cannot read file: {e.strerror or e}")
         return
     with f:
-        for item in _read(source, f, text_column, offsets):
+        for item in _read(source, f, text_column, offsets, encoding):
             if position is not None:
                 try:
                     position[0] = f.tell()
@@ -286,7 +311,7 @@ def import_docs(store: Store, docs: list[dict], report: ImportReport) -> None:
 
 def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto",
                  text_column: str | None = None, offsets: str = "codepoints",
-                 batch_size: int = BATCH_SIZE,
+                 encoding: str | None = None, batch_size: int = BATCH_SIZE,
                  progress: Progress | None = None,
                  cancelled: Callable[[], bool] | None = None) -> ImportReport:
     """Import files and folders into ``store``; return what was added, skipped and rejected.
@@ -295,6 +320,8 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
     ``doccano``, ``brat``, ``spacy``.
     ``text_column``: the CSV column holding the text (default ``text``).
     ``offsets``: ``codepoints`` or ``utf16`` — the unit of doccano offsets (doccano only).
+    ``encoding``: what text, JSONL, CSV and HTML files are in (default UTF-8; a file that is
+    not is refused with the encoding it looks like in ``ImportProblem.encoding``).
 
     Documents are committed in batches of ``batch_size`` (fewer when reading them took more
     than ``MAX_BATCH_SECONDS``), each batch one transaction. After each batch
@@ -306,7 +333,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
     ``cancelled()`` is asked: True stops the import there (``report.cancelled``), with every
     committed document whole and nothing of the next batch written.
     """
-    _check_offsets(fmt, offsets)
+    check_options(fmt, offsets, encoding)
     report = ImportReport()
     sources, problems = expand(paths, fmt)
     report.problems += problems
@@ -340,7 +367,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
         report.files += 1
         current = source.name
         position[0] = 0
-        with closing(_items(source, text_column, position, offsets)) as items:
+        with closing(_items(source, text_column, position, offsets, encoding)) as items:
             for item in items:
                 if isinstance(item, ImportProblem):
                     report.problems.append(item)

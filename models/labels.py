@@ -37,11 +37,32 @@ class Label:
                    int(d.get("order") or 0))
 
 
+LONGEST_NAME = 100
+SHOWN = 40              # a longer name is cut short in messages (its length is said)
+
+
+def label_name_problem(name, what: str = "label") -> str | None:
+    """Why ``name`` cannot be a label's name, or None if it can.
+
+    A name is 1-100 characters with no whitespace (a label is one word in CoNLL tags,
+    brat's ``.ann`` lines and spaCy's ``B-``/``I-`` tags). Anything else is allowed and kept
+    exactly — ``<b>``, quotes, ``&``, emoji: the window shows names as plain text.
+    """
+    if isinstance(name, str) and 0 < len(name) <= LONGEST_NAME and not any(c.isspace() for c in name):
+        return None
+    if not isinstance(name, str):
+        return f"{what} {name!r} must be 1-{LONGEST_NAME} characters without spaces"
+    shown = repr(name) if len(name) <= SHOWN else repr(name[:SHOWN - 1] + "…")
+    why = f" ({len(name)} characters)" if len(name) > LONGEST_NAME else ""
+    return f"{what} {shown} must be 1-{LONGEST_NAME} characters without spaces{why}"
+
+
 def check_label(label: Label, existing: "LabelSet") -> None:
     """Raise LabelError if ``label`` cannot join ``existing``."""
     name = label.name
-    if not name or name != name.strip() or len(name) > 100 or any(c.isspace() for c in name):
-        raise LabelError(f"label name {name!r} must be 1-100 characters without spaces")
+    why = label_name_problem(name, "label name")
+    if why:
+        raise LabelError(why)
     if name in existing:
         raise LabelError(f"label {name!r} already exists")
     if not _COLOR.match(label.color):

@@ -8,13 +8,12 @@ told), the others are kept.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from models.formats.errors import ImportProblem
+from models.labels import label_name_problem
 from models.spans import MANUAL, Span
 
-LABEL = re.compile(r"^\S{1,100}$")       # what the label set accepts (models.labels.check_label)
 EXCERPT = 40
 
 
@@ -36,9 +35,7 @@ def check_span(start, end, label, text: str) -> str | None:
         return f"offsets must be integers, got {start!r}, {end!r}"
     if not 0 <= start < end <= len(text):
         return f"{start}-{end} is empty, inverted or outside the text (length {len(text)})"
-    if not isinstance(label, str) or not LABEL.match(label):
-        return f"label {label!r} must be 1-100 characters without spaces"
-    return None
+    return label_name_problem(label)
 
 
 def drop_overlapping(spans: Iterable[Span]) -> tuple[list[Span], list[list[Span]]]:

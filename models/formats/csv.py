@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from models.formats.errors import HEAD, ImportProblem, collect, open_and_read, sniff
+from models.formats.errors import HEAD, ImportProblem, codec_name, collect, open_and_read, sniff
 from models.formats.txt import headline
 
 DEFAULT_TEXT_COLUMN = "text"
@@ -42,13 +42,14 @@ def _not_utf8(row: list[str]) -> int | None:
 
 
 def iter_csv(f: BinaryIO, file: str, source: str | None = None,
-             text_column: str | None = None) -> Iterator[dict | ImportProblem]:
+             text_column: str | None = None, encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """Stream the records of a CSV file as documents; a bad record is a problem with its line.
 
     ``line`` (of a document or a problem) is the physical line where the record starts.
+    ``encoding``: what the file is in (default UTF-8).
     """
     head = f.read(HEAD)
-    problem = sniff(head, file)
+    problem = sniff(head, file, encoding)
     if problem:
         yield problem
         return
@@ -58,7 +59,9 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
     f.seek(0)
     source = source or Path(file).name
     # surrogateescape: a byte that is not UTF-8 rejects only the record it is in (checked below).
-    text = io.TextIOWrapper(f, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    codec = codec_name(encoding) if encoding else "utf-8-sig"
+    unit = encoding or "UTF-8"
+    text = io.TextIOWrapper(f, encoding=codec, errors="surrogateescape", newline="")
     reader = csv.reader(text)
     header: list[str] | None = None
     col = title_col = None
@@ -70,9 +73,10 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
                 continue                                    # blank line
             if header is None:
                 if _not_utf8(row):
-                    yield ImportProblem(file, line, "header is not UTF-8; save the file as UTF-8 "
-                                        "and import again")
+                    yield ImportProblem(file, line, f"header is not {unit}; save the file as "
+                                        "UTF-8, or run again with --encoding NAME (e.g. cp1252)")
                     return
+                row[0] = row[0].removeprefix("\ufeff")          # a BOM is no part of the name
                 header = [h or f"column {i + 1}" for i, h in enumerate(row)]
                 want = text_column or DEFAULT_TEXT_COLUMN
                 col = _find(header, want)
@@ -87,7 +91,7 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
                 continue
             bad = _not_utf8(row)
             if bad:
-                yield ImportProblem(file, line, f"not UTF-8 (byte 0x{bad:02x}); record skipped")
+                yield ImportProblem(file, line, f"not {unit} (byte 0x{bad:02x}); record skipped")
                 continue
             if len(row) != len(header):
                 yield ImportProblem(file, line, f"record has {len(row)} fields, the header has "

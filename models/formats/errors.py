@@ -1,5 +1,14 @@
 """What an import reports (problems with file, line and what is wrong) and the checks every
-reader shares before it decodes a file."""
+reader shares before it decodes a file.
+
+Text is UTF-8 unless the user names another encoding (``--encoding``, or the window's
+question). A file that is not UTF-8 is never decoded by a guess: the problem says where the
+first bad byte is and, when ``charset_normalizer`` can tell, which encoding the file looks
+like (``ImportProblem.encoding``), so the user can read it again with that encoding.
+A UTF-16 file (it starts with a UTF-16 byte-order mark) is refused the same way, with
+``utf-16`` offered: the mark tells the encoding for sure, but a project's texts are imported
+as UTF-8 unless the user says otherwise.
+"""
 from __future__ import annotations
 
 import codecs
@@ -8,6 +17,23 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 HEAD = 8192          # bytes looked at to tell text from binary
+DETECT_BYTES = 256 * 1024    # at most this much of a file is given to the encoding detector
+
+# Encodings offered first when the detector finds several that decode a file to the same
+# characters, commonest first (cp1252 is a superset of Latin-1 where Latin-1 has text).
+PREFERRED = ("cp1252", "cp1250", "cp1251", "iso8859_15", "cp1253", "cp1254", "cp1257",
+             "cp1255", "cp1256", "cp874", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr",
+             "koi8_r", "mac_roman")
+NAMES = {"cp1252": "Windows-1252 (Western European)", "cp1250": "Windows-1250 (Central European)",
+         "cp1251": "Windows-1251 (Cyrillic)", "cp1253": "Windows-1253 (Greek)",
+         "cp1254": "Windows-1254 (Turkish)", "cp1255": "Windows-1255 (Hebrew)",
+         "cp1256": "Windows-1256 (Arabic)", "cp1257": "Windows-1257 (Baltic)",
+         "cp874": "Windows-874 (Thai)", "latin_1": "ISO-8859-1 (Western European)",
+         "iso8859_15": "ISO-8859-15 (Western European)", "utf_16": "UTF-16",
+         "shift_jis": "Shift JIS (Japanese)", "euc_jp": "EUC-JP (Japanese)",
+         "gb18030": "GB18030 (Chinese)", "big5": "Big5 (Traditional Chinese)",
+         "euc_kr": "EUC-KR (Korean)", "koi8_r": "KOI8-R (Cyrillic)", "mac_roman": "Mac Roman"}
+CHAOS_SLACK = 0.05   # detector results this close to the best count as equally good
 
 
 @dataclass(frozen=True)
@@ -18,42 +44,122 @@ class ImportProblem:
     # True when something was left out (a file, a line, a record); False for a warning about a
     # document that was still imported (e.g. one of its spans was dropped).
     rejected: bool = True
+    # The encoding the file looks like, when it was refused for not being UTF-8 (a codec name
+    # such as "cp1252"); reading it again with this encoding would import it.
+    encoding: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.message}"
 
 
-def sniff(head: bytes, file: str) -> ImportProblem | None:
-    """A problem if the first bytes of a file show it is not UTF-8 text at all."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return ImportProblem(file, None, "file is UTF-16; save it as UTF-8 and import again")
-    if b"\x00" in head[:HEAD]:
+def codec_name(encoding: str) -> str:
+    """Python's name of an encoding ("CP-1252" -> "cp1252"); ValueError if there is none."""
+    try:
+        return codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        raise ValueError(f"unknown encoding {encoding!r} (e.g. cp1252, latin-1, utf-16)") from None
+
+
+def describe(encoding: str) -> str:
+    """An encoding as a person knows it: "cp1252" -> "Windows-1252 (Western European)"."""
+    name = codecs.lookup(encoding).name.replace("-", "_")
+    return NAMES.get(name, encoding)
+
+
+def detect(data: bytes, at: int = 0) -> str | None:
+    """The encoding ``data`` most likely is in (a Python codec name), or None if unclear.
+
+    ``at``: where the first byte that is not UTF-8 is; the detector sees the start of the
+    file and the bytes around it. UTF-8 and UTF-16/32 (which have byte-order marks, handled
+    before) are never offered.
+    """
+    if len(data) > DETECT_BYTES:
+        half = DETECT_BYTES // 2
+        data = data[:half] + b"\n" + data[max(at - half // 2, half):at + half // 2]
+    try:
+        from charset_normalizer import from_bytes
+        found = list(from_bytes(data))
+    except Exception:           # the detector is a help, never a reason to fail
+        return None
+    found = [m for m in found if not m.encoding.startswith(("utf", "ascii"))]
+    if not found:
+        return None
+    best = min(m.chaos for m in found)
+    good = [m for m in found if m.chaos <= best + CHAOS_SLACK]
+    could = [e for m in good for e in (m.encoding, *m.could_be_from_charset)]
+    for name in PREFERRED:
+        if name in could or (name == "cp1252" and "latin_1" in could):
+            try:
+                data.decode(name)
+            except UnicodeDecodeError:
+                continue
+            return name
+    return good[0].encoding
+
+
+def not_utf8(byte: int, offset: int, line: int | None = None, encoding: str | None = None,
+             hint: bool = True) -> str:
+    """Why a file is refused: the first byte that is not UTF-8, and what to do."""
+    where = f"at line {line}, offset {offset}" if line else f"at offset {offset}"
+    text = f"not UTF-8 (byte 0x{byte:02x} {where})"
+    if not hint:
+        return text
+    if encoding:
+        return f"{text}; it looks like {encoding} — run again with --encoding {encoding}"
+    return f"{text}; save it as UTF-8, or run again with --encoding NAME (e.g. cp1252)"
+
+
+def sniff(head: bytes, file: str, encoding: str | None = None) -> ImportProblem | None:
+    """A problem if the first bytes of a file show it is not text in ``encoding`` (UTF-8)."""
+    wide = encoding is not None and codec_name(encoding).startswith(("utf-16", "utf-32"))
+    if encoding is None and head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ImportProblem(file, None, "file is UTF-16 (it starts with a UTF-16 byte-order "
+                             "mark); run again with --encoding utf-16, or save it as UTF-8",
+                             encoding="utf-16")
+    if not wide and b"\x00" in head[:HEAD]:
         return ImportProblem(file, None, "file is binary, not text")
     return None
 
 
-def decode_bytes(data: bytes, file: str) -> tuple[str, ImportProblem | None]:
-    """The text of a whole file's bytes, or a problem saying why it is not UTF-8 text.
+def decode_bytes(data: bytes, file: str, encoding: str | None = None) -> tuple[str, ImportProblem | None]:
+    """The text of a whole file's bytes, or a problem saying why it is not text.
 
-    A UTF-8 byte-order mark is not part of the text. Nothing else is changed: line ends,
-    whitespace and every character are kept exactly.
+    ``encoding``: what the user said the file is (default UTF-8). A byte-order mark is not
+    part of the text. Nothing else is changed: line ends, whitespace and every character are
+    kept exactly.
     """
     if not data.strip():
         return "", ImportProblem(file, None, "file is empty")
-    problem = sniff(data, file)
+    problem = sniff(data, file, encoding)
     if problem:
         return "", problem
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding or "utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        return "", ImportProblem(file, line, not_utf8(data[e.start], e.start))
-    return text.removeprefix("\ufeff"), None
+        if encoding:
+            return "", ImportProblem(file, line, f"cannot be read as {encoding} (byte "
+                                     f"0x{data[e.start]:02x} at line {line}, offset {e.start})")
+        guess = detect(data, e.start)
+        return "", ImportProblem(file, line, not_utf8(data[e.start], e.start, line, guess),
+                                 encoding=guess)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return "", ImportProblem(file, None, "file is empty")
+    return text, None
 
 
-def not_utf8(byte: int, offset: int) -> str:
-    return f"not UTF-8 (byte 0x{byte:02x} at offset {offset}); save it as UTF-8 and import again"
+def preview(path: str | Path, encoding: str, longest: int = 80) -> str:
+    """The first non-empty line of a file decoded with ``encoding``, for a question to the user."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return ""
+    text = head.decode(encoding, errors="replace").removeprefix("\ufeff")
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= longest else line[:longest - 1] + "…"
 
 
 def decode_utf8(path: Path) -> tuple[str, ImportProblem | None]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from models.formats.errors import ImportProblem, collect, open_and_read, sniff
+from models.formats.errors import ImportProblem, collect, decode_bytes, open_and_read, sniff
 from models.formats.txt import headline
 
 META_FIELDS = ("title", "date", "url")
 
 
-def extract(data: bytes) -> tuple[str, dict]:
+def extract(data: bytes | str) -> tuple[str, dict]:
     """The article text of an HTML page and its metadata (title, date, url where found)."""
     import trafilatura          # ~0.2 s to import: only when an HTML page is imported
 
@@ -31,8 +31,13 @@ def extract(data: bytes) -> tuple[str, dict]:
     return (get("text") or "").strip(), meta
 
 
-def iter_html(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dict | ImportProblem]:
-    """The article of one HTML page, or the problem that rejects it."""
+def iter_html(f: BinaryIO, file: str, source: str | None = None,
+              encoding: str | None = None) -> Iterator[dict | ImportProblem]:
+    """The article of one HTML page, or the problem that rejects it.
+
+    ``encoding``: what the page is in when it does not say so itself (default: the page's
+    ``<meta charset>``, else what trafilatura makes of it).
+    """
     try:
         data = f.read()
     except OSError as e:
@@ -41,12 +46,19 @@ def iter_html(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dic
     if not data.strip():
         yield ImportProblem(file, None, "file is empty")
         return
-    problem = sniff(data, file)
+    problem = sniff(data, file, encoding)
     if problem:
         yield problem
         return
+    page: bytes | str = data
+    if encoding:
+        text, problem = decode_bytes(data, file, encoding)
+        if problem:
+            yield problem
+            return
+        page = text
     try:
-        text, meta = extract(data)
+        text, meta = extract(page)
     except Exception as e:      # a parser failure on one page must not stop the import
         yield ImportProblem(file, None, f"cannot extract the article: {type(e).__name__}: {e}")
         return

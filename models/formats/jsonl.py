@@ -9,18 +9,18 @@ The export side (tasks with tokens and hashes) is ``models/formats/prodigy.py``.
 """
 from __future__ import annotations
 
+import io
 import json
-import re
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from models.document import DONE
 from models.formats.annotated import drop_overlapping, overlap_message
-from models.formats.errors import HEAD, ImportProblem, collect, not_utf8, open_and_read, sniff
+from models.formats.errors import (HEAD, ImportProblem, codec_name, collect, detect, not_utf8,
+                                   open_and_read, sniff)
+from models.labels import label_name_problem
 from models.spans import Span, SpanError, validate
 
-
-_LABEL = re.compile(r"^\S{1,100}$")
 REJECTED_SOURCE = "imported"        # the source of a rejected span whose task names none
 DOCCANO_HINT = "looks like doccano"
 
@@ -30,14 +30,15 @@ def read_jsonl(path: str | Path, labels: Iterable[str] | None = None) -> tuple[l
     return collect(open_and_read(path, iter_jsonl))
 
 
-def iter_jsonl(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dict | ImportProblem]:
+def iter_jsonl(f: BinaryIO, file: str, source: str | None = None,
+               encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """Stream a JSONL file: one document (or one problem) per line, never the whole file at once.
 
     Lines are split on the byte ``0x0A`` only: U+2028/U+2029 may stand unescaped inside JSON
     strings. A line that is not UTF-8 is rejected on its own; the lines around it are still read.
     """
     hinted = False
-    for item in json_lines(f, file):
+    for item in json_lines(f, file, encoding):
         if isinstance(item, ImportProblem):
             yield item
             continue
@@ -53,20 +54,26 @@ def iter_jsonl(f: BinaryIO, file: str, source: str | None = None) -> Iterator[di
             yield doc
 
 
-def json_lines(f: BinaryIO, file: str) -> Iterator[tuple[int, str] | ImportProblem]:
+def json_lines(f: BinaryIO, file: str, encoding: str | None = None) -> Iterator[tuple[int, str] | ImportProblem]:
     """(line number, decoded line) of every non-blank line, or the problem with a line.
 
-    Lines are split on the byte 0x0A only (U+2028/U+2029 may stand unescaped inside JSON
-    strings); a line that is not UTF-8 is a problem on its own; a BOM on line 1 is dropped.
+    Lines are split on ``\\n`` only (U+2028/U+2029 may stand unescaped inside JSON strings);
+    a BOM on line 1 is dropped. UTF-8 unless ``encoding`` says otherwise: a line that is not
+    UTF-8 is a problem on its own (the first one says which encoding the file looks like);
+    with ``encoding``, a byte that does not fit it stops the file there.
     """
     head = f.read(HEAD)
-    problem = sniff(head, file)
+    problem = sniff(head, file, encoding)
     if problem:
         yield problem
         return
     f.seek(0)
+    if encoding:
+        yield from _lines_in(f, file, encoding)
+        return
     seen = False
     offset = 0
+    hinted = False
     for lineno, raw in enumerate(f, 1):
         at, offset = offset, offset + len(raw)
         if not raw.strip():
@@ -75,9 +82,37 @@ def json_lines(f: BinaryIO, file: str) -> Iterator[tuple[int, str] | ImportProbl
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            yield ImportProblem(file, lineno, not_utf8(raw[e.start], at + e.start))
+            # Only the first bad line names the encoding (and what to do): one line in another
+            # encoding among UTF-8 ones is a damaged line, not a file to read again.
+            guess = None if hinted else detect(head + b"\n" + raw)
+            yield ImportProblem(file, lineno, not_utf8(raw[e.start], at + e.start, None, guess,
+                                                       hint=not hinted))
+            hinted = True
             continue
         yield lineno, line.removeprefix("\ufeff") if lineno == 1 else line
+    if not seen:
+        yield ImportProblem(file, None, "file is empty")
+
+
+def _lines_in(f: BinaryIO, file: str, encoding: str) -> Iterator[tuple[int, str] | ImportProblem]:
+    """The lines of a JSONL file in ``encoding`` (split on \\n only)."""
+    text = io.TextIOWrapper(f, encoding=codec_name(encoding), newline="\n")
+    seen = False
+    lineno = 0
+    try:
+        for lineno, line in enumerate(text, 1):
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")
+            if line.strip():
+                seen = True
+                yield lineno, line
+    except UnicodeDecodeError as e:
+        yield ImportProblem(file, lineno + 1, f"cannot be read as {encoding} (byte "
+                            f"0x{e.object[e.start]:02x} in or after this line); the rest of "
+                            "the file was not read")
+        return
+    finally:
+        text.detach()            # the caller owns (and closes) the binary file
     if not seen:
         yield ImportProblem(file, None, "file is empty")
 
@@ -134,10 +169,10 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
                     source = REJECTED_SOURCE
             span = Span(raw["start"], raw["end"], raw["label"], source)
             if isinstance(span.start, bool) or isinstance(span.end, bool):
-                raise SpanError("offsets must be integers")
-            if not isinstance(span.label, str) or not _LABEL.match(span.label):
-                # A label the label set would refuse must not reach the store.
-                raise SpanError(f"label {span.label!r} must be 1-100 characters without spaces")
+                raise SpanError(f"offsets must be integers, got {span.start!r}, {span.end!r}")
+            why = label_name_problem(span.label)
+            if why:         # a label the label set would refuse must not reach the store
+                raise SpanError(why)
             validate(span, text)
             spans.append(span)
         except (KeyError, TypeError, SpanError) as e:

@@ -7,17 +7,20 @@ from typing import BinaryIO, Iterator
 from models.formats.errors import ImportProblem, collect, decode_bytes, open_and_read
 
 
-def iter_txt(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dict | ImportProblem]:
+def iter_txt(f: BinaryIO, file: str, source: str | None = None,
+             encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """The one article of a text (or Markdown) file, or the problem that rejects it.
 
-    ``source`` is what ``meta["source"]`` says (default: the file's name).
+    ``source`` is what ``meta["source"]`` says (default: the file's name); ``encoding`` what
+    the file is in (default UTF-8; one that is not is refused, naming the encoding it looks
+    like).
     """
     try:
         data = f.read()
     except OSError as e:
         yield ImportProblem(file, None, f"cannot read file: {e.strerror or e}")
         return
-    text, problem = decode_bytes(data, file)
+    text, problem = decode_bytes(data, file, encoding)
     if problem:
         yield problem
         return
