@@ -122,7 +122,8 @@ def json_object(line: str) -> tuple[dict | None, str | None]:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
-        return None, f"not valid JSON ({e.msg} at column {e.colno})"
+        msg = e.msg.removesuffix(" at")         # "Invalid control character at"
+        return None, f"not valid JSON ({msg[:1].lower()}{msg[1:]} at column {e.colno})"
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, found {type(obj).__name__}"
     if "text" not in obj:
