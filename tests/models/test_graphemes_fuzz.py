@@ -1,0 +1,46 @@
+"""Property tests (hypothesis) for models/graphemes.py on texts of emoji, flags, combining
+marks, jamo, CRLF and friends (tests/fuzztext.py). Profiles: tests/conftest.py."""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from models.graphemes import is_boundary, widen
+from tests.fuzztext import cluster_boundaries, text_and_span, texts
+
+
+def reference_widen(text: str, start: int, end: int) -> tuple[int, int]:
+    b = cluster_boundaries(text)
+    s = b[bisect_right(b, start) - 1]
+    e = b[bisect_left(b, end)]
+    return s, max(s, e)
+
+
+@given(text_and_span())
+@example(("Berlin 🇩🇪🇰🇷 ok", 8, 10))                   # second flag's first half
+@example(("x" * 300 + "e\u0301\u0302", 301, 302))           # past _safe_left's first window
+def test_widen_matches_whole_text_segmentation(case):
+    text, start, end = case
+    s, e = widen(text, start, end)
+    assert (s, e) == reference_widen(text, start, end)
+    assert s <= start and e >= end
+    assert widen(text, s, e) == (s, e)                          # idempotent
+
+
+@given(texts())
+def test_is_boundary_is_exactly_the_cluster_boundaries(text):
+    ref = set(cluster_boundaries(text))
+    assert [i for i in range(len(text) + 1) if is_boundary(text, i)] == sorted(ref)
+
+
+@given(text_and_span(), st.integers(1, 400), st.sampled_from(["ab", "한", "🇰", "\r\n", "e\u0301"]))
+@example(("🇩🇪x", 0, 1), 3, "🇰")               # an odd run of flag halves before the range
+def test_widen_after_a_long_prefix(case, pad, unit):
+    """widen restarts segmentation at a safe point left of the range: a long run of ASCII,
+    Hangul, flag halves, CRLF or accented letters before the text must not change the result."""
+    text, start, end = case
+    full = unit * pad + text
+    n = len(full) - len(text)
+    assert widen(full, n + start, n + end) == reference_widen(full, n + start, n + end)
