@@ -42,10 +42,13 @@ class Annotator(QObject):
         if rng is None or self.session.doc is None:
             return
         self.select(None, clear_text=False)
+        text = self.session.doc.text
         if alt or self.exact:
-            self._exact_range = rng
-            return
-        start, end = self.snapped(*rng)
+            # Qt lets a drag end inside a flag after an emoji (its own grapheme rules differ)
+            start, end = self._exact_range = widen(text, *rng)
+        else:
+            start, end = self.snapped(*rng)     # spaCy splits 👍🏽 and flags: whole clusters
+            start, end = widen(text, start, end) if start < end else (start, end)
         if (start, end) != rng and start < end:
             self.view.select_range(start, end)
 
