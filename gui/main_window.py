@@ -189,9 +189,9 @@ class MainWindow(QMainWindow):
             self.open_document(nxt)
 
     def save_position(self) -> None:
-        if self.session.doc is not None:
-            self.store.set_setting("last_pos", {"doc": self.session.doc.id,
-                                                "cursor": self.view.cursor_cp(), "top": self.view.top_cp()})
+        if self.session.doc is not None:      # best effort: a place is no edit (see Session.remember)
+            self.session.remember("last_pos", {"doc": self.session.doc.id,
+                                               "cursor": self.view.cursor_cp(), "top": self.view.top_cp()})
 
     def _refresh_doc(self, doc_id: int) -> None:
         self.docs_model.refresh(doc_id)

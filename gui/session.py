@@ -7,6 +7,8 @@ and the journal in the project file keeps the history, so it survives a restart.
 """
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -16,6 +18,27 @@ from models.document import DONE, SKIPPED, Document
 from models.labels import Label, LabelSet
 from models.spans import Span
 from models.store import Store, StoreError
+
+# What a write can fail with: the store's own refusals, and SQLite's (disk full, read-only,
+# locked, I/O error), which the store lets through as sqlite3 errors.
+WRITE_ERRORS = (StoreError, sqlite3.Error)
+_REASONS = (
+    ("disk is full", "the disk is full (or the file reached its size limit): free some space"),
+    ("readonly", "the project file cannot be written (read-only): make it writable"),
+    ("locked", "another program is writing to the project file (it is locked): close it or wait"),
+    ("busy", "another program is writing to the project file (it is locked): close it or wait"),
+)
+
+
+def why_not_saved(e: BaseException) -> str:
+    """A failed write in words, with SQLite's own message (not a failed rollback's after it)."""
+    while isinstance(e, sqlite3.Error) and "no transaction is active" in str(e) and e.__context__:
+        e = e.__context__      # SQLite rolled back by itself (disk full); the ROLLBACK after it failed
+    text = str(e) or type(e).__name__
+    for marker, reason in _REASONS:
+        if marker in text.lower():
+            return f"{reason} ({text})"
+    return text
 
 
 class EditCommand(QUndoCommand):
@@ -50,6 +73,7 @@ class Session(QObject):
         self.doc: Document | None = None
         self.spans: list[Span] = []
         self.labels: LabelSet = store.labels()
+        self.unwritable = False     # the last write failed (SQLite): settings wait for an edit
 
     # -- documents -------------------------------------------------------------------------
     def open_document(self, doc_id: int) -> bool:
@@ -59,7 +83,7 @@ class Session(QObject):
         self.doc = doc
         self.spans = self.store.spans(doc_id)
         self._load_history(doc_id)
-        self.store.set_setting("last_doc", doc_id)
+        self.remember("last_doc", doc_id)
         self.document_opened.emit(doc)      # views show text and spans in one pass
         return True
 
@@ -84,9 +108,10 @@ class Session(QObject):
         """Commit ``edit``; only when it is on disk, put it on the undo stack and tell views."""
         try:
             entry = self.store.apply(edit)
-        except StoreError as e:
+        except WRITE_ERRORS as e:
             self._failed(e)
             return False
+        self.unwritable = False
         cmd = EditCommand(self, edit, entry)
         self.undo_stack.push(cmd)       # calls redo(): quiet, the store already has it
         cmd.quiet = False
@@ -97,7 +122,7 @@ class Session(QObject):
         edit = cmd.edit.inverse() if undo else cmd.edit
         try:
             self.store.apply(edit, mode="undo" if undo else "redo", entry=cmd.entry)
-        except StoreError as e:
+        except WRITE_ERRORS as e:
             self._failed(e)
             # The stack has already moved; put it back in step with the journal once Qt
             # has finished this undo/redo.
@@ -114,9 +139,27 @@ class Session(QObject):
             self.undo_stack.redo()
 
     def _failed(self, e: Exception) -> None:
+        """A write failed: nothing of it is in the file, so nothing of it may be on screen."""
+        self.unwritable = isinstance(e, sqlite3.Error)
         self.saved.emit("NOT SAVED")
-        self.error.emit(f"The change was not saved: {e}")
+        self.error.emit(f"The change was not saved: {why_not_saved(e)}.\n\nNothing of it was "
+                        "written, and the screen shows what the project file holds. Once this is "
+                        "fixed, do it again.")
         self._reload()
+
+    def remember(self, key: str, value) -> bool:
+        """Store a setting that is no edit (the open document, the place in it): best effort.
+
+        While the file cannot be written (after a failed edit, until one succeeds) it is not
+        tried, so a locked file does not stall every cursor move for the busy timeout."""
+        if self.unwritable:
+            return False
+        try:
+            self.store.set_setting(key, value)
+        except WRITE_ERRORS:
+            self.unwritable = True
+            return False
+        return True
 
     def _reload(self) -> None:
         """Show what the file holds (after a failed or outside write)."""
@@ -187,7 +230,16 @@ class Session(QObject):
                                         f"Add label {label.name}"))
 
     def apply_predictions(self, doc_id: int, ents, source: str) -> int | None:
-        """Commit the model's entities for a document (once); return how many were added."""
+        """Commit the model's entities for a document (once); return how many were added.
+
+        Raises StoreError if they cannot be written (a failed write of the open document's
+        suggestions is reported like any failed edit, and None returned)."""
+        try:
+            return self._apply_predictions(doc_id, ents, source)
+        except sqlite3.Error as e:
+            raise StoreError(f"not saved: {why_not_saved(e)}") from e
+
+    def _apply_predictions(self, doc_id: int, ents, source: str) -> int | None:
         store = self.store
         if not annotate.wants_model(store, doc_id):
             return None
