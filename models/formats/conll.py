@@ -22,7 +22,7 @@ import re
 from typing import Iterable, Iterator
 
 from models.document import Document
-from models.ner import split_at
+from models.ner import WarmTokenizer, split_at
 from models.spans import Span
 
 DOCSTART = "-DOCSTART- -X- -X- O"
@@ -35,6 +35,7 @@ def sentence_pipeline(lang: str = "en"):
     """spaCy's tokenizer and rule-based sentencizer: no model, ~fast as the tokenizer alone."""
     import spacy
     nlp = spacy.blank(lang)
+    nlp.tokenizer = WarmTokenizer(nlp.tokenizer)
     nlp.add_pipe("sentencizer")
     return nlp
 

@@ -11,7 +11,7 @@ from typing import IO, Callable, Iterable
 import murmurhash
 
 from models.document import DONE, Document
-from models.ner import blank_tokenizer
+from models.ner import token_offsets
 from models.spans import Span
 
 
@@ -73,26 +73,22 @@ def _split_tokens(toks: list[tuple[int, int]], cuts: Iterable[int]) -> list[tupl
     return out
 
 
-def _token_offsets(text: str, tokenizer=None) -> list[tuple[int, int]]:
-    """(start, end) of every spaCy token, whitespace tokens included (``ner.tokenize(...,
-    spaces=True)``, read as one array instead of token by token)."""
-    from spacy.attrs import IDX, LENGTH         # spaCy is imported when first needed
-    doc = (tokenizer or blank_tokenizer())(text)
-    if not len(doc):
-        return []
-    return [(s, s + n) for s, n in doc.to_array([IDX, LENGTH]).tolist()]
+def to_task(doc: Document, spans: list[Span], tokenizer=None, tokens: bool = True) -> dict:
+    """One Prodigy-style NER task. Tokens are split where a span boundary falls inside one.
 
-
-def to_task(doc: Document, spans: list[Span], tokenizer=None) -> dict:
-    """One Prodigy-style NER task. Tokens are split where a span boundary falls inside one."""
+    Without ``tokens`` the task has no ``tokens`` and its spans no token indices: character
+    offsets only (what ``spacy`` and Prodigy's training read; a tenth of the size)."""
     text = doc.text
+    if not tokens:
+        out_spans = [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
+        return _task(doc, None, out_spans)
     n = len(text)
     cuts = [c for s in spans for c in (s.start, s.end)]
-    toks = _split_tokens(_gap_tokens(_token_offsets(text, tokenizer), n, spans), cuts)
+    toks = _split_tokens(_gap_tokens(token_offsets(text, tokenizer), n, spans), cuts)
     nexts = [t[0] for t in toks[1:]] + [n]
-    tokens = [{"text": text[s:e], "start": s, "end": e, "id": i,
-               "ws": nxt > e and text[e:e + 1] == " "}
-              for i, ((s, e), nxt) in enumerate(zip(toks, nexts))]
+    token_list = [{"text": text[s:e], "start": s, "end": e, "id": i,
+                   "ws": nxt > e and text[e:e + 1] == " "}
+                  for i, ((s, e), nxt) in enumerate(zip(toks, nexts))]
     starts, ends = [t[0] for t in toks], [t[1] for t in toks]
 
     def index(bounds: list[int], x: int) -> int | None:
@@ -101,34 +97,42 @@ def to_task(doc: Document, spans: list[Span], tokenizer=None) -> dict:
     out_spans = [{"start": s.start, "end": s.end, "label": s.label,
                   "token_start": index(starts, s.start), "token_end": index(ends, s.end)}
                  for s in spans]
+    return _task(doc, token_list, out_spans)
+
+
+def _task(doc: Document, token_list: list[dict] | None, out_spans: list[dict]) -> dict:
+    text = doc.text
     meta = {**doc.meta, "doc_id": doc.id, "title": doc.title, "status": doc.status}
-    task = {"text": text, "meta": meta, "_input_hash": _hash({"text": text}),
-            "tokens": tokens, "spans": out_spans,
-            # Only a finished document is an accepted annotation; anything else exported with
-            # --all is marked "ignore" so training never takes unfinished work for truth.
-            "answer": "accept" if doc.status == DONE else "ignore"}
+    task = {"text": text, "meta": meta, "_input_hash": _hash({"text": text})}
+    if token_list is not None:
+        task["tokens"] = token_list
+    task["spans"] = out_spans
+    # Only a finished document is an accepted annotation; anything else exported with --all is
+    # marked "ignore" so training never takes unfinished work for truth.
+    task["answer"] = "accept" if doc.status == DONE else "ignore"
     task["_task_hash"] = _hash({"text": text, "spans": out_spans})
     return task
 
 
-def reject_task(doc: Document, span: Span, tokenizer=None) -> dict:
+def reject_task(doc: Document, span: Span, tokenizer=None, tokens: bool = True) -> dict:
     """A rejected model suggestion as a Prodigy binary task: the one span (with the model that
     suggested it as its ``source``, as Prodigy's ``ner.teach`` writes) and ``"answer": "reject"``."""
-    task = to_task(doc, [span], tokenizer)
+    task = to_task(doc, [span], tokenizer, tokens)
     task["spans"][0]["source"] = span.source
     task["answer"] = "reject"
     return task
 
 
 def write_jsonl(items: Iterable[tuple[Document, list[Span]]], out: IO[str], tokenizer=None,
-                rejected: Callable[[int], list[Span]] | None = None) -> int:
+                rejected: Callable[[int], list[Span]] | None = None, tokens: bool = True) -> int:
     """One task per document; with ``rejected(doc_id)``, a reject task after it for each
     suggestion a person rejected on it. Returns the number of documents written."""
     n = 0
     for doc, spans in items:
-        out.write(json.dumps(to_task(doc, spans, tokenizer), ensure_ascii=False) + "\n")
+        out.write(json.dumps(to_task(doc, spans, tokenizer, tokens), ensure_ascii=False) + "\n")
         if rejected is not None:
             for span in rejected(doc.id):
-                out.write(json.dumps(reject_task(doc, span, tokenizer), ensure_ascii=False) + "\n")
+                out.write(json.dumps(reject_task(doc, span, tokenizer, tokens),
+                                     ensure_ascii=False) + "\n")
         n += 1
     return n

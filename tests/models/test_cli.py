@@ -126,11 +126,11 @@ def test_a_failed_export_keeps_the_old_file_and_leaves_no_part(capsys, tmp_path,
     from models.formats import prodigy as jsonl
     real, calls = jsonl.to_task, []
 
-    def failing(doc, spans, tokenizer=None):
+    def failing(doc, spans, tokenizer=None, tokens=True):
         calls.append(doc.id)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return real(doc, spans, tokenizer)
+        return real(doc, spans, tokenizer, tokens)
 
     monkeypatch.setattr(jsonl, "to_task", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):

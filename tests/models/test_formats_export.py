@@ -49,6 +49,23 @@ def test_jsonl_is_byte_identical_to_the_earlier_export(corpus, tmp_path):
     assert export_jsonl(corpus, out) == len(CORPUS)
 
 
+def test_jsonl_without_tokens_has_character_offsets_only(corpus, tmp_path):
+    full, bare = tmp_path / "full.jsonl", tmp_path / "bare.jsonl"
+    export(corpus, full, "jsonl", all_documents=True)
+    export(corpus, bare, "jsonl", all_documents=True, no_tokens=True)
+    pairs = list(zip(map(json.loads, lines(full)), map(json.loads, lines(bare))))
+    assert len(pairs) == len(CORPUS) + 1
+    for a, b in pairs:
+        assert "tokens" in a and "tokens" not in b
+        assert b["spans"] == [{k: s[k] for k in ("start", "end", "label")} for s in a["spans"]]
+        for k in ("text", "meta", "answer", "_input_hash"):
+            assert b[k] == a[k]
+        for s in b["spans"]:
+            assert b["text"][s["start"]:s["end"]]          # on the exact characters
+    with pytest.raises(ValueError, match="no_tokens does not apply to the spacy format"):
+        export(corpus, tmp_path / "x", "spacy", no_tokens=True)
+
+
 def test_export_to_a_stream(corpus, tmp_path):
     import io
     buf = io.StringIO()

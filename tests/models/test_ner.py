@@ -79,3 +79,28 @@ def test_tokens_near_matches_the_whole_text_tokens():
         # ...that includes every token the selection touches, so snapping sees them all.
         touched = [t for t in whole if t[0] < max(b, a + 1) and a < t[1]]
         assert set(touched) <= set(near), (a, b)
+
+
+NEWS_PIECES = ["SEOUL (Reuters) —", "—", "said", "U.S.", "e.g.", ":)", "(:", "--", " ", "  ", "\n",
+               "\r\n", "\t", "\xa0", "😀", "👍🏽", "can't", "don't", "$5.00", "3:30pm", "N.Y.",
+               "http://x.y/z", "a@b.com", "🇰🇷", "e\u0301", "𠮷", "'s", "''", '"', "...", "'",
+               "Kim's", "(Bench", "#12)", "1,000", "co-operate", "o'clock"]
+
+
+def test_warm_tokenizer_gives_spacys_tokens_exactly():
+    """WarmTokenizer fills spaCy's cache piece by piece (spaCy stops caching in a text after a
+    special case): the tokens must be exactly those of a fresh tokenizer, whatever came before."""
+    import spacy
+    rnd = random.Random(7)
+    texts = ["".join(rnd.choice(NEWS_PIECES) + (" " if rnd.random() < 0.6 else "")
+                     for _ in range(rnd.randint(0, 50))) for _ in range(1500)]
+    warm = ner.WarmTokenizer(spacy.blank("en").tokenizer)
+    plain = spacy.blank("en").tokenizer             # spaCy as it comes, its cache as it fills
+    for i, text in enumerate(texts):
+        expected = [(t.idx, t.idx + len(t)) for t in plain(text)]
+        assert ner.token_offsets(text, warm) == expected, text
+        if i % 300 == 0:                            # and a tokenizer that has seen nothing
+            assert [(t.idx, t.idx + len(t)) for t in spacy.blank("en").tokenizer(text)] == expected
+    assert ner.token_offsets("", warm) == []
+    assert [t.text for t in warm("SEOUL (Reuters) — Kim's")] == \
+        ["SEOUL", "(", "Reuters", ")", "—", "Kim", "'s"]
