@@ -303,24 +303,27 @@ def main() -> None:
         t_a, n_a = timed(raw_jsonl_a, db, tmp / "raw_a.jsonl")
         t_b, n_b = timed(raw_jsonl_b, db, tmp / "raw_b.jsonl", tokenizer)
         t_oj, rep_j = timed(export, db, tmp / "ours.jsonl", "jsonl")
+        t_on, rep_n = timed(export, db, tmp / "ours_nt.jsonl", "jsonl", no_tokens=True)
         t_os, rep_s = timed(export, db, tmp / "ours_spacy", "spacy")
         t_rs, (n_rs, ents_rs) = timed(raw_spacy, db, tmp / "raw_spacy", tokenizer)
         t_bw, _ = timed(raw_jsonl_b, db, tmp / "raw_bw.jsonl", warm_tokenizer)
         t_rsw, _ = timed(raw_spacy, db, tmp / "raw_spacy_w", warm_tokenizer)
 
-        assert n_a == n_b == rep_j.documents == rep_s.documents == n_rs == n, \
+        assert n_a == n_b == rep_j.documents == rep_n.documents == rep_s.documents == n_rs == n, \
             (n_a, n_b, rep_j.documents, rep_s.documents, n_rs)
         assert rep_s.spans == ents_rs == stats["spans"], (rep_s.spans, ents_rs, stats["spans"])
 
         def size(p: Path) -> str:
             b = sum(f.stat().st_size for f in p.iterdir()) if p.is_dir() else p.stat().st_size
             return f"{b / 2**20:,.0f} MB"
-        print(f"output: ours.jsonl {size(tmp / 'ours.jsonl')}, raw A {size(tmp / 'raw_a.jsonl')}, "
+        print(f"output: ours.jsonl {size(tmp / 'ours.jsonl')}, --no-tokens "
+              f"{size(tmp / 'ours_nt.jsonl')}, raw A {size(tmp / 'raw_a.jsonl')}, "
               f"raw B {size(tmp / 'raw_b.jsonl')}; ours .spacy {size(tmp / 'ours_spacy')} "
               f"({rep_s.train:,} train, {rep_s.dev:,} dev, {rep_s.spans:,} entities), "
               f"raw .spacy {size(tmp / 'raw_spacy')}")
         print()
         rows = [
+            ("JSONL --no-tokens vs raw A (read + json.dumps)", t_on, t_a),
             ("JSONL vs raw A (read + json.dumps, no tokens)", t_oj, t_a),
             ("JSONL vs raw B (same Prodigy fields, tokens)", t_oj, t_b),
             ("JSONL vs raw B, tokenizer cache kept warm", t_oj, t_bw),
@@ -337,7 +340,8 @@ def main() -> None:
               f"{1000 * t_a / n:.2f} s, raw B {1000 * t_b / n:.2f} s; .spacy ours "
               f"{1000 * t_os / n:.2f} s, raw {1000 * t_rs / n:.2f} s)")
 
-        for p in (tmp / "raw_a.jsonl", tmp / "raw_b.jsonl", tmp / "raw_bw.jsonl", tmp / "ours.jsonl"):
+        for p in (tmp / "raw_a.jsonl", tmp / "raw_b.jsonl", tmp / "raw_bw.jsonl", tmp / "ours.jsonl",
+                  tmp / "ours_nt.jsonl"):
             p.unlink()
         if n <= PROFILE_DOCS:
             small = db

@@ -19,6 +19,14 @@ def _hash(obj: dict) -> int:
     return murmurhash.hash(json.dumps(obj, sort_keys=True, ensure_ascii=False))
 
 
+def _hashes(text_json: str, out_spans: list[dict]) -> tuple[int, int]:
+    """``_input_hash`` and ``_task_hash``: ``_hash({"text": text})`` and ``_hash({"text": text,
+    "spans": spans})``, from the text encoded once (the text is most of every line)."""
+    spans_json = json.dumps(out_spans, sort_keys=True, ensure_ascii=False)
+    return (murmurhash.hash('{"text": ' + text_json + "}"),
+            murmurhash.hash('{"spans": ' + spans_json + ', "text": ' + text_json + "}"))
+
+
 def _gap_tokens(toks: list[tuple[int, int]], length: int, spans: list[Span]) -> list[tuple[int, int]]:
     """Give the space after a token (spaCy's ``whitespace_``, in no token) a token of its own
     where a span starts on it or ends after it, so that every span begins and ends on tokens.
@@ -78,6 +86,12 @@ def to_task(doc: Document, spans: list[Span], tokenizer=None, tokens: bool = Tru
 
     Without ``tokens`` the task has no ``tokens`` and its spans no token indices: character
     offsets only (what ``spacy`` and Prodigy's training read; a tenth of the size)."""
+    return _task_and_text(doc, spans, tokenizer, tokens)[0]
+
+
+def _task_and_text(doc: Document, spans: list[Span], tokenizer=None,
+                   tokens: bool = True) -> tuple[dict, str]:
+    """The task and its text encoded as JSON (once: for both hashes and the line)."""
     text = doc.text
     if not tokens:
         out_spans = [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
@@ -100,18 +114,26 @@ def to_task(doc: Document, spans: list[Span], tokenizer=None, tokens: bool = Tru
     return _task(doc, token_list, out_spans)
 
 
-def _task(doc: Document, token_list: list[dict] | None, out_spans: list[dict]) -> dict:
+def _task(doc: Document, token_list: list[dict] | None, out_spans: list[dict]) -> tuple[dict, str]:
     text = doc.text
+    text_json = json.dumps(text, ensure_ascii=False)
+    input_hash, task_hash = _hashes(text_json, out_spans)
     meta = {**doc.meta, "doc_id": doc.id, "title": doc.title, "status": doc.status}
-    task = {"text": text, "meta": meta, "_input_hash": _hash({"text": text})}
+    task = {"text": text, "meta": meta, "_input_hash": input_hash}
     if token_list is not None:
         task["tokens"] = token_list
     task["spans"] = out_spans
     # Only a finished document is an accepted annotation; anything else exported with --all is
     # marked "ignore" so training never takes unfinished work for truth.
     task["answer"] = "accept" if doc.status == DONE else "ignore"
-    task["_task_hash"] = _hash({"text": text, "spans": out_spans})
-    return task
+    task["_task_hash"] = task_hash
+    return task, text_json
+
+
+def _line(task: dict, text_json: str) -> str:
+    """``json.dumps(task, ensure_ascii=False)`` with the text already encoded ("text" first)."""
+    rest = json.dumps({k: v for k, v in task.items() if k != "text"}, ensure_ascii=False)
+    return '{"text": ' + text_json + ", " + rest[1:] + "\n"
 
 
 def reject_task(doc: Document, span: Span, tokenizer=None, tokens: bool = True) -> dict:
@@ -129,7 +151,7 @@ def write_jsonl(items: Iterable[tuple[Document, list[Span]]], out: IO[str], toke
     suggestion a person rejected on it. Returns the number of documents written."""
     n = 0
     for doc, spans in items:
-        out.write(json.dumps(to_task(doc, spans, tokenizer, tokens), ensure_ascii=False) + "\n")
+        out.write(_line(*_task_and_text(doc, spans, tokenizer, tokens)))
         if rejected is not None:
             for span in rejected(doc.id):
                 out.write(json.dumps(reject_task(doc, span, tokenizer, tokens),

@@ -49,6 +49,23 @@ def test_jsonl_is_byte_identical_to_the_earlier_export(corpus, tmp_path):
     assert export_jsonl(corpus, out) == len(CORPUS)
 
 
+def test_each_line_is_the_task_as_json_with_prodigys_hashes(corpus, tmp_path):
+    """The line is written from pieces (the text encoded once): it must be exactly
+    ``json.dumps(task)``, and the hashes murmurhash of the sorted JSON, as Prodigy makes them."""
+    from models.formats.prodigy import _hash, to_task
+    out = tmp_path / "out.jsonl"
+    for no_tokens in (False, True):
+        export(corpus, out, "jsonl", all_documents=True, no_tokens=no_tokens)
+        written = lines(out)
+        items = list(corpus.iter_documents(None))
+        assert len(written) == len(items) == len(CORPUS) + 1
+        for line, (doc, spans) in zip(written, items):
+            task = to_task(doc, spans, tokens=not no_tokens)
+            assert line == json.dumps(task, ensure_ascii=False)
+            assert task["_input_hash"] == _hash({"text": doc.text})
+            assert task["_task_hash"] == _hash({"text": doc.text, "spans": task["spans"]})
+
+
 def test_jsonl_without_tokens_has_character_offsets_only(corpus, tmp_path):
     full, bare = tmp_path / "full.jsonl", tmp_path / "bare.jsonl"
     export(corpus, full, "jsonl", all_documents=True)
