@@ -1,6 +1,8 @@
 """Every QAction of the window in one place, with its shortcut."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QToolBar
@@ -40,6 +42,8 @@ def label_actions(parent, labels: LabelSet, apply) -> list[QAction]:
                        lab.key or None, lab.description or lab.name)
         a.setIcon(swatch(lab.color))
         a.setIconText(f"{lab.key or '·'}   {name}")
+        # A tooltip that looks like markup ("<b>bold</b>") would be rendered: escape it.
+        a.setToolTip(f"<p style='white-space:pre'>{html.escape(lab.description or lab.name)}</p>")
         out.append(a)
     return out
 

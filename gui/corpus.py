@@ -8,12 +8,14 @@ gets its suggestions between two chunks instead of after the whole corpus.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton, QWidget, QHBoxLayout
 
 from models import annotate
-from models.importer import import_paths
+from models.formats.errors import describe, preview
+from models.importer import ImportReport, import_paths
 from models.store import Store
 
 CHUNK = 256          # documents per pre-annotation task (the model thread is shared)
@@ -45,6 +47,16 @@ class JobBar(QWidget):
         self.bar.setValue(done)
         self.text.setText(text)
         self.show()
+
+
+def asked_next(problem) -> str:
+    """An import problem's message for the window: what comes next instead of what to type
+    on the command line."""
+    head = problem.message.split("; it looks like")[0].split("; run again")[0]
+    name = describe(problem.encoding)
+    if head.startswith("not UTF-8"):
+        return f"{head}; it looks like {name}: asked whether to import it as {name}"
+    return f"{head}; asked whether to import it as {name}"
 
 
 def rate_text(what: str, done: int, total: int, started: float) -> str:
@@ -80,11 +92,14 @@ class CorpusJobs(QObject):
         self.bar.text.setText("Cancelling after the current batch…")
 
     # -- import ------------------------------------------------------------------------------
-    def import_files(self, paths: list[str]) -> bool:
+    def import_files(self, paths: list[str], encodings: dict[str, list[str]] | None = None) -> bool:
+        """Import ``paths`` in the background; or, with ``encodings`` (encoding -> files), the
+        files the user chose to read in another encoding (no further question then)."""
         if self.busy:
             return False
         db_path, started = str(self.window.store.path), time.perf_counter()
         self._cancelled = False
+        rounds = list(encodings.items()) if encodings else [(None, paths)]
 
         def work(task):
             def progress(done, total, message=""):
@@ -92,7 +107,13 @@ class CorpusJobs(QObject):
                 task.report(int(1000 * done / max(total, 1)), 1000)   # bytes, as per mille
             store = Store(db_path)
             try:
-                return import_paths(store, paths, progress=progress, cancelled=lambda: task.cancelled)
+                report = ImportReport()
+                for encoding, files in rounds:
+                    if task.cancelled:
+                        break
+                    report.merge(import_paths(store, files, encoding=encoding, progress=progress,
+                                              cancelled=lambda: task.cancelled))
+                return report
             finally:
                 store.close()
 
@@ -102,14 +123,45 @@ class CorpusJobs(QObject):
             note = getattr(self.task, "note", "")
             self.bar.show_progress(done, total, f"Importing {done / 10:.0f}% · {left:,.0f} s left · {note}")
 
-        self.task = self.window.io.start(work, self._import_done, self._failed, progress)
+        done = self._import_done if encodings is None else self._again_done
+        self.task = self.window.io.start(work, done, self._failed, progress)
         self.bar.show_progress(0, 1, "Importing…")
         return True
 
-    def _import_done(self, report) -> None:
+    def _import_done(self, report: ImportReport) -> None:
         self.task = None
         self.bar.hide()
+        # Files that are not UTF-8 but look like an encoding: after the report (which names
+        # them) a question per encoding; the files the user accepts are imported in it.
+        asked: dict[str, list[str]] = {}
+        if not report.cancelled:
+            for i, p in enumerate(report.problems):
+                if p.rejected and p.encoding:
+                    files = asked.setdefault(p.encoding, [])
+                    if p.file not in files:
+                        files.append(p.file)
+                    report.problems[i] = replace(p, message=asked_next(p))
         self.imported.emit(report)
+        self._ask(list(asked.items()), {})
+
+    def _ask(self, questions: list, accepted: dict) -> None:
+        if not questions:
+            if accepted and not self.import_files([], accepted):
+                self.finished.emit("Another job is running; import those files again when it is done.")
+            return
+        (encoding, files), rest = questions[0], questions[1:]
+
+        def answer(yes: bool) -> None:
+            if yes:
+                accepted[encoding] = files
+            self._ask(rest, accepted)
+        from gui import dialogs
+        dialogs.EncodingQuestion.ask(self.window, files, encoding, preview(files[0], encoding), answer)
+
+    def _again_done(self, report: ImportReport) -> None:
+        self.task = None
+        self.bar.hide()
+        self.imported.emit(report)          # what the second round added (and any problem)
 
     def _failed(self, message: str) -> None:
         self.task = None

@@ -152,6 +152,48 @@ def show_problems(parent, title: str, summary: str, problems: list) -> None:
     box.exec()
 
 
+class EncodingQuestion:
+    """Files that are not UTF-8 but look like one encoding: import them as such, or skip them.
+
+    ``ask`` opens the question without blocking (tests replace it) and calls ``answer(True)``
+    for "Import as …", ``answer(False)`` for Skip or a closed box.
+    """
+
+    @staticmethod
+    def text(files: list[str], encoding: str, preview: str) -> tuple[str, str]:
+        """(the question, the Import button's text)."""
+        from pathlib import Path
+        from models.formats.errors import describe
+        name = describe(encoding)
+        short = name.split(" (")[0]
+        names = [Path(f).name for f in files]
+        wide = encoding.replace("_", "-").lower().startswith("utf-16")
+        if len(names) == 1:
+            what = f"{names[0]} is UTF-16." if wide else f"{names[0]} is not UTF-8. It looks like {name}"
+        else:
+            listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            what = (f"{len(names)} files are UTF-16 ({listed})." if wide else
+                    f"{len(names)} files are not UTF-8 ({listed}). They look like {name}")
+        sample = f'"{preview}"' if preview else "(no text at its start)"
+        if len(names) > 1:
+            what += ("" if wide else ".") + " The first begins"
+        elif wide:
+            what += " It begins"
+        return f"{what}:\n\n{sample}", f"Import as {short}"
+
+    @classmethod
+    def ask(cls, parent, files: list[str], encoding: str, preview: str, answer) -> None:
+        text, button = cls.text(files, encoding, preview)
+        box = QMessageBox(QMessageBox.Icon.Question, "Import: not UTF-8", text, parent=parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)          # file names and text, literally
+        yes = box.addButton(button, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Skip", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: answer(box.clickedButton() is yes))
+        box.open()
+
+
 def ask_yes_no(parent, title: str, text: str) -> bool:
     box = QMessageBox(QMessageBox.Icon.Question, title, text,
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)

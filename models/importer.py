@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import time
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
@@ -107,11 +107,9 @@ class ImportReport:
         text = ", ".join(parts)
         return text + " (cancelled: the rest was not imported)" if self.cancelled else text
 
-    def merge(self, other: "ImportReport", replacing: Iterable[str] = ()) -> None:
-        """Add ``other`` (a later import) to this report; the problems of the files named in
-        ``replacing`` (read again by ``other``) are dropped from this one."""
-        again = set(replacing)
-        self.problems = [p for p in self.problems if p.file not in again] + other.problems
+    def merge(self, other: "ImportReport") -> None:
+        """Add ``other`` (a later import in the same job) to this report."""
+        self.problems += other.problems
         self.added += other.added
         self.duplicates += other.duplicates
         self.new_labels += [n for n in other.new_labels if n not in self.new_labels]
@@ -119,6 +117,7 @@ class ImportReport:
             self.new_label_where.setdefault(name, where)
         self.rejections += other.rejections
         self.cancelled = self.cancelled or other.cancelled
+        self.files += other.files
 
 
 @dataclass(frozen=True)
@@ -266,6 +265,15 @@ def _items(source: Source, text_column: str | None, position: list[int] | None =
             yield item
 
 
+def _offer(problem: ImportProblem, source: Source) -> ImportProblem:
+    """``problem``, offering another encoding only where reading the file again with it works
+    (a brat pair's text, for one, is read as UTF-8 whatever is said)."""
+    if not problem.encoding or (source.fmt in ENCODED and problem.file == str(source.path)):
+        return problem
+    message = problem.message.split(" — run again")[0].split("; run again")[0]
+    return replace(problem, encoding=None, message=message + "; save it as UTF-8 and import again")
+
+
 def import_docs(store: Store, docs: list[dict], report: ImportReport) -> None:
     """Add already-read documents in one transaction, adding labels their spans need.
 
@@ -370,7 +378,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
         with closing(_items(source, text_column, position, offsets, encoding)) as items:
             for item in items:
                 if isinstance(item, ImportProblem):
-                    report.problems.append(item)
+                    report.problems.append(_offer(item, source))
                 else:
                     item.setdefault("file", str(source.path))
                     batch.append(item)

@@ -33,8 +33,11 @@ def read_txt(path: str | Path) -> tuple[list[dict], list[ImportProblem]]:
 
 
 def headline(text: str, longest: int = 160) -> str:
-    """A news article's first non-empty line, if it is short enough to be its headline."""
-    for line in text.splitlines():
+    """A news article's first non-empty line, if it is short enough to be its headline.
+
+    Only the text's start is looked at: splitting a 50 MB text into lines held the GIL (and
+    so the window's UI thread) for a second."""
+    for line in text[:4096 + longest + 1].splitlines():
         line = line.strip().lstrip("#").strip()        # a Markdown heading's marks go
         if line:
             return line if len(line) <= longest else ""
