@@ -1,9 +1,12 @@
 """CoNLL-2003 style NER data: one token per line, IOB2 tags, a blank line after each sentence,
-``-DOCSTART- -X- -X- O`` and a blank line before each document.
+``-DOCSTART- -X- O O`` and a blank line before each document.
 
 A token line has the four columns of CoNLL-2003 — ``token POS chunk tag`` — with ``_`` for the
 POS and chunk columns, which the project does not have: ``Tokyo _ _ B-GPE``. Readers take the
-first column as the token and the last as the tag.
+first column as the token and the last as the tag. The document line is the one spaCy's
+``spacy convert --converter ner`` splits documents at (the original CoNLL-2003 files have
+``-DOCSTART- -X- -X- O``; readers that skip it — Hugging Face's, flair's — look only at the
+first word, while spaCy would read that form as a sentence with a token "-DOCSTART-").
 
 - Tokens are spaCy's (the rule tokenizer of a blank English pipeline), so punctuation is its own
   token ("Tokyo." is ``Tokyo`` and ``.``), split further where a span boundary falls inside one
@@ -25,7 +28,7 @@ from models.document import Document
 from models.ner import WarmTokenizer, split_at
 from models.spans import Span
 
-DOCSTART = "-DOCSTART- -X- -X- O"
+DOCSTART = "-DOCSTART- -X- O O"
 _NON_SPACE = re.compile(r"\S+")
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 

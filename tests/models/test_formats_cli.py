@@ -109,7 +109,7 @@ def test_folder_formats_cannot_go_to_standard_output(capsys, corpus):
 
 def test_conll_to_standard_output(capsys, corpus):
     rc, out, err = run(capsys, "export", corpus, "-", "--format", "conll")
-    assert rc == 0 and out.startswith("-DOCSTART- -X- -X- O\n\nSeoul _ _ B-GPE\n")
+    assert rc == 0 and out.startswith("-DOCSTART- -X- O O\n\nSeoul _ _ B-GPE\n")
 
 
 def test_import_doccano_utf16_and_brat(capsys, corpus, tmp_path):

@@ -299,6 +299,17 @@ def test_conll_tags_give_back_every_entity(corpus, tmp_path):
     assert conll_entities(out) == expected
 
 
+def test_spacys_conll_converter_reads_the_same_documents_and_entities(corpus, tmp_path):
+    from spacy.training.converters import conll_ner_to_docs
+    out = tmp_path / "c.conll"
+    export(corpus, out, "conll")
+    docs = list(conll_ner_to_docs(out.read_text("utf-8"), no_print=True))
+    assert len(docs) == len(CORPUS)
+    expected = [[(label, "".join(piece.split())) for piece, label in ents] for _, ents in CORPUS]
+    assert [[(e.label_, "".join(t.text for t in e)) for e in d.ents] for d in docs] == expected
+    assert not any(t.text == "-DOCSTART-" for d in docs for t in d)
+
+
 def test_conll_never_glues_punctuation_and_splits_tokens_at_span_edges(tmp_path):
     store = one_doc(tmp_path / "p.annot", "He flew to Tokyo. NorthKorea said.",
                     [Span(11, 16, "GPE"), Span(23, 28, "GPE")])
