@@ -49,7 +49,9 @@ class Annotator(QObject):
         else:
             start, end = self.snapped(*rng)     # spaCy splits 👍🏽 and flags: whole clusters
             start, end = widen(text, start, end) if start < end else (start, end)
-        if (start, end) != rng and start < end:
+        c = self.view.textCursor()
+        shown = (c.selectionStart(), c.selectionEnd())      # Qt units: it may end mid-pair
+        if start < end and self.view.map.span_to_qt(start, end) != shown:
             self.view.select_range(start, end)
 
     # -- labelling ---------------------------------------------------------------------------
