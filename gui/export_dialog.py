@@ -39,6 +39,9 @@ class ExportDialog(QDialog):
         out_row.addWidget(browse)
         self.all_docs = QCheckBox("every document, not only those marked done")
         self.rejected = QCheckBox("add rejected model suggestions as \"reject\" tasks")
+        self.tokens = QCheckBox("with tokens (Prodigy's manual views need them; "
+                                "without: character offsets only, a tenth of the size)")
+        self.tokens.setChecked(True)
         self.dev = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, value=0.2)
         self.snap = QComboBox()
         self.snap.addItem("stop and list spans that do not line up with tokens", None)
@@ -50,6 +53,7 @@ class ExportDialog(QDialog):
         form.addRow("Save to", out_row)
         form.addRow("", self.all_docs)
         form.addRow("", self.rejected)
+        form.addRow("", self.tokens)
         self.dev_label, self.snap_label = QLabel("Dev fraction"), QLabel("Misaligned spans")
         form.addRow(self.dev_label, self.dev)
         form.addRow(self.snap_label, self.snap)
@@ -64,6 +68,7 @@ class ExportDialog(QDialog):
     def _format_changed(self) -> None:
         fmt = self.format.currentData()
         self.rejected.setVisible(fmt == "jsonl")
+        self.tokens.setVisible(fmt == "jsonl")
         for w in (self.dev, self.dev_label, self.snap, self.snap_label):
             w.setVisible(fmt == "spacy")
         self.utf16.setVisible(fmt == "doccano")
@@ -88,6 +93,8 @@ class ExportDialog(QDialog):
             options["all_documents"] = True
         if fmt == "jsonl" and self.rejected.isChecked():
             options["include_rejected"] = True
+        if fmt == "jsonl" and not self.tokens.isChecked():
+            options["no_tokens"] = True
         if fmt == "spacy":
             options["dev_fraction"] = self.dev.value()
             if self.snap.currentData():

@@ -34,6 +34,11 @@ def test_export_dialog_options_follow_the_format(qtbot, tmp_path):
     d.utf16.setChecked(True)
     d.all_docs.setChecked(True)
     assert d.choice()[2] == {"all_documents": True, "offsets": "utf16"}
+    d.format.setCurrentIndex(FORMATS.index("jsonl"))
+    assert d.tokens.isChecked() and d.choice() == ("jsonl", str(tmp_path / "p.jsonl"),
+                                                   {"all_documents": True})
+    d.tokens.setChecked(False)
+    assert d.choice()[2] == {"all_documents": True, "no_tokens": True}
 
 
 def test_export_spacy_from_the_window(done_project, qtbot, tmp_path, monkeypatch):
