@@ -16,17 +16,16 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
+from models import migrations, project_file
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
 from models.edits import Batch, ChangeLabels, Edit, ReplaceSpans, SetStatus, edit_from_json
 from models.labels import Label, LabelSet, check_label, default_labels
+from models.project_file import ReadOnlyLocation, StoreError
 from models.spans import MANUAL, Span
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2        # see models/migrations.py
 HISTORY_LIMIT = 1000      # journal entries per document loaded back as undo history
-
-
-class StoreError(Exception):
-    """A project file that cannot be opened or written as asked."""
+INTERACTIVE_TIMEOUT = 1.0   # s a window's connection waits for another writer (the CLI's: 5 s)
 
 
 class StaleEdit(StoreError):
@@ -39,122 +38,135 @@ def _now() -> str:
 
 
 class Store:
-    def __init__(self, path: str | Path):
+    """One project file. ``readonly``: opened with SQLite's ``mode=ro``, nothing can be
+    written (``write()`` refuses; settings changed then live in memory only). ``timeout``: how
+    long a write waits for another connection's transaction (a window uses a short one)."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False, timeout: float = 5.0):
         self.path = Path(path)
+        self.readonly = readonly
+        self.immutable = False          # read-only in a folder SQLite cannot write: not followed
+        self.upgraded: tuple[int, Path] | None = None   # (old schema, copy made before upgrading)
+        self._memory: dict = {}         # settings set on a read-only store
+        created = project_file.check(self.path, readonly)
         conn = None
         try:
-            conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=5.0,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if readonly:
+                conn, self.immutable = project_file.connect_readonly(self.path, timeout)
+            else:
+                conn = project_file.connect(self.path, timeout)
         except sqlite3.DatabaseError as e:
-            if conn is not None:
-                conn.close()
-            raise StoreError(f"{self.path}: not a project file ({e})") from e
-        # FULL: a commit is on disk before apply() returns, even across power loss.
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        # The span-count triggers must also see rows an INSERT OR REPLACE deletes.
-        conn.execute("PRAGMA recursive_triggers=ON")
+            if created:
+                self.path.unlink(missing_ok=True)
+            raise project_file.open_error(self.path, e) from e
         self.db = sqlite_utils.Database(conn)
         try:
             self._ensure_schema()
         except BaseException as e:
             conn.close()        # a refused file is not left open (and locked)
+            if created:         # nothing half-made is left behind
+                for p in (self.path, self._beside("-wal"), self._beside("-shm")):
+                    p.unlink(missing_ok=True)
             if isinstance(e, sqlite3.DatabaseError):
-                raise StoreError(f"{self.path}: cannot open project ({e})") from e
+                raise project_file.open_error(self.path, e) from e
             raise
+
+    def _beside(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
 
     # -- schema ------------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
+        if self.readonly:
+            version = self._version(self.db.table_names())
+            if version is None:
+                raise StoreError(f"{self.path}: not a project file (an empty database)")
+            self._check_version(version)
+            return
         db = self.db
         with self.write():
             tables = db.table_names()
-            if tables and "settings" not in tables:
-                raise StoreError(f"{self.path} is an SQLite database but not an article-annotator "
-                                 "project; nothing was changed")
-            if "settings" not in tables:
+            version = self._version(tables)
+            if version is None:
                 db["settings"].create({"key": str, "value": str}, pk="key")
-            version = self.setting("schema_version")
-            if version is not None and int(version) > SCHEMA_VERSION:
-                raise StoreError(f"{self.path} was made by a newer article-annotator "
-                                 f"(schema {version}; this one knows {SCHEMA_VERSION})")
-            if "documents" not in db.table_names():
-                db["documents"].create({
-                    "id": int, "title": str, "length": int, "meta": str, "status": str,
-                    "text_hash": str, "preannotated": str, "created": str, "updated": str,
-                }, pk="id", not_null={"length", "status", "text_hash"})
-                # The text lives in a table of its own: an edit updates a document's status
-                # row, and SQLite rewrites whole rows — a 1 MB text must not ride along.
-                db["texts"].create({"doc_id": int, "text": str}, pk="doc_id",
-                                   foreign_keys=[("doc_id", "documents", "id")], not_null={"text"})
-                db["documents"].create_index(["text_hash"], unique=True)
-                db["documents"].create_index(["status", "id"])
-                db["spans"].create({
-                    "id": int, "doc_id": int, "start": int, "end": int, "label": str,
-                    "source": str, "created": str, "updated": str,
-                }, pk="id", foreign_keys=[("doc_id", "documents", "id")],
-                    not_null={"doc_id", "start", "end", "label", "source"})
-                # NER spans never overlap, so (doc_id, start) identifies a span.
-                db["spans"].create_index(["doc_id", "start"], unique=True)
-                db["labels"].create({"name": str, "color": str, "key": str,
-                                     "description": str, "ord": int}, pk="name")
-                db["journal"].create({"id": int, "doc_id": int, "edit": str, "undone": int,
-                                      "created": str}, pk="id")
-                db["journal"].create_index(["doc_id", "id"])
-                db["labels"].insert_all(self._label_row(lab) for lab in default_labels())
+                self._create_base()
+                migrations.run_steps(db.conn, 1)
                 self._set("schema_version", SCHEMA_VERSION)
-            self._ensure_queue_schema()
-            self._ensure_rejected_schema()
+                return
+            self._check_version(version)
+            if version < SCHEMA_VERSION:
+                self._upgrade(version)
 
-    # Added to schema 1 in place (older files are upgraded on open; an older app still works
-    # on an upgraded file, since the triggers keep the count whoever writes the spans).
-    _QUEUE_SCHEMA = {
-        "documents_spans_added": "CREATE TRIGGER documents_spans_added AFTER INSERT ON spans "
-            "BEGIN UPDATE documents SET n_spans = n_spans + 1 WHERE id = NEW.doc_id; END",
-        "documents_spans_removed": "CREATE TRIGGER documents_spans_removed AFTER DELETE ON spans "
-            "BEGIN UPDATE documents SET n_spans = n_spans - 1 WHERE id = OLD.doc_id; END",
-        "documents_spans_moved": "CREATE TRIGGER documents_spans_moved AFTER UPDATE OF doc_id ON spans "
-            "WHEN OLD.doc_id IS NOT NEW.doc_id BEGIN "
-            "UPDATE documents SET n_spans = n_spans - 1 WHERE id = OLD.doc_id; "
-            "UPDATE documents SET n_spans = n_spans + 1 WHERE id = NEW.doc_id; END",
-        # Sorting the document list by any column walks an index instead of sorting.
-        "documents_title_nocase": "CREATE INDEX documents_title_nocase ON documents(title COLLATE NOCASE)",
-        "documents_n_spans": "CREATE INDEX documents_n_spans ON documents(n_spans)",
-        "documents_updated": "CREATE INDEX documents_updated ON documents(updated)",
-    }
+    def _version(self, tables: list[str]) -> int | None:
+        """The file's schema, None for an empty file (a new project)."""
+        if not tables:
+            return None
+        if "settings" not in tables or "documents" not in tables:
+            raise StoreError(f"{self.path} is an SQLite database but not an article-annotator "
+                             "project; nothing was changed")
+        return int(self.setting("schema_version", 1))
 
-    def _ensure_queue_schema(self) -> None:
-        """documents.n_spans (the number of spans, kept by triggers) and the list's indexes."""
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was made by a newer article-annotator (schema "
+                             f"{version}; this one knows {SCHEMA_VERSION}): update the app to "
+                             "open it; nothing was changed")
+        if version < SCHEMA_VERSION and self.readonly:
+            raise StoreError(f"{self.path} has an older schema ({version}) that must be upgraded "
+                             "once, which needs write access: open it where it can be written")
+
+    def _upgrade(self, version: int) -> None:
+        """Inside the open BEGIN IMMEDIATE: copy the file, run the steps, bump the version."""
+        try:
+            backup = migrations.make_backup(self.path, version)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"{self.path} has schema {version} and must be upgraded, but the copy "
+                             f"kept before upgrading could not be made ({e}); nothing was "
+                             "changed") from e
+        try:
+            migrations.run_steps(self.db.conn, version)
+            self._set("schema_version", SCHEMA_VERSION)
+        except (migrations.MigrationFailed, sqlite3.Error) as e:
+            raise StoreError(f"{self.path}: upgrading from schema {version} to {SCHEMA_VERSION} "
+                             f"failed ({e}); the file was not changed, and a copy of it made "
+                             f"before the upgrade is {backup}") from e
+        self.upgraded = (version, backup)
+
+    def _create_base(self) -> None:
+        """Schema 1: the first release's tables (later ones come from ``migrations.STEPS``)."""
         db = self.db
-        have = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')")}
-        missing = [name for name in self._QUEUE_SCHEMA if name not in have]
-        if not missing:
-            return
-        if "n_spans" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
-            db.execute("ALTER TABLE documents ADD COLUMN n_spans INTEGER NOT NULL DEFAULT 0")
-        for name in missing:
-            db.execute(self._QUEUE_SCHEMA[name])
-        if any(name.startswith("documents_spans_") for name in missing):
-            # A count nobody kept up to date: count again (in this same transaction).
-            db.execute("UPDATE documents SET n_spans = (SELECT count(*) FROM spans s "
-                       "WHERE s.doc_id = documents.id)")
+        db["documents"].create({
+            "id": int, "title": str, "length": int, "meta": str, "status": str,
+            "text_hash": str, "preannotated": str, "created": str, "updated": str,
+        }, pk="id", not_null={"length", "status", "text_hash"})
+        # The text lives in a table of its own: an edit updates a document's status
+        # row, and SQLite rewrites whole rows — a 1 MB text must not ride along.
+        db["texts"].create({"doc_id": int, "text": str}, pk="doc_id",
+                           foreign_keys=[("doc_id", "documents", "id")], not_null={"text"})
+        db["documents"].create_index(["text_hash"], unique=True)
+        db["documents"].create_index(["status", "id"])
+        db["spans"].create({
+            "id": int, "doc_id": int, "start": int, "end": int, "label": str,
+            "source": str, "created": str, "updated": str,
+        }, pk="id", foreign_keys=[("doc_id", "documents", "id")],
+            not_null={"doc_id", "start", "end", "label", "source"})
+        # NER spans never overlap, so (doc_id, start) identifies a span.
+        db["spans"].create_index(["doc_id", "start"], unique=True)
+        db["labels"].create({"name": str, "color": str, "key": str,
+                             "description": str, "ord": int}, pk="name")
+        db["journal"].create({"id": int, "doc_id": int, "edit": str, "undone": int,
+                              "created": str}, pk="id")
+        db["journal"].create_index(["doc_id", "id"])
+        db["labels"].insert_all(self._label_row(lab) for lab in default_labels())
 
-    def _ensure_rejected_schema(self) -> None:
-        """The ``rejected`` table (added to schema 1 in place): model suggestions a person removed.
-
-        Derived from the edits as they are applied (see ``_track_rejections``), so an app that
-        does not know the table still works on the file; it just does not record rejections.
-        """
-        if "rejected" in self.db.table_names():
-            return
-        self.db.execute("CREATE TABLE rejected (id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL "
-                        "REFERENCES documents(id), start INTEGER NOT NULL, end INTEGER NOT NULL, "
-                        "label TEXT NOT NULL, source TEXT NOT NULL, created TEXT)")
-        self.db.execute("CREATE UNIQUE INDEX rejected_span ON rejected(doc_id, start, end, label, source)")
+    def data_version(self) -> int:
+        """Changes when another connection commits to the file (cheap: no file access)."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; BEGIN IMMEDIATE so a read-then-write never races."""
+        if self.readonly:
+            raise StoreError(f"{self.path.name} is open read-only; nothing was changed")
         conn = self.db.conn
         if conn.in_transaction:          # nested: part of the outer transaction
             yield conn
@@ -173,6 +185,8 @@ class Store:
 
     # -- settings ----------------------------------------------------------------------------
     def setting(self, key: str, default=None):
+        if key in self._memory:
+            return self._memory[key]
         row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
         return json.loads(row[0]) if row else default
 
@@ -181,6 +195,9 @@ class Store:
                         [key, json.dumps(value)])
 
     def set_setting(self, key: str, value) -> None:
+        if self.readonly:          # e.g. the place in a document: kept for this session only
+            self._memory[key] = value
+            return
         with self.write():
             self._set(key, value)
 
@@ -444,4 +461,5 @@ class Store:
             yield self.document(doc_id), self.spans(doc_id)
 
 
-__all__ = ["Store", "StoreError", "StaleEdit", "SCHEMA_VERSION", "DONE", "SKIPPED"]
+__all__ = ["Store", "StoreError", "StaleEdit", "ReadOnlyLocation", "SCHEMA_VERSION",
+           "INTERACTIVE_TIMEOUT", "DONE", "SKIPPED"]

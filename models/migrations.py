@@ -1,0 +1,158 @@
+"""Schema versions of the project file, and the steps from each version to the next.
+
+A project records its schema in ``settings.schema_version``. Schema 1 is the first release's
+tables (``Store._create_base``). Every later change is one ``Step`` in ``STEPS``: a new
+project is made by creating schema 1 and running every step, an older file by running the
+steps it lacks — so both end with the same tables, and the next change is one more step.
+
+Opening an older file (``upgrade``): first a consistent copy beside it (SQLite's backup API,
+so what is still in the -wal file is included), then every missing step and the version
+bump in the caller's one transaction: if a step fails, everything rolls back, the file is as
+it was, and the copy stays.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int                              # the schema a file has once this step ran
+    name: str
+    run: Callable[[sqlite3.Connection], None]
+
+
+class MigrationFailed(Exception):
+    def __init__(self, step: Step, error: Exception):
+        super().__init__(f"step '{step.name}' (to schema {step.version}) failed: {error}")
+        self.step, self.error = step, error
+
+
+# -- schema 2 (issues 3 and 4; until then applied to schema-1 files in place) -----------------------
+
+_COUNT_TRIGGERS = {
+    "documents_spans_added": "CREATE TRIGGER documents_spans_added AFTER INSERT ON spans "
+        "BEGIN UPDATE documents SET n_spans = n_spans + 1 WHERE id = NEW.doc_id; END",
+    "documents_spans_removed": "CREATE TRIGGER documents_spans_removed AFTER DELETE ON spans "
+        "BEGIN UPDATE documents SET n_spans = n_spans - 1 WHERE id = OLD.doc_id; END",
+    "documents_spans_moved": "CREATE TRIGGER documents_spans_moved AFTER UPDATE OF doc_id ON spans "
+        "WHEN OLD.doc_id IS NOT NEW.doc_id BEGIN "
+        "UPDATE documents SET n_spans = n_spans - 1 WHERE id = OLD.doc_id; "
+        "UPDATE documents SET n_spans = n_spans + 1 WHERE id = NEW.doc_id; END",
+}
+# Sorting the document list by any column walks an index instead of sorting.
+_LIST_INDEXES = {
+    "documents_title_nocase": "CREATE INDEX documents_title_nocase ON documents(title COLLATE NOCASE)",
+    "documents_n_spans": "CREATE INDEX documents_n_spans ON documents(n_spans)",
+    "documents_updated": "CREATE INDEX documents_updated ON documents(updated)",
+}
+
+
+def _existing(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+# Files written between issue 3 and this module have schema 1 with some of schema 2 already
+# added in place: each step of schema 2 adds only what is missing.
+
+def _span_counts(conn: sqlite3.Connection) -> None:
+    """documents.n_spans, kept by triggers whoever writes the spans, counted once now."""
+    if "n_spans" not in {r[1] for r in conn.execute("PRAGMA table_info(documents)")}:
+        conn.execute("ALTER TABLE documents ADD COLUMN n_spans INTEGER NOT NULL DEFAULT 0")
+    have = _existing(conn)
+    for name, sql in _COUNT_TRIGGERS.items():
+        if name not in have:
+            conn.execute(sql)
+    conn.execute("UPDATE documents SET n_spans = (SELECT count(*) FROM spans s "
+                 "WHERE s.doc_id = documents.id)")
+
+
+def _list_indexes(conn: sqlite3.Connection) -> None:
+    have = _existing(conn)
+    for name, sql in _LIST_INDEXES.items():
+        if name not in have:
+            conn.execute(sql)
+
+
+def _rejected_table(conn: sqlite3.Connection) -> None:
+    """Model suggestions a person removed (kept in step by ``Store.apply``)."""
+    if "rejected" in _existing(conn):
+        return
+    conn.execute("CREATE TABLE rejected (id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL "
+                 "REFERENCES documents(id), start INTEGER NOT NULL, end INTEGER NOT NULL, "
+                 "label TEXT NOT NULL, source TEXT NOT NULL, created TEXT)")
+    conn.execute("CREATE UNIQUE INDEX rejected_span ON rejected(doc_id, start, end, label, source)")
+
+
+STEPS: list[Step] = [
+    Step(2, "span count per document", _span_counts),
+    Step(2, "document list indexes", _list_indexes),
+    Step(2, "rejected suggestions", _rejected_table),
+]
+LATEST = max(s.version for s in STEPS)
+
+
+def run_steps(conn: sqlite3.Connection, from_version: int) -> list[Step]:
+    """Run every step a file of ``from_version`` lacks, in order, on ``conn`` (inside the
+    caller's transaction). Raises ``MigrationFailed`` naming the step."""
+    done = []
+    for step in STEPS:
+        if step.version > from_version:
+            try:
+                step.run(conn)
+            except Exception as e:
+                raise MigrationFailed(step, e) from e
+            done.append(step)
+    return done
+
+
+# -- the copy made before an upgrade ---------------------------------------------------------------
+
+def backup_path(path: Path, version: int) -> Path:
+    """``NAME.schema1-backup.annotator`` beside ``NAME.annotator``; never an existing file:
+    ``NAME.schema1-backup-2.annotator`` and so on."""
+    stem, suffix = path.stem, path.suffix
+    candidate = path.with_name(f"{stem}.schema{version}-backup{suffix}")
+    n = 2
+    while candidate.exists() or _sidecar(candidate).exists():
+        candidate = path.with_name(f"{stem}.schema{version}-backup-{n}{suffix}")
+        n += 1
+    return candidate
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def make_backup(path: Path, version: int) -> Path:
+    """A consistent copy of the project at ``path`` beside it; returns the copy's path.
+
+    Read through a connection of its own: the caller may hold the write lock (BEGIN
+    IMMEDIATE, nothing written yet), which keeps every other writer out while readers read.
+    """
+    target = backup_path(path, version)
+    with open(target, "x"):          # fails rather than overwrite a file made since we looked
+        pass
+    src = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+        with open(target, "rb+") as f:
+            os.fsync(f.fileno())
+    except BaseException:
+        for made in (target, _sidecar(target), target.with_name(target.name + "-shm")):
+            made.unlink(missing_ok=True)
+        raise
+    finally:
+        src.close()
+    return target
+
+
+__all__ = ["Step", "STEPS", "LATEST", "MigrationFailed", "run_steps", "backup_path", "make_backup"]

@@ -1,0 +1,132 @@
+"""Opening a project file: the checks SQLite would misreport, and its connections.
+
+Before SQLite touches a file: a folder that cannot hold a new project, a file that is not
+SQLite, a file cut short (an interrupted copy, a full disk), and a project that cannot be
+written where it is (read-only file or folder: WAL needs ``-wal`` and ``-shm`` files beside
+it) — each refused with a message that says what is wrong, and nothing created or changed.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+MAGIC = b"SQLite format 3\0"
+
+
+class StoreError(Exception):
+    """A project file that cannot be opened or written as asked."""
+
+
+class ReadOnlyLocation(StoreError):
+    """The project exists but cannot be written where it is: it can be opened read-only."""
+
+
+def _cut_short(path: Path, header: bytes) -> tuple[int, int] | None:
+    """(bytes present, bytes the header describes) if an SQLite file is shorter than its
+    header says; None if not (or the header does not say)."""
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages, counter, valid_for = (int.from_bytes(header[i:i + 4], "big") for i in (28, 24, 92))
+    if not pages or counter != valid_for:       # the header's size is not kept: cannot tell
+        return None
+    for _ in range(3):       # a checkpoint of another process may be growing it just now
+        size = path.stat().st_size
+        if size >= pages * page_size:
+            return None
+        time.sleep(0.05)
+    return size, pages * page_size
+
+
+def damaged(path: Path, what: str) -> StoreError:
+    return StoreError(f"{path} is damaged: {what} — an interrupted copy or a full disk? "
+                      "Nothing was changed; open a backup of it instead")
+
+
+def check(path: Path, readonly: bool) -> bool:
+    """Refuse what SQLite would misreport, before touching anything; True: a new file."""
+    if not path.exists():
+        if readonly:
+            raise StoreError(f"{path}: no such project")
+        folder = path.parent
+        if not folder.is_dir():
+            raise StoreError(f"cannot create {path}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(f"cannot create {path}: the folder {folder} is not writable "
+                             "(choose another folder); nothing was created")
+        return True
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a project file")
+    with open(path, "rb") as f:
+        header = f.read(100)
+    if header and not MAGIC.startswith(header[:16]):
+        raise StoreError(f"{path}: not a project file (it is not an SQLite database); "
+                         "nothing was changed")
+    if 0 < len(header) < 100:
+        raise damaged(path, f"cut short to {len(header)} bytes, not even a whole SQLite header")
+    short = header and _cut_short(path, header)
+    if short:
+        raise damaged(path, f"truncated, {short[0]:,} of the {short[1]:,} bytes it should have")
+    if not readonly:
+        why = None
+        if not os.access(path, os.W_OK):
+            why = "the file is read-only"
+        elif not os.access(path.parent, os.W_OK | os.X_OK):
+            why = (f"its folder is not writable (SQLite needs to create {path.name}-wal and "
+                   f"{path.name}-shm beside it)")
+        if why:
+            raise ReadOnlyLocation(f"{path} cannot be changed: {why}. It can be opened read-only.")
+    return False
+
+
+def connect(path: Path, timeout: float) -> sqlite3.Connection:
+    """A read-write connection: WAL, synchronous=FULL, foreign keys, recursive triggers."""
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout,
+                           check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before apply() returns, even across power loss.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        # The span-count triggers must also see rows an INSERT OR REPLACE deletes.
+        conn.execute("PRAGMA recursive_triggers=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
+    """A connection that cannot write (SQLite ``mode=ro``), and whether it is ``immutable``."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    for immutable in (False, True):
+        conn = sqlite3.connect(uri + ("&immutable=1" if immutable else ""), uri=True,
+                               isolation_level=None, timeout=timeout, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn, immutable
+        except sqlite3.OperationalError:
+            conn.close()
+            # WAL needs the -shm file: in a folder where it cannot be made, no other process
+            # can be writing either, so reading the file as it is is safe.
+            if immutable or os.access(path.parent, os.W_OK):
+                raise
+    raise AssertionError("unreachable")
+
+
+def open_error(path: Path, e: sqlite3.DatabaseError) -> StoreError:
+    """What an SQLite error while opening means for the user."""
+    msg = str(e)
+    if "readonly" in msg or "unable to open" in msg:
+        return ReadOnlyLocation(f"{path} cannot be changed here ({msg}). It can be opened read-only.")
+    if "locked" in msg or "busy" in msg:
+        return StoreError(f"{path} is busy: another program is writing it ({msg}); try again "
+                          "in a moment")
+    if "not a database" in msg or "malformed" in msg:
+        return StoreError(f"{path}: not a project file, or a damaged one ({msg}); nothing was "
+                          "changed")
+    return StoreError(f"{path}: cannot open project ({msg})")
+
+
+__all__ = ["StoreError", "ReadOnlyLocation", "check", "connect", "connect_readonly", "open_error"]
