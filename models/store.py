@@ -76,16 +76,19 @@ class Store:
 
     # -- schema ------------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
+        # A read first: a current file needs no write lock to open (another process may be
+        # in the middle of a long write); creating or upgrading takes it and looks again.
+        version = self._version(self.db.table_names())
         if self.readonly:
-            version = self._version(self.db.table_names())
             if version is None:
                 raise StoreError(f"{self.path}: not a project file (an empty database)")
             self._check_version(version)
             return
+        if version == SCHEMA_VERSION:
+            return
         db = self.db
         with self.write():
-            tables = db.table_names()
-            version = self._version(tables)
+            version = self._version(db.table_names())
             if version is None:
                 db["settings"].create({"key": str, "value": str}, pk="key")
                 self._create_base()

@@ -1,0 +1,242 @@
+"""Bad project files and places, read-only stores, and two connections on one project."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from models import edits
+from models.spans import Span
+from models.store import INTERACTIVE_TIMEOUT, ReadOnlyLocation, StaleEdit, Store, StoreError
+
+TEXT = "Kim Jong Un met Moon Jae-in in Seoul on Monday."
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    path = tmp_path / "news.annotator"
+    s = Store(path)
+    s.add_documents([{"text": f"{TEXT} Number {i}.", "title": f"t{i}"} for i in range(200)])
+    s.apply(edits.add_span(1, Span(31, 36, "GPE"), []))
+    s.close()
+    return path
+
+
+# -- files that are not projects ------------------------------------------------------------------
+
+@pytest.mark.parametrize("cut", ["half", 1000, 60])
+def test_a_truncated_project_is_refused_with_what_is_wrong(project, tmp_path, cut):
+    data = project.read_bytes()
+    assert len(data) > 8192
+    bad = tmp_path / "cut.annotator"
+    bad.write_bytes(data[:len(data) // 2 if cut == "half" else cut])
+    before = bad.read_bytes()
+    with pytest.raises(StoreError) as e:
+        Store(bad)
+    assert f"{bad} is damaged" in str(e.value) and "cut short" in str(e.value) or "truncated" in str(e.value)
+    if cut != 60:
+        assert f"{len(before):,} of the {len(data):,} bytes" in str(e.value)
+    assert bad.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("cut")) == ["cut.annotator"]
+    with pytest.raises(StoreError, match="damaged"):
+        Store(bad, readonly=True)
+
+
+def test_text_that_is_not_sqlite_is_refused_also_read_only(tmp_path):
+    notes = tmp_path / "notes.annotator"
+    notes.write_text("my notes\n" * 100)
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="not a project file .it is not an SQLite database"):
+            Store(notes, readonly=readonly)
+    assert notes.read_text() == "my notes\n" * 100
+
+
+def test_another_sqlite_database_is_refused(tmp_path):
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t(x)")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="SQLite database but not an article-annotator project"):
+        Store(other)
+
+
+def test_a_new_project_in_a_missing_folder_is_refused_before_anything_is_made(tmp_path):
+    with pytest.raises(StoreError, match="the folder .* does not exist"):
+        Store(tmp_path / "nowhere" / "p.annotator")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_new_project_that_fails_half_way_leaves_no_file(tmp_path, monkeypatch):
+    def fail(self):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(Store, "_create_base", fail)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        Store(tmp_path / "p.annotator")
+    assert not any(p.name.startswith("p.annotator") for p in tmp_path.iterdir())
+
+
+# -- read-only files and folders (as a user without the right to write: root may write anyway) ----
+
+def run_as_nobody(code: str, folder: Path) -> dict:
+    """Run ``code`` (prints one JSON line) as an unprivileged user, or as this user if not root."""
+    env = {"PYTHONPATH": os.pathsep.join([str(REPO), *[p for p in sys.path if "site-packages" in p]]),
+           "PATH": os.environ.get("PATH", "")}
+    cmd = [sys.executable, "-c", code, str(folder)]
+    if os.geteuid() == 0:
+        python = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+        setpriv = shutil.which("setpriv")
+        if not (setpriv and os.path.exists(python)):
+            pytest.skip("running as root, and no way to run as another user here")
+        cmd = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", python, "-c", code, str(folder)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder another user may enter (pytest's own are private to this user)."""
+    d = Path(tempfile.mkdtemp(prefix="annotator-ro-"))
+    d.chmod(0o755)
+    yield d
+    d.chmod(0o755)
+    shutil.rmtree(d)
+
+
+OPEN_NEW = r'''
+import json, sys
+from pathlib import Path
+from models.store import Store, StoreError
+folder = Path(sys.argv[1])
+try:
+    Store(folder / "new.annotator")
+    print(json.dumps({"error": None}))
+except StoreError as e:
+    print(json.dumps({"error": str(e), "files": sorted(p.name for p in folder.iterdir())}))
+'''
+
+OPEN_EXISTING = r'''
+import json, sys
+from pathlib import Path
+from models import edits
+from models.spans import Span
+from models.store import ReadOnlyLocation, Store, StoreError
+path = Path(sys.argv[1]) / "news.annotator"
+out = {}
+try:
+    Store(path)
+except ReadOnlyLocation as e:
+    out["writable"] = str(e)
+s = Store(path, readonly=True)
+out["immutable"] = s.immutable
+out["rows"] = len(s.document_rows())
+out["spans"] = [[x.start, x.end, x.label, x.source] for x in s.spans(1)]
+s.set_setting("last_doc", 7)
+out["last_doc"] = s.setting("last_doc")
+try:
+    s.apply(edits.add_span(2, Span(0, 3, "PERSON"), []))
+except StoreError as e:
+    out["apply"] = str(e)
+s.close()
+print(json.dumps(out))
+'''
+
+
+def test_a_new_project_in_a_read_only_folder_is_refused_before_any_file(shared_dir):
+    shared_dir.chmod(0o555)
+    got = run_as_nobody(OPEN_NEW, shared_dir)
+    assert got["error"] == (f"cannot create {shared_dir / 'new.annotator'}: the folder {shared_dir} "
+                            "is not writable (choose another folder); nothing was created")
+    assert got["files"] == []
+
+
+def test_an_existing_project_in_a_read_only_folder_opens_read_only(project, shared_dir):
+    shutil.copyfile(project, shared_dir / "news.annotator")
+    (shared_dir / "news.annotator").chmod(0o644)
+    data = (shared_dir / "news.annotator").read_bytes()
+    shared_dir.chmod(0o555)
+    got = run_as_nobody(OPEN_EXISTING, shared_dir)
+    assert "cannot be" in got["writable"] and "It can be opened read-only" in got["writable"]
+    assert got["rows"] == 200 and got["spans"] == [[31, 36, "GPE", "manual"]]
+    assert got["last_doc"] == 7                        # kept in memory, for this session only
+    assert got["apply"] == "news.annotator is open read-only; nothing was changed"
+    assert (shared_dir / "news.annotator").read_bytes() == data
+    assert sorted(p.name for p in shared_dir.iterdir()) == ["news.annotator"]
+
+
+def test_a_read_only_store_writes_nothing(project):
+    data = project.read_bytes()
+    s = Store(project, readonly=True)
+    try:
+        assert not s.immutable and len(s.document_rows()) == 200
+        for write in (lambda: s.apply(edits.add_span(2, Span(0, 3, "PERSON"), [])),
+                      lambda: s.add_documents([{"text": "new"}]),
+                      lambda: s.mark_preannotated(2, "m")):
+            with pytest.raises(StoreError, match="open read-only; nothing was changed"):
+                write()
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            s.db.execute("DELETE FROM spans")        # even past the store: SQLite refuses
+    finally:
+        s.close()
+    assert project.read_bytes() == data
+
+
+# -- two connections on one project -----------------------------------------------------------------
+
+def test_two_stores_no_lost_update_and_a_stale_edit_is_refused(project):
+    a, b = Store(project), Store(project)
+    try:
+        seen = a.data_version()
+        span = a.spans(1)[0]
+        b.apply(edits.relabel(1, span, "LOC"))         # the other instance changed it
+        assert a.data_version() != seen                # a poll notices
+        with pytest.raises(StaleEdit, match="31-36 GPE is not in document 1"):
+            a.apply(edits.remove_span(1, span))        # made on what it showed before
+        assert a.spans(1) == [Span(31, 36, "LOC")]     # the other's edit stands
+        a.apply(edits.add_span(2, Span(0, 3, "PERSON"), []))
+        b.apply(edits.add_span(3, Span(0, 3, "PERSON"), []))
+        assert b.spans(2) == a.spans(3) == [Span(0, 3, "PERSON")]
+        seen = a.data_version()
+        a.apply(edits.add_span(4, Span(0, 3, "PERSON"), []))
+        assert a.data_version() == seen                # its own commits are not "another's"
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_window_store_waits_briefly_for_another_writer(project):
+    other = sqlite3.connect(project, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")                   # e.g. the CLI in the middle of a batch
+    s = Store(project, timeout=INTERACTIVE_TIMEOUT)    # opening needs no write lock
+    try:
+        t = time.perf_counter()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            s.apply(edits.add_span(2, Span(0, 3, "PERSON"), []))
+        assert INTERACTIVE_TIMEOUT * 0.8 < time.perf_counter() - t < INTERACTIVE_TIMEOUT + 1.5
+        other.execute("ROLLBACK")
+        s.apply(edits.add_span(2, Span(0, 3, "PERSON"), []))     # and then it works
+        assert s.spans(2) == [Span(0, 3, "PERSON")]
+    finally:
+        s.close()
+        other.close()
+
+
+def test_a_project_that_cannot_be_written_says_it_can_be_opened_read_only(project):
+    project.chmod(0o444)
+    try:
+        if os.access(project, os.W_OK):
+            pytest.skip("root may write a read-only file")
+        with pytest.raises(ReadOnlyLocation, match="the file is read-only"):
+            Store(project)
+    finally:
+        project.chmod(0o644)
