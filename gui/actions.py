@@ -112,3 +112,40 @@ def build_actions(w) -> None:
     for act in (w.undo_action, w.redo_action, w.exact_action, w.done_action, w.skip_action):
         tools.addAction(act)
     w.addToolBar(Qt.ToolBarArea.TopToolBarArea, tools)
+
+
+READ_ONLY_TIP = "Open read-only: nothing can be changed in this window"
+
+
+def set_read_only(w) -> None:
+    """A read-only window (``w.store.readonly``): every editing action off, the model not
+    loaded, "read-only" in the status bar; a refused change is a status message, not a box."""
+    s = w.session
+    for signal, slot in ((s.undo_stack.canUndoChanged, w.undo_action.setEnabled),
+                         (s.undo_stack.canRedoChanged, w.redo_action.setEnabled)):
+        signal.disconnect(slot)
+    for act in editing_actions(w):
+        act.setEnabled(False)
+        act.setStatusTip(READ_ONLY_TIP)
+    w.setAcceptDrops(False)                   # dropped files would be imported
+    w._load_timer.stop()
+    w._load_timer = None                      # no model: it would write its suggestions
+    w.model_label.setText("Model: off (read-only)")
+    s.error.disconnect()
+    s.saved.disconnect()
+    s.error.connect(lambda _m: w.statusBar().showMessage(
+        "Read-only: nothing was changed (the project is open for writing elsewhere)", 6000))
+    w.save_label.setText("READ-ONLY")
+    w.save_label.setStyleSheet("background: #ffd6d6; color: #7a0000; font-weight: bold; border-radius: 3px;")
+    w.save_label.setToolTip(READ_ONLY_TIP)
+
+
+def editing_actions(w) -> list[QAction]:
+    """Every action that changes the project (off in a read-only window)."""
+    by_text = {a.text().replace("&", ""): a for a in w.findChildren(QAction)}
+    named = ["Import files…", "Paste article…", "Choose model…", "Run model on this document",
+             "Pre-annotate all documents", "Re-run model on all (keeps your spans)",
+             "Train a model from the done documents…"]
+    return [w.undo_action, w.redo_action, w.delete_action, w.confirm_action, w.done_action,
+            w.skip_action, w.new_label_action, *w._label_actions,
+            *(by_text[n] for n in named if n in by_text)]

@@ -8,12 +8,13 @@ from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 
-from gui import dialogs
+from gui import dialogs, project_lock
 from gui.main_window import MainWindow
+from gui.project_lock import ProjectLock
 from models.importer import import_paths
-from models.store import Store, StoreError
+from models.store import INTERACTIVE_TIMEOUT, ReadOnlyLocation, Store, StoreError
 
 PROJECT_SUFFIXES = (".annotator", ".db", ".sqlite", ".sqlite3")
 
@@ -37,37 +38,84 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 class App:
-    """Keeps one window per open project; File > Open replaces it."""
+    """Keeps one window per open project; File > Open replaces it.
+
+    A window that can write holds the project's lock (``PROJECT.lock``): a second window on
+    the same project is offered read-only; so is a project that cannot be written where it is.
+    """
 
     def __init__(self, model: str | None):
         self.model = model
         self.window: MainWindow | None = None
+        self.lock: ProjectLock | None = None
 
-    def open(self, path: str | Path, files: list[str] = ()) -> bool:
-        try:
-            store = Store(path)
-        except StoreError as e:
-            dialogs.show_error(self.window, "Cannot open project", str(e))
+    def open(self, path: str | Path, files: list[str] = (), readonly: bool = False) -> bool:
+        path = Path(path)
+        store, lock = self._open_store(path, readonly)
+        if store is None:
             return False
         recent = [str(path)] + [p for p in (QSettings().value("recent_projects", [], list) or [])
                                 if p != str(path)]
         QSettings().setValue("recent_projects", recent[:10])
-        open_doc = None
-        if files:
+        open_doc, report = None, None
+        if files and store.readonly:
+            dialogs.show_error(self.window, "Not imported", f"{path.name} is open read-only: "
+                               f"{len(files)} file(s) were not imported.")
+        elif files:
             report = import_paths(store, files)
             open_doc = report.added[0] if report.added else None
-        elif not store.document_count():
+        elif not store.readonly and not store.document_count():
             import_paths(store, [sample_article()])
-        old = self.window
-        self.window = MainWindow(store, self.model)
+        old, old_lock = self.window, self.lock
+        self.window, self.lock = MainWindow(store, self.model), lock
         self.window.project_requested.connect(self.open)
         if old is not None:
             old.close()
+        if old_lock is not None and old_lock is not lock:
+            old_lock.release()
         self.window.show()
         self.window.start(open_doc)
-        if files and report.problems:
+        if store.upgraded:
+            self.window.statusBar().showMessage(
+                f"Upgraded from schema {store.upgraded[0]}; the file as it was is kept as "
+                f"{store.upgraded[1]}", 30000)
+        if report is not None and report.problems:
             dialogs.show_problems(self.window, "Import", report.summary(), report.problems)
         return True
+
+    def _open_store(self, path: Path, readonly: bool) -> tuple[Store | None, ProjectLock | None]:
+        """The store (and the lock, when writable), or (None, None) after telling the user."""
+        lock = None
+        if not readonly:
+            same = self.lock is not None and self.lock.path.resolve() == Path(f"{path}.lock").resolve()
+            lock = self.lock if same else ProjectLock(path)
+            if not same and not lock.acquire():
+                if lock.held_elsewhere:
+                    if not project_lock.ask_read_only(self.window, "Project in use",
+                                                      project_lock.held_message(path, lock)):
+                        return None, None
+                    readonly = True
+                lock = None        # no lock file possible here: the store says why, if it matters
+        try:
+            return Store(path, readonly=readonly, timeout=INTERACTIVE_TIMEOUT), lock
+        except ReadOnlyLocation as e:
+            if lock is not None and lock is not self.lock:
+                lock.release()
+            if readonly or not project_lock.ask_read_only(self.window, "Project cannot be changed", str(e)):
+                return None, None
+            return self._open_store(path, True)
+        except StoreError as e:
+            if lock is not None and lock is not self.lock:
+                lock.release()
+            dialogs.show_error(self.window, "Cannot open project", str(e))
+            return None, None
+
+
+def ask_other_project(reason: str) -> str | None:
+    """At start, when the project could not be opened: choose another (tests replace this)."""
+    path, _ = QFileDialog.getOpenFileName(None, f"Open another project — {reason}", str(Path.home()),
+                                          "Annotation projects (*.annotator *.db);;All files (*)")
+    return path or None
 
 
 def run(argv: list[str]) -> int:
@@ -81,6 +129,9 @@ def run(argv: list[str]) -> int:
     files = [p for p in args.paths if p not in projects]
     project = projects[0] if projects else os.environ.get("ARTICLE_ANNOTATOR_PROJECT") or default_project()
     main = App(args.model)
-    if not main.open(project, files):
-        return 1
+    app.aboutToQuit.connect(lambda: main.lock and main.lock.release())
+    while not main.open(project, files):      # the reason was shown; offer another project
+        project, files = ask_other_project(Path(project).name), []
+        if not project:
+            return 1
     return app.exec()

@@ -7,12 +7,13 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow
 
 from gui import dialogs
-from gui.actions import build_actions, label_actions
+from gui.actions import build_actions, label_actions, set_read_only
 from gui.article_view import ArticleView
 from gui.corpus import CorpusJobs, JobBar
 from gui.document_list import DocumentPanel
 from gui.editing import Annotator
 from gui.export_dialog import ExportDialog, TrainDialog
+from gui.follow import Follower
 from gui.model_service import ModelService
 from gui.session import Session
 from gui.span_table import SpanTable
@@ -52,7 +53,8 @@ class MainWindow(QMainWindow):
         self._position_timer.timeout.connect(self.save_position)
         self.view.cursorPositionChanged.connect(self._position_timer.start)
         self.view.verticalScrollBar().valueChanged.connect(self._position_timer.start)
-        self.setWindowTitle(f"{store.path.name} — article-annotator")
+        self.project_title = store.path.name + (" (read-only)" if store.readonly else "")
+        self.setWindowTitle(f"{self.project_title} — article-annotator")
         # Load the model only once the window has painted: spaCy's loading holds the GIL in
         # long stretches and would delay the first frame by ~250 ms on a large project.
         self._model_name = model or store.setting("model") or None
@@ -60,6 +62,9 @@ class MainWindow(QMainWindow):
         self._load_timer.timeout.connect(self._load_model)
         self._load_timer.start()
         self.view.first_paint.connect(lambda: QTimer.singleShot(0, self._load_model))
+        self.follower = Follower(self)            # another window or the CLI writes: follow it
+        if store.readonly:
+            set_read_only(self)
 
     # -- building ------------------------------------------------------------------------------
     def _build_docks(self) -> None:
@@ -113,6 +118,8 @@ class MainWindow(QMainWindow):
         self.label_bar.clear()
         self._label_actions = label_actions(self, self.session.labels, self.annotator.apply_label)
         self.addActions(self._label_actions)
+        for act in self._label_actions if self.store.readonly else ():
+            act.setEnabled(False)
         self.label_bar.addActions(self._label_actions)
         self.label_bar.addSeparator()
         self.label_bar.addAction(self.new_label_action)
@@ -160,7 +167,7 @@ class MainWindow(QMainWindow):
         row = self.docs_model.row_of(doc.id)
         if row >= 0 and self.doc_table.currentIndex().row() != row:
             self.doc_table.selectRow(row)
-        self.setWindowTitle(f"{doc.title or 'Untitled'} — {self.store.path.name} — article-annotator")
+        self.setWindowTitle(f"{doc.title or 'Untitled'} — {self.project_title} — article-annotator")
         if annotate.wants_model(self.store, doc.id):
             self._pending_prediction = doc.id
             self.model.predict(doc.id, doc.text)

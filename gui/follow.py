@@ -1,0 +1,59 @@
+"""Follow the project file when another connection writes it (another window, the CLI).
+
+SQLite's ``PRAGMA data_version`` changes when a *different* connection commits; polling it
+once a second costs microseconds. When it moved, the documents updated (or added) since the
+last look are re-read in the list, the progress counts and the open document's spans, status
+and undo history are read again (the view keeps its place), and new labels are shown.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+POLL_MS = 1000
+
+
+class Follower(QObject):
+    followed = Signal(object)        # the ids of the documents re-read (a set)
+
+    def __init__(self, window, interval: int = POLL_MS):
+        super().__init__(window)
+        self.window = window
+        self.store = window.store
+        self._version = self.store.data_version()
+        self._mark = self._watermark()
+        self.timer = QTimer(self, interval=interval)
+        self.timer.timeout.connect(self.poll)
+        if not self.store.immutable:        # nothing can change under an immutable reader
+            self.timer.start()
+
+    def _watermark(self) -> tuple[str, int]:
+        row = self.store.db.execute("SELECT max(updated), max(id) FROM documents").fetchone()
+        return row[0] or "", row[1] or 0
+
+    def poll(self) -> bool:
+        """Re-read what another connection changed; False if nothing did."""
+        try:
+            version = self.store.data_version()
+            if version == self._version:
+                return False
+            updated, max_id = self._mark
+            # The documents list's own index on `updated` makes this a short range scan.
+            ids = {r[0] for r in self.store.db.execute(
+                "SELECT id FROM documents WHERE updated >= ? OR id > ?", [updated, max_id])}
+            self._version, self._mark = version, self._watermark()
+        except Exception:           # busy or gone for a moment: look again at the next tick
+            return False
+        self._show(ids)
+        self.followed.emit(ids)
+        return True
+
+    def _show(self, ids: set[int]) -> None:
+        w, store = self.window, self.store
+        labels = store.labels()
+        if labels != w.session.labels:
+            w.session.labels = labels
+            w._labels_changed()
+        if ids:
+            w.docs_model.refresh_rows(sorted(ids))       # new documents: the list is read again
+            w.session.refresh(ids)                       # the open document: spans, status, history
+        w._refresh_progress()
