@@ -8,11 +8,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QTextCursor
 
 from gui.article_view import ArticleView
 from gui.session import Session
 from models.ner import tokens_near
-from models.graphemes import widen
+from models.graphemes import is_boundary, widen
 from models.spans import Span, TokenBounds, overlapping, span_at
 
 
@@ -30,6 +31,8 @@ class Annotator(QObject):
         view.step_span.connect(self.step)
         view.resize_span.connect(self.resize)
         view.escape.connect(lambda: self.select(None))
+        self._caret = (0, 0)             # the cursor's last Qt position and anchor
+        view.cursorPositionChanged.connect(self._keep_caret_on_clusters)
 
     def _bounds(self, start: int, end: int) -> TokenBounds:
         return TokenBounds(tokens_near(self.session.doc.text, start, end))
@@ -53,6 +56,30 @@ class Annotator(QObject):
         shown = (c.selectionStart(), c.selectionEnd())      # Qt units: it may end mid-pair
         if start < end and self.view.map.span_to_qt(start, end) != shown:
             self.view.select_range(start, end)
+
+    def _keep_caret_on_clusters(self) -> None:
+        """Qt's own grapheme rules pair the regional indicators after an emoji wrongly, so
+        Shift+Right (or a click, a drag) can stop inside a flag ("😀🇰|🇷"): move the caret on
+        to the cluster's edge — away from the anchor for a new selection, else the way the
+        caret was going. The anchor stays (a label key widens the span anyway)."""
+        view, doc = self.view, self.session.doc
+        c = view.textCursor()
+        pos, anchor = c.position(), c.anchor()
+        last, last_anchor = self._caret
+        self._caret = (pos, anchor)
+        m = view.map
+        if doc is None or m.text is not doc.text or not 0 <= pos <= m.qt_length:
+            return
+        cp = m.to_cp(pos)
+        if m.to_qt(cp) == pos and is_boundary(doc.text, cp):
+            return
+        start, end = widen(doc.text, cp, cp + (m.to_qt(cp) != pos))
+        forward = pos > anchor if anchor != last_anchor and c.hasSelection() else pos >= last
+        mode = QTextCursor.MoveMode
+        c.setPosition(m.to_qt(end if forward else start),
+                      mode.KeepAnchor if c.hasSelection() else mode.MoveAnchor)
+        self._caret = (c.position(), c.anchor())
+        view.setTextCursor(c)
 
     # -- labelling ---------------------------------------------------------------------------
     def apply_label(self, label: str) -> None:
