@@ -211,7 +211,15 @@ class Store:
         mode "do": a new edit (drops the document's undone entries: the redo branch is gone).
         mode "undo": ``edit`` is the inverse of journal ``entry``; marks it undone.
         mode "redo": ``edit`` is journal ``entry`` again; marks it done.
+        A ``StaleEdit`` (made on what is no longer stored) writes nothing.
         """
+        try:
+            return self._apply_journaled(edit, mode, entry)
+        except StaleEdit as e:
+            raise StaleEdit(f"{e} — it was changed elsewhere (another window or the command "
+                            "line?); nothing was written") from e
+
+    def _apply_journaled(self, edit: Edit, mode: str, entry: int | None) -> int:
         with self.write():
             self._apply(edit)
             self._track_rejections(edit, mode)
