@@ -27,11 +27,15 @@ class Follower(QObject):
             self.timer.start()
 
     def _watermark(self) -> tuple[str, int]:
-        row = self.store.db.execute("SELECT max(updated), max(id) FROM documents").fetchone()
-        return row[0] or "", row[1] or 0
+        db = self.store.db       # one aggregate per query: each is then one index lookup
+        updated = db.execute("SELECT max(updated) FROM documents").fetchone()[0]
+        return updated or "", db.execute("SELECT max(id) FROM documents").fetchone()[0] or 0
 
     def poll(self) -> bool:
         """Re-read what another connection changed; False if nothing did."""
+        jobs = getattr(self.window, "jobs", None)
+        if jobs is not None and jobs.busy:      # its own batches refresh what they change;
+            return False                        # what others did is seen once it is done
         try:
             version = self.store.data_version()
             if version == self._version:
