@@ -1,6 +1,6 @@
 """SIGKILL the real app while it labels and deletes through the window, a few times.
 
-The app (a real MainWindow in a subprocess, no model) labels and deletes words through the
+The app (a real MainWindow in a subprocess, no model, exact selections) labels and deletes words through the
 annotator as fast as it can, printing a line once each edit is on screen. It is killed at a
 random moment; the project file must hold every edit that was shown, plus at most the one in
 flight, whole; then the next run goes on with the same file. (The store-level crash test with
@@ -33,6 +33,8 @@ SCRIPT = textwrap.dedent("""
     def no_model(name=None):
         raise ner.ModelError("test: no model")
     ner.load = no_model
+    from gui.model_service import ModelService
+    ModelService.warm_tokenizer = lambda self: None     # exact selections: spaCy never loads
     from gui import dialogs
     def fail(parent, title, msg, *rest):
         print("error", msg.replace("\\n", " "), flush=True)
@@ -46,7 +48,7 @@ SCRIPT = textwrap.dedent("""
     w.show(); w.start(); app.processEvents()
     words, labels = sys.argv[3].split(","), sys.argv[4].split(",")
     text = w.session.doc.text
-    w.annotator.snapped(0, 1)        # the tokenizer, loaded before the first edit
+    w.annotator.exact = True         # Ctrl+E: the words are selected exactly
     print("ready", flush=True)
     n = int(sys.argv[2])
     while True:
