@@ -1,7 +1,7 @@
 """Schema versions of the project file, and the steps from each version to the next.
 
 A project records its schema in ``settings.schema_version``. Schema 1 is the first release's
-tables (``Store._create_base``). Every later change is one ``Step`` in ``STEPS``: a new
+tables (``create_base``). Every later change is one ``Step`` in ``STEPS``: a new
 project is made by creating schema 1 and running every step, an older file by running the
 steps it lacks — so both end with the same tables, and the next change is one more step.
 
@@ -30,6 +30,36 @@ class MigrationFailed(Exception):
     def __init__(self, step: Step, error: Exception):
         super().__init__(f"step '{step.name}' (to schema {step.version}) failed: {error}")
         self.step, self.error = step, error
+
+
+# -- schema 1: the first release's tables --------------------------------------------------------
+
+def create_base(db, labels: list[dict]) -> None:
+    """Schema 1 in an empty database (``db``: sqlite_utils), with the default label rows."""
+    db["settings"].create({"key": str, "value": str}, pk="key")
+    db["documents"].create({
+        "id": int, "title": str, "length": int, "meta": str, "status": str,
+        "text_hash": str, "preannotated": str, "created": str, "updated": str,
+    }, pk="id", not_null={"length", "status", "text_hash"})
+    # The text lives in a table of its own: an edit updates a document's status row, and
+    # SQLite rewrites whole rows — a 1 MB text must not ride along.
+    db["texts"].create({"doc_id": int, "text": str}, pk="doc_id",
+                       foreign_keys=[("doc_id", "documents", "id")], not_null={"text"})
+    db["documents"].create_index(["text_hash"], unique=True)
+    db["documents"].create_index(["status", "id"])
+    db["spans"].create({
+        "id": int, "doc_id": int, "start": int, "end": int, "label": str,
+        "source": str, "created": str, "updated": str,
+    }, pk="id", foreign_keys=[("doc_id", "documents", "id")],
+        not_null={"doc_id", "start", "end", "label", "source"})
+    # NER spans never overlap, so (doc_id, start) identifies a span.
+    db["spans"].create_index(["doc_id", "start"], unique=True)
+    db["labels"].create({"name": str, "color": str, "key": str,
+                         "description": str, "ord": int}, pk="name")
+    db["journal"].create({"id": int, "doc_id": int, "edit": str, "undone": int,
+                          "created": str}, pk="id")
+    db["journal"].create_index(["doc_id", "id"])
+    db["labels"].insert_all(labels)
 
 
 # -- schema 2 (issues 3 and 4; until then applied to schema-1 files in place) -----------------------
@@ -155,4 +185,4 @@ def make_backup(path: Path, version: int) -> Path:
     return target
 
 
-__all__ = ["Step", "STEPS", "LATEST", "MigrationFailed", "run_steps", "backup_path", "make_backup"]
+__all__ = ["create_base", "Step", "STEPS", "LATEST", "MigrationFailed", "run_steps", "backup_path", "make_backup"]

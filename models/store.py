@@ -90,8 +90,7 @@ class Store:
         with self.write():
             version = self._version(db.table_names())
             if version is None:
-                db["settings"].create({"key": str, "value": str}, pk="key")
-                self._create_base()
+                migrations.create_base(db, [self._label_row(lab) for lab in default_labels()])
                 migrations.run_steps(db.conn, 1)
                 self._set("schema_version", SCHEMA_VERSION)
                 return
@@ -133,33 +132,6 @@ class Store:
                              f"failed ({e}); the file was not changed, and a copy of it made "
                              f"before the upgrade is {backup}") from e
         self.upgraded = (version, backup)
-
-    def _create_base(self) -> None:
-        """Schema 1: the first release's tables (later ones come from ``migrations.STEPS``)."""
-        db = self.db
-        db["documents"].create({
-            "id": int, "title": str, "length": int, "meta": str, "status": str,
-            "text_hash": str, "preannotated": str, "created": str, "updated": str,
-        }, pk="id", not_null={"length", "status", "text_hash"})
-        # The text lives in a table of its own: an edit updates a document's status
-        # row, and SQLite rewrites whole rows — a 1 MB text must not ride along.
-        db["texts"].create({"doc_id": int, "text": str}, pk="doc_id",
-                           foreign_keys=[("doc_id", "documents", "id")], not_null={"text"})
-        db["documents"].create_index(["text_hash"], unique=True)
-        db["documents"].create_index(["status", "id"])
-        db["spans"].create({
-            "id": int, "doc_id": int, "start": int, "end": int, "label": str,
-            "source": str, "created": str, "updated": str,
-        }, pk="id", foreign_keys=[("doc_id", "documents", "id")],
-            not_null={"doc_id", "start", "end", "label", "source"})
-        # NER spans never overlap, so (doc_id, start) identifies a span.
-        db["spans"].create_index(["doc_id", "start"], unique=True)
-        db["labels"].create({"name": str, "color": str, "key": str,
-                             "description": str, "ord": int}, pk="name")
-        db["journal"].create({"id": int, "doc_id": int, "edit": str, "undone": int,
-                              "created": str}, pk="id")
-        db["journal"].create_index(["doc_id", "id"])
-        db["labels"].insert_all(self._label_row(lab) for lab in default_labels())
 
     def data_version(self) -> int:
         """Changes when another connection commits to the file (cheap: no file access)."""

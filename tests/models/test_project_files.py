@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from models import edits
+from models import edits, migrations
 from models.spans import Span
 from models.store import INTERACTIVE_TIMEOUT, ReadOnlyLocation, StaleEdit, Store, StoreError
 
@@ -77,9 +77,9 @@ def test_a_new_project_in_a_missing_folder_is_refused_before_anything_is_made(tm
 
 
 def test_a_new_project_that_fails_half_way_leaves_no_file(tmp_path, monkeypatch):
-    def fail(self):
+    def fail(db, labels):
         raise sqlite3.OperationalError("disk I/O error")
-    monkeypatch.setattr(Store, "_create_base", fail)
+    monkeypatch.setattr(migrations, "create_base", fail)
     with pytest.raises(StoreError, match="disk I/O error"):
         Store(tmp_path / "p.annotator")
     assert not any(p.name.startswith("p.annotator") for p in tmp_path.iterdir())
@@ -128,7 +128,7 @@ except StoreError as e:
 OPEN_EXISTING = r'''
 import json, sys
 from pathlib import Path
-from models import edits
+from models import edits, migrations
 from models.spans import Span
 from models.store import ReadOnlyLocation, Store, StoreError
 path = Path(sys.argv[1]) / "news.annotator"
