@@ -35,10 +35,11 @@ def why_not_saved(e: BaseException) -> str:
     while isinstance(e, sqlite3.Error) and "no transaction is active" in str(e) and e.__context__:
         e = e.__context__      # SQLite rolled back by itself (disk full); the ROLLBACK after it failed
     text = str(e) or type(e).__name__
-    if not isinstance(e, sqlite3.Error):
+    cause = e if type(e).__module__ == "sqlite3" else e.__cause__   # SQLite's own error, if any
+    if not isinstance(cause, sqlite3.Error):
         return text            # the store's own words
     for marker, reason in _REASONS:
-        if marker in text.lower():
+        if marker in str(cause).lower():
             return f"{reason} ({text})"
     return text
 
