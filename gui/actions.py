@@ -143,7 +143,7 @@ def set_read_only(w) -> None:
 def editing_actions(w) -> list[QAction]:
     """Every action that changes the project (off in a read-only window)."""
     by_text = {a.text().replace("&", ""): a for a in w.findChildren(QAction)}
-    named = ["Import files…", "Paste article…", "Choose model…", "Run model on this document",
+    named = ["Import files…", "Paste article…", "Save (every change is already saved)", "Choose model…", "Run model on this document",
              "Pre-annotate all documents", "Re-run model on all (keeps your spans)",
              "Train a model from the done documents…"]
     return [w.undo_action, w.redo_action, w.delete_action, w.confirm_action, w.done_action,

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from gui import app as appmod
-from gui import dialogs, project_lock
+from gui import actions, dialogs, project_lock
 from models import edits, project_file
 from models.spans import Span
 from models.store import Store
@@ -83,13 +83,17 @@ def test_a_second_window_is_offered_read_only_and_follows_the_first(project, ope
     first = opened(project)
     a = first.window
     assert not a.store.readonly and "read-only" not in a.windowTitle()
+    assert a.store.db.execute("PRAGMA busy_timeout").fetchone() == (1000,)    # not the CLI's 5 s
     answers.append(True)
     b = opened(project).window
     assert len(questions) == 1 and questions[0].startswith(
         f"news.annotator is open in another article-annotator window (pid {os.getpid()}, host ")
     assert "Open it read-only?" in questions[0]
     assert b.store.readonly and "(read-only)" in b.windowTitle() and b.save_label.text() == "READ-ONLY"
-    for act in (b.undo_action, b.delete_action, b.done_action, b.new_label_action, *b._label_actions):
+    off = {a.text() for a in actions.editing_actions(b)}
+    assert {"Import files…", "Paste article…", "Pre-annotate all documents"} <= off
+    for act in (b.undo_action, b.delete_action, b.done_action, b.new_label_action, *b._label_actions,
+                *actions.editing_actions(b)):
         assert not act.isEnabled()
     # The writer edits and finishes a document; the reader follows within its poll.
     a.open_document(2)
@@ -100,6 +104,10 @@ def test_a_second_window_is_offered_read_only_and_follows_the_first(project, ope
     assert b.session.doc.status == "done"
     assert b.docs_model.data(b.docs_model.index(b.docs_model.row_of(2), 2)) == "done"
     assert b.view.toPlainText() == TEXTS[1]
+    assert a.session.add_label(a.session.labels.new_label("WEAPON"))      # labels follow too
+    qtbot.waitUntil(lambda: "WEAPON" in [lab.name for lab in b.session.labels], timeout=3000)
+    assert any("WEAPON" in act.text() for act in b._label_actions)
+    assert not any(act.isEnabled() for act in b._label_actions)
     # The reader cannot write: a key is off, and even the session's own path changes nothing.
     before = rows(project)
     b.annotator.select(b.session.spans[0])
