@@ -227,3 +227,58 @@ def test_an_old_project_is_upgraded_on_open_and_the_copy_named(opened, tmp_path,
     assert "old.schema1-backup.annotator" in w.statusBar().currentMessage()
     assert w.docs_model.rowCount() == 4 and w.session.doc.id == 2      # its last document
     assert w.session.undo_stack.count() == 4 and w.session.undo_stack.canRedo()
+
+
+# -- another process: the real app in a subprocess ---------------------------------------------------
+
+CHILD = r'''
+import sys
+from PySide6.QtCore import QSocketNotifier
+from PySide6.QtWidgets import QApplication
+from models import ner
+def no_model(name=None):
+    raise ner.ModelError("test: no model")
+ner.load = no_model
+from gui.model_service import ModelService
+ModelService.warm_tokenizer = lambda self: None
+from gui import app as appmod
+qapp = QApplication([])
+main = appmod.App(None)
+assert main.open(sys.argv[1])
+w = main.window
+print("ready", flush=True)
+def command():
+    line = sys.stdin.readline().split()
+    if line and line[0] == "label":
+        ok = w.session.add_span(int(line[1]), int(line[2]), line[3])
+        print("labelled" if ok else "refused", flush=True)
+notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+notifier.activated.connect(command)
+qapp.exec()
+'''
+
+
+def test_another_process_holding_the_project(project, opened, asked, qtbot, tmp_path):
+    questions, answers = asked
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path / "home"),
+           "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"), "XDG_DATA_HOME": str(tmp_path / "xdg-data")}
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(project)], cwd=REPO, env=env, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert child.stdout.readline().strip() == "ready", child.stderr.read()
+        answers.append(True)
+        reader = opened(project).window
+        assert f"(pid {child.pid}, host " in questions[0] and reader.store.readonly
+        child.stdin.write("label 18 24 DATE\n")              # "Monday" in the other process
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "labelled"
+        qtbot.waitUntil(lambda: Span(18, 24, "DATE") in reader.session.spans, timeout=3000)
+        assert reader.docs_model.data(reader.docs_model.index(0, 3)) in (2, "2")
+    finally:
+        child.kill()                                          # dies holding the lock
+        child.wait(10)
+    writer = opened(project)                                  # its lock is taken over
+    assert len(questions) == 1 and not writer.window.store.readonly
+    assert writer.window.session.add_span(0, 5, "EVENT")
+    assert rows(project)[:3] == [(1, 0, 5, "EVENT", "manual"), (1, 9, 14, "GPE", "manual"),
+                                 (1, 18, 24, "DATE", "manual")]
