@@ -267,10 +267,13 @@ def _items(source: Source, text_column: str | None, position: list[int] | None =
 
 def _offer(problem: ImportProblem, source: Source) -> ImportProblem:
     """``problem``, offering another encoding only where reading the file again with it works
-    (a brat pair's text, for one, is read as UTF-8 whatever is said)."""
-    if not problem.encoding or (source.fmt in ENCODED and problem.file == str(source.path)):
+    (doccano lines and a brat pair's text, for two, are read as UTF-8 whatever is said)."""
+    if source.fmt in ENCODED and (not problem.encoding or problem.file == str(source.path)):
+        return problem
+    if "run again with --encoding" not in problem.message:
         return problem
     message = problem.message.split(" — run again")[0].split("; run again")[0]
+    message = message.split("; save it as UTF-8")[0].split("; it looks like")[0]
     return replace(problem, encoding=None, message=message + "; save it as UTF-8 and import again")
 
 

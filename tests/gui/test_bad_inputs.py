@@ -157,7 +157,10 @@ def test_50_mb_import_never_freezes_the_ui(make_window, qtbot, tmp_path, monkeyp
     print(f"\n50 MB import ({size / 1e6:.1f} MB): {took:.2f} s, {len(ticks)} ticks, "
           f"longest gap between 10 ms ticks {max(gaps) * 1000:.0f} ms")
     assert reports[0].problems == [] and len(reports[0].added) == 1
-    assert max(gaps) < 0.25
+    # Unloaded: 80-130 ms (the worker's single C calls over the whole text — hashing's encode,
+    # SQLite's bind — hold the GIL ~50 ms each). On 2 cores shared with other test runs
+    # (load 4) up to ~370 ms was seen; the import itself on the UI thread would be ~1 s.
+    assert max(gaps) < 0.5
     doc_id = reports[0].added[0]
     assert opened[-1] == doc_id
     assert store.document(doc_id).text == path.read_text(encoding="utf-8")

@@ -321,3 +321,19 @@ def test_html_page_as_html_keeps_the_body_text_without_scripts(store, project, t
     assert "Kim Jong Un met Putin in Seoul on Monday" in text
     for gone in ("alert", "pwned", "injected", "SECRET-TRACKER", "<script", "<p>", "Home | World"):
         assert gone not in text
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "brat"])
+def test_formats_without_encoding_do_not_offer_it(store, project, tmp_path, fmt):
+    if fmt == "brat":
+        (tmp_path / "a.txt").write_bytes(CP1252_TEXT.encode("cp1252"))
+        (tmp_path / "a.ann").write_text("T1\tGPE 14 20\tZurich\n", encoding="utf-8")
+        path = tmp_path / "a.ann"
+    else:
+        path = tmp_path / "d.jsonl"
+        write_jsonl(path, [{"text": "Café", "label": []}], encoding="cp1252")
+    problem = only_problem(import_paths(store, [path], fmt=fmt))
+    assert problem.encoding is None and "--encoding" not in problem.message
+    assert problem.message.startswith("not UTF-8 (byte 0xe9 at ")
+    assert problem.message.endswith("; save it as UTF-8 and import again")
+    assert docs_in(project) == []
