@@ -13,7 +13,7 @@ from PySide6.QtGui import QTextCursor
 from gui.article_view import ArticleView
 from gui.session import Session
 from models.ner import tokens_near
-from models.graphemes import is_boundary, widen
+from models.graphemes import is_boundary, strip, widen
 from models.spans import Span, TokenBounds, overlapping, span_at
 
 
@@ -47,8 +47,10 @@ class Annotator(QObject):
         self.select(None, clear_text=False)
         text = self.session.doc.text
         if alt or self.exact:
-            # Qt lets a drag end inside a flag after an emoji (its own grapheme rules differ)
-            start, end = self._exact_range = widen(text, *rng)
+            # Qt lets a drag end inside a flag after an emoji (its own grapheme rules differ);
+            # spaces and line breaks at the edges are not labelled (see apply_label)
+            start, end = strip(text, *widen(text, *rng))
+            self._exact_range = (start, end) if start < end else rng
         else:
             start, end = self.snapped(*rng)     # spaCy splits 👍🏽 and flags: whole clusters
             start, end = widen(text, start, end) if start < end else (start, end)
@@ -91,9 +93,11 @@ class Annotator(QObject):
             start, end = rng
             if not (self.exact or rng == self._exact_range):
                 start, end = self.snapped(start, end)
-            start, end = widen(self.session.doc.text, start, end)   # never half an emoji
+            # never half an emoji; never a space or line break at an edge (a line break
+            # cannot be coloured, and spaCy refuses such a span)
+            start, end = strip(self.session.doc.text, *widen(self.session.doc.text, start, end))
             if start >= end:
-                self.message.emit("The selection holds no token to label.")
+                self.message.emit("The selection holds no token to label (only whitespace).")
                 return
             if self.session.add_span(start, end, label):
                 self._exact_range = None

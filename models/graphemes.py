@@ -49,3 +49,21 @@ def widen(text: str, start: int, end: int) -> tuple[int, int]:
 
 def is_boundary(text: str, i: int) -> bool:
     return i in (0, len(text)) or widen(text, i, i)[0] == i
+
+
+def strip(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) (on cluster boundaries) without the whole clusters of whitespace at either
+    edge: a span never begins or ends with a space or a line break (the view cannot show a
+    line break, and spaCy cannot train on such a span). A space carrying a combining mark is a
+    visible cluster and stays. Whitespace only gives an empty range at its end."""
+    while start < end and text[start].isspace():
+        nxt = widen(text, start + 1, start + 1)[1] if start + 1 < end else end
+        if not text[start:nxt].isspace():
+            break
+        start = nxt
+    while start < end and text[end - 1].isspace():
+        prev = widen(text, end - 1, end - 1)[0]
+        if not text[prev:end].isspace():
+            break
+        end = prev
+    return start, end

@@ -156,6 +156,10 @@ POS = st.integers(0, 500)      # taken modulo the text's Qt length + 1 (shrinks 
 @example(text="Berlin 😀🇩🇪 ok", exact=True, how="raw-released", qa=0, qb=11, n_keys=1)
 @example(text="Berlin 😀🇩🇪 ok", exact=True, how="alt-drag", qa=0, qb=11, n_keys=1)
 @example(text="Berlin 😀🇩🇪 ok", exact=False, how="keys", qa=0, qb=13, n_keys=3)
+# regression: an exact selection of a line break alone was stored as an invisible span
+# ("\r\n": nothing coloured), and one ending in a line break was not what the view showed
+@example(text="\r\nSeoul", exact=True, how="raw", qa=0, qb=1, n_keys=1)
+@example(text="Seoul\r\nx", exact=True, how="raw-released", qa=0, qb=6, n_keys=1)
 def test_a_labelled_selection_is_stored_shown_and_exported_exactly(
         window, qtbot, monkeypatch, tmp_path, text, exact, how, qa, qb, n_keys):
     w, store = window
@@ -204,17 +208,22 @@ def label_and_check(w, store, qtbot, tmp_path, doc_id, text, exact, how, qa, qb,
         else:
             assert new == [(clicked.start, clicked.end, LABEL, "manual")]
         return
-    if not new:
-        assert not exact and how != "alt-drag" and text[sel[0]:sel[1]].isspace(), (sel, after)
+    if not new:                           # only whitespace selected: nothing to label
+        assert text[sel[0]:sel[1]].isspace(), (sel, after)
         assert after == before
         return
     [(a, b, label, source)] = new
     assert (label, source) == (LABEL, "manual")
     # on grapheme boundaries, covering the selection
     assert a in bounds and b in bounds and a < b
-    if exact or how == "alt-drag":
+    edges = (text[a:min(x for x in bounds if x > a)], text[max(x for x in bounds if x < b):b])
+    assert not (edges[0].isspace() or edges[1].isspace()), edges     # no whitespace at the edges
+    if exact or how == "alt-drag":       # exactly the selected clusters, whitespace edges off
         bl = sorted(bounds)
-        assert (a, b) == (max(x for x in bl if x <= sel[0]), min(x for x in bl if x >= sel[1]))
+        wa, wb = max(x for x in bl if x <= sel[0]), min(x for x in bl if x >= sel[1])
+        assert wa <= a < b <= wb
+        assert text[wa:a].isspace() or wa == a
+        assert text[b:wb].isspace() or b == wb
     else:
         assert all(a <= i < b for i in range(*sel) if not text[i].isspace()), (sel, a, b)
     # the spans it overlapped are gone, nothing else changed
@@ -222,7 +231,7 @@ def label_and_check(w, store, qtbot, tmp_path, doc_id, text, exact, how, qa, qb,
 
     # the view paints exactly [a, b) (every position of its characters) and the rest as before
     assert painted(v) == should_paint(w, after)
-    loc = painted(v)[(QColor(w.session.labels.get(LABEL).color).name(), 255)]
+    loc = painted(v).get((QColor(w.session.labels.get(LABEL).color).name(), 255), set())
     highlighted = "".join(text[i] for i in range(len(text))
                           if m.to_qt(i) < m.to_qt(i + 1) and set(range(m.to_qt(i), m.to_qt(i + 1))) <= loc)
     assert highlighted == "".join(ch for ch in text[a:b] if ch not in BREAK_CHARS)
@@ -237,10 +246,22 @@ def label_and_check(w, store, qtbot, tmp_path, doc_id, text, exact, how, qa, qb,
     toks = task["tokens"]
     assert toks[span["token_start"]]["start"] == a and toks[span["token_end"]]["end"] == b
 
-    # Ctrl+Z: the file and the view are as before
+    # Ctrl+Z: the file and the view are as before; Ctrl+Shift+Z: as after
     qtbot.keyClick(v, Qt.Key.Key_Z, CTRL)
     assert rows(store.path, doc_id) == before
     assert painted(v) == should_paint(w, before)
+    qtbot.keyClick(v, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert rows(store.path, doc_id) == after
+    assert painted(v) == should_paint(w, after)
+
+    # moving the span's edges by tokens (Shift/Ctrl+Shift+arrows) keeps whole clusters
+    w.annotator.select(next(s for s in w.session.spans if (s.start, s.end) == (a, b)))
+    for k in range(n_keys):
+        arrow = Qt.Key.Key_Right if (k + qa) % 2 else Qt.Key.Key_Left
+        qtbot.keyClick(v, arrow, SHIFT | (CTRL if (k + qb) % 3 == 0 else Qt.KeyboardModifier.NoModifier))
+        now = rows(store.path, doc_id)
+        assert all(s in bounds and e in bounds and s < e for s, e, _, _ in now), now
+        assert painted(v) == should_paint(w, now)
 
 
 def _blocks(doc):

@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from models.graphemes import is_boundary, widen
+from models.graphemes import is_boundary, strip, widen
 from tests.fuzztext import cluster_boundaries, text_and_span, texts
 
 
@@ -44,3 +44,21 @@ def test_widen_after_a_long_prefix(case, pad, unit):
     full = unit * pad + text
     n = len(full) - len(text)
     assert widen(full, n + start, n + end) == reference_widen(full, n + start, n + end)
+
+
+def clusters(text: str, start: int, end: int) -> list[str]:
+    b = [x for x in cluster_boundaries(text) if start <= x <= end]
+    return [text[x:y] for x, y in zip(b, b[1:])]
+
+
+@given(text_and_span())
+@example(("a \r\n\u2028 b\u00a0\t", 1, 9))
+@example((" \u0301x ", 0, 4))                 # a space with a combining mark is visible: kept
+def test_strip_drops_whole_whitespace_clusters_at_the_edges(case):
+    text = case[0]
+    start, end = widen(*case)
+    s, e = strip(text, start, end)
+    assert start <= s <= e <= end and s in cluster_boundaries(text) and e in cluster_boundaries(text)
+    kept = clusters(text, s, e)
+    assert not kept or not (kept[0].isspace() or kept[-1].isspace())
+    assert all(c.isspace() for c in clusters(text, start, s) + clusters(text, e, end))
