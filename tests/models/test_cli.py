@@ -124,7 +124,7 @@ def test_a_failed_export_keeps_the_old_file_and_leaves_no_part(capsys, tmp_path,
     out_path = tmp_path / "out.jsonl"
     out_path.write_text("previous export\n", encoding="utf-8")
     from models.formats import prodigy as jsonl
-    real, calls = jsonl.to_task, []
+    real, calls = jsonl._task_and_text, []
 
     def failing(doc, spans, tokenizer=None, tokens=True):
         calls.append(doc.id)
@@ -132,7 +132,7 @@ def test_a_failed_export_keeps_the_old_file_and_leaves_no_part(capsys, tmp_path,
             raise RuntimeError("disk on fire")
         return real(doc, spans, tokenizer, tokens)
 
-    monkeypatch.setattr(jsonl, "to_task", failing)
+    monkeypatch.setattr(jsonl, "_task_and_text", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):
         cli.main(["export", str(project), str(out_path), "--all"])
     assert calls == [1, 2]
