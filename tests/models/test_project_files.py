@@ -174,6 +174,19 @@ def test_an_existing_project_in_a_read_only_folder_opens_read_only(project, shar
     assert sorted(p.name for p in shared_dir.iterdir()) == ["news.annotator"]
 
 
+def test_a_read_only_file_in_a_writable_folder_opens_read_only_and_can_follow(project, shared_dir):
+    path = shared_dir / "news.annotator"
+    shutil.copyfile(project, path)
+    path.chmod(0o444)
+    shared_dir.chmod(0o777)
+    data = path.read_bytes()
+    got = run_as_nobody(OPEN_EXISTING, shared_dir)
+    assert "the file is read-only. It can be opened read-only." in got["writable"]
+    assert got["immutable"] is False and got["rows"] == 200    # -shm can be made: it follows
+    assert got["apply"] == "news.annotator is open read-only; nothing was changed"
+    assert path.read_bytes() == data
+
+
 def test_a_read_only_store_writes_nothing(project):
     data = project.read_bytes()
     s = Store(project, readonly=True)
@@ -230,13 +243,3 @@ def test_a_window_store_waits_briefly_for_another_writer(project):
         s.close()
         other.close()
 
-
-def test_a_project_that_cannot_be_written_says_it_can_be_opened_read_only(project):
-    project.chmod(0o444)
-    try:
-        if os.access(project, os.W_OK):
-            pytest.skip("root may write a read-only file")
-        with pytest.raises(ReadOnlyLocation, match="the file is read-only"):
-            Store(project)
-    finally:
-        project.chmod(0o644)
