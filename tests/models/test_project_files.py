@@ -15,7 +15,7 @@ import pytest
 
 from models import edits, migrations
 from models.spans import Span
-from models.store import INTERACTIVE_TIMEOUT, ReadOnlyLocation, StaleEdit, Store, StoreError
+from models.store import INTERACTIVE_TIMEOUT, StaleEdit, Store, StoreError
 
 TEXT = "Kim Jong Un met Moon Jae-in in Seoul on Monday."
 REPO = Path(__file__).resolve().parents[2]
