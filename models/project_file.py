@@ -18,6 +18,16 @@ MAGIC = b"SQLite format 3\0"
 class StoreError(Exception):
     """A project file that cannot be opened or written as asked."""
 
+class WriteFailed(StoreError, sqlite3.OperationalError):
+    """SQLite could not write (disk full, read-only, locked, I/O error); nothing was written.
+    Still an ``sqlite3.OperationalError`` for callers that catch that."""
+
+
+# SQLite's primary result codes that mean "the file cannot be written now", not a bug:
+# PERM, BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
+CANNOT_WRITE = {3, 5, 6, 8, 10, 13, 14}
+
+
 
 class ReadOnlyLocation(StoreError):
     """The project exists but cannot be written where it is: it can be opened read-only."""

@@ -20,7 +20,7 @@ from models import migrations, project_file
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
 from models.edits import Batch, ChangeLabels, Edit, ReplaceSpans, SetStatus, edit_from_json
 from models.labels import Label, LabelSet, check_label, default_labels
-from models.project_file import ReadOnlyLocation, StoreError
+from models.project_file import CANNOT_WRITE, ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
 
 SCHEMA_VERSION = 2        # see models/migrations.py
@@ -146,14 +146,20 @@ class Store:
         if conn.in_transaction:          # nested: part of the outer transaction
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:     # SQLITE_FULL and I/O errors roll back by themselves
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as e:
+            if getattr(e, "sqlite_errorcode", 0) & 0xFF not in CANNOT_WRITE:
+                raise
+            raise WriteFailed(f"{self.path.name} could not be written ({e}); nothing of this "
+                              "change was written") from e
 
     def close(self) -> None:
         self.db.conn.close()
@@ -445,4 +451,4 @@ class Store:
 
 
 __all__ = ["Store", "StoreError", "StaleEdit", "ReadOnlyLocation", "SCHEMA_VERSION",
-           "INTERACTIVE_TIMEOUT", "DONE", "SKIPPED"]
+           "INTERACTIVE_TIMEOUT", "DONE", "SKIPPED", "WriteFailed"]

@@ -98,6 +98,7 @@ def test_rejections_survive_reopening(project, doc, store):
 def test_an_older_project_gets_the_table_on_opening(project):
     s = Store(project)
     s.db.execute("DROP TABLE rejected")
+    s.db.execute("UPDATE settings SET value = '1' WHERE key = 'schema_version'")
     s.close()
     s = Store(project)
     try:

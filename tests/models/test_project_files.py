@@ -243,3 +243,24 @@ def test_a_window_store_waits_briefly_for_another_writer(project):
         s.close()
         other.close()
 
+
+
+def test_a_full_disk_is_a_write_failure_that_names_the_cause(tmp_path):
+    """SQLite rolls back by itself on SQLITE_FULL: the error must still be the real cause, not
+    'cannot rollback - no transaction is active', and nothing of the change is written."""
+    from models.edits import ReplaceSpans
+    from models.spans import Span
+    from models.store import WriteFailed
+    store = Store(tmp_path / "full.annotator")
+    [doc], _ = store.add_documents([{"text": "Kim went to Seoul. " * 200, "title": "T"}])
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    spans = [Span(i * 19, i * 19 + 3, "PERSON") for i in range(200)]
+    with pytest.raises(WriteFailed, match="could not be written .*full") as caught:
+        store.apply(ReplaceSpans(doc, (), tuple(spans)))
+    assert isinstance(caught.value, sqlite3.OperationalError)
+    assert store.spans(doc) == [] and not store.db.conn.in_transaction
+    store.db.execute(f"PRAGMA max_page_count = {pages * 100}")
+    store.apply(ReplaceSpans(doc, (), tuple(spans)))           # the same edit, retried
+    assert len(store.spans(doc)) == 200
+    store.close()
