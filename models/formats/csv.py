@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from models.formats.errors import HEAD, ImportProblem, codec_name, collect, open_and_read, sniff
+from models.formats.errors import HEAD, ImportProblem, codec_name, collect, detect, open_and_read, sniff
 from models.formats.txt import headline
 
 DEFAULT_TEXT_COLUMN = "text"
@@ -66,6 +66,7 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
     header: list[str] | None = None
     col = title_col = None
     start = 1
+    hinted = False
     try:
         for row in reader:
             line, start = start, reader.line_num + 1
@@ -91,7 +92,13 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
                 continue
             bad = _not_utf8(row)
             if bad:
-                yield ImportProblem(file, line, f"not {unit} (byte 0x{bad:02x}); record skipped")
+                hint = ""
+                if not hinted and not encoding:     # the first bad record says what to do
+                    guess = detect(head)
+                    hint = (f"; it looks like {guess} — run again with --encoding {guess}" if guess
+                            else "; run again with --encoding NAME if the file is not UTF-8")
+                hinted = True
+                yield ImportProblem(file, line, f"not {unit} (byte 0x{bad:02x}); record skipped{hint}")
                 continue
             if len(row) != len(header):
                 yield ImportProblem(file, line, f"record has {len(row)} fields, the header has "

@@ -337,3 +337,13 @@ def test_formats_without_encoding_do_not_offer_it(store, project, tmp_path, fmt)
     assert problem.message.startswith("not UTF-8 (byte 0xe9 at ")
     assert problem.message.endswith("; save it as UTF-8 and import again")
     assert docs_in(project) == []
+
+
+def test_cp1252_csv_records_say_what_to_do_once(store, project, tmp_path):
+    path = tmp_path / "articles.csv"
+    path.write_bytes("title,text\nA,Café — Zürich\nB,plain text\nC,naïve résumé\n".encode("cp1252"))
+    report = import_paths(store, [path])
+    assert [(p.line, p.message) for p in report.problems] == [
+        (2, "not UTF-8 (byte 0xe9); record skipped; it looks like cp1252 — run again with --encoding cp1252"),
+        (4, "not UTF-8 (byte 0xef); record skipped")]
+    assert [t for _, t in docs_in(project)] == ["plain text"]
