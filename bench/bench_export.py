@@ -16,8 +16,10 @@ beforehand so every run finds it in the OS cache):
 * ours: ``export(path, out.jsonl, "jsonl")``.
 * ours: ``export(path, outdir, "spacy")`` (train.spacy + dev.spacy, user data kept).
 * raw: read rows + ``Doc`` from the blank tokenizer (``tokenizer.pipe``) + ``char_span``
-  (strict) + ``doc.ents`` + the same user data + ``DocBin(store_user_data=True).add`` +
-  ``to_disk`` (one file), fsync.
+  (strict) + ``doc.ents`` + the same user data + ``DocBin(attrs=ATTRS, store_user_data=True)
+  .add`` (the attributes ours keeps: text, spaces, entity tags; DocBin's default of 13
+  attributes needs ~13 GB for 100,000 articles) + ``to_disk`` (one file), fsync. Peak memory
+  (ru_maxrss growth) of each export is printed too.
 
 Target: ≤ 2× raw. Then a cProfile of the JSONL export on a 10,000-document project: the top
 8 functions by own time, on one line.
@@ -219,8 +221,10 @@ def raw_jsonl_b(db: Path, out: Path, tokenizer) -> int:
 
 def raw_spacy(db: Path, outdir: Path, tokenizer) -> tuple[int, int]:
     from spacy.tokens import DocBin
+
+    from models.formats.docbin import ATTRS
     conn = sqlite3.connect(str(db))
-    db_ = DocBin(store_user_data=True)
+    db_ = DocBin(attrs=ATTRS, store_user_data=True)     # the attributes ours writes
     n = n_ents = 0
     for batch in _batches(raw_rows(conn)):
         for (doc_id, text, title, meta, status, spans), doc in zip(
@@ -242,6 +246,11 @@ def raw_spacy(db: Path, outdir: Path, tokenizer) -> tuple[int, int]:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def peak_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 
 def timed(fn, *args, **kw):
     gc.collect()
@@ -304,8 +313,11 @@ def main() -> None:
         t_b, n_b = timed(raw_jsonl_b, db, tmp / "raw_b.jsonl", tokenizer)
         t_oj, rep_j = timed(export, db, tmp / "ours.jsonl", "jsonl")
         t_on, rep_n = timed(export, db, tmp / "ours_nt.jsonl", "jsonl", no_tokens=True)
+        rss0 = peak_mb()
         t_os, rep_s = timed(export, db, tmp / "ours_spacy", "spacy")
+        rss1 = peak_mb()
         t_rs, (n_rs, ents_rs) = timed(raw_spacy, db, tmp / "raw_spacy", tokenizer)
+        rss2 = peak_mb()
         t_bw, _ = timed(raw_jsonl_b, db, tmp / "raw_bw.jsonl", warm_tokenizer)
         t_rsw, _ = timed(raw_spacy, db, tmp / "raw_spacy_w", warm_tokenizer)
 
@@ -321,6 +333,8 @@ def main() -> None:
               f"raw B {size(tmp / 'raw_b.jsonl')}; ours .spacy {size(tmp / 'ours_spacy')} "
               f"({rep_s.train:,} train, {rep_s.dev:,} dev, {rep_s.spans:,} entities), "
               f"raw .spacy {size(tmp / 'raw_spacy')}")
+        print(f"peak memory (ru_maxrss): {rss0:,.0f} MB before the .spacy exports, {rss1:,.0f} MB "
+              f"after ours (+{rss1 - rss0:,.0f}), {rss2:,.0f} MB after raw's")
         print()
         rows = [
             ("JSONL --no-tokens vs raw A (read + json.dumps)", t_on, t_a),

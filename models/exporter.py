@@ -144,6 +144,13 @@ class _Files:
             yield f
             self._sync(f)
 
+    @contextmanager
+    def binary(self, path: Path) -> Iterator[IO[bytes]]:
+        tmp = self._part(path)
+        with tmp.open("wb") as f:
+            yield f
+            self._sync(f)
+
     def data(self, path: Path, data: bytes | str) -> None:
         tmp = self._part(path)
         with tmp.open("wb") as f:
@@ -452,8 +459,10 @@ def _spacy(store, items, path, stream, files, report, options) -> None:
                               "tokens; nothing was written. Correct them, or export with "
                               "--snap expand|contract", report)
     path.mkdir(parents=True, exist_ok=True)
-    files.data(path / "train.spacy", train.to_bytes())
-    files.data(path / "dev.spacy", dev.to_bytes())
+    with files.binary(path / "train.spacy") as f:
+        train.write(f)
+    with files.binary(path / "dev.spacy") as f:
+        dev.write(f)
 
 
 _WRITERS = {"jsonl": _jsonl, "spacy": _spacy, "conll": _conll, "doccano": _doccano,

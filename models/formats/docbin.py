@@ -76,27 +76,85 @@ def to_doc(tokenizer, document: Document, spans: list[Span], snap: str | None = 
     return doc, issues
 
 
+# What spacy train needs of each token: its text, whether a space follows (always kept), and
+# the entity tags. DocBin's default also keeps NORM, TAG, HEAD, DEP, LEMMA, MORPH, POS,
+# SENT_START and the KB ids — all empty here — at 8 bytes each a token: 100,000 articles took
+# ~13 GB to write; with these three, a quarter of that.
+ATTRS = ("ORTH", "ENT_IOB", "ENT_TYPE")
+
+
+def _bin_header(n: int) -> bytes:
+    """msgpack's header of a ``bin`` of ``n`` bytes (the smallest form, as msgpack packs it)."""
+    if n < 1 << 8:
+        return b"\xc4" + n.to_bytes(1, "big")
+    if n < 1 << 16:
+        return b"\xc5" + n.to_bytes(2, "big")
+    return b"\xc6" + n.to_bytes(4, "big")
+
+
 def new_docbin():
-    """A ``DocBin(store_user_data=True)`` whose ``add`` packs the user data with one reused
-    msgpack packer: srsly builds a new packer per call, and each looks up the registered
-    msgpack encoders through the installed packages' entry points — a quarter of the time of
-    the whole export. The bytes are those ``DocBin.add`` itself writes."""
+    """A ``DocBin(attrs=ATTRS, store_user_data=True)`` that adds faster and writes with less
+    memory, giving the file ``DocBin`` gives (tested):
+
+    - ``add``: the strings are taken once per distinct token instead of nine per token, and the
+      user data is packed with one reused msgpack packer (srsly builds a new one per call,
+      looking up the registered encoders through the installed packages' entry points — a
+      quarter of the time of the whole export);
+    - ``write(f)``: streams ``to_bytes()``'s msgpack through zlib into ``f``, the token arrays
+      one by one, instead of stacking them, copying them to bytes, packing and compressing the
+      whole (four copies of the largest part of the data in memory at once).
+    """
+    import zlib
+
+    import numpy
+    from spacy.attrs import SPACY
     from spacy.tokens import DocBin
     from srsly.msgpack import Packer
 
     class _DocBin(DocBin):
         _packer = Packer(use_bin_type=True)
 
-        def add(self, doc) -> None:
-            self.store_user_data = False
-            try:
-                super().add(doc)
-            finally:
-                self.store_user_data = True
-            self.user_data.append(self._packer.pack(doc.user_data))
-            assert len(self.user_data) == len(self.tokens)
+        def write(self, f) -> None:
+            z = zlib.compressobj()
+            pack = Packer(use_bin_type=True).pack
 
-    return _DocBin(store_user_data=True)
+            def put(data: bytes) -> None:
+                f.write(z.compress(data))
+
+            def arrays(key: str, parts: list) -> None:
+                put(pack(key) + _bin_header(sum(a.nbytes for a in parts)))
+                for a in parts:
+                    put(a.tobytes("C"))
+            entries = 10 if self.store_user_data else 9
+            put(bytes([0x80 | entries]) + pack("version") + pack(self.version)
+                + pack("attrs") + pack(self.attrs))
+            arrays("tokens", self.tokens)
+            arrays("spaces", self.spaces)
+            lengths = numpy.asarray([len(t) for t in self.tokens], dtype="int32").tobytes("C")
+            put(pack("lengths") + pack(lengths))
+            for key, value in (("strings", sorted(self.strings)), ("cats", self.cats),
+                               ("flags", self.flags), ("span_groups", self.span_groups)):
+                put(pack(key) + pack(value))
+            if self.store_user_data:
+                put(pack("user_data") + pack(self.user_data))
+            f.write(z.flush())
+
+        def add(self, doc) -> None:
+            array = doc.to_array(self.attrs)
+            self.tokens.append(array.reshape((array.shape[0], len(self.attrs))))
+            spaces = doc.to_array(SPACY)
+            self.spaces.append(numpy.asarray(spaces.reshape((spaces.shape[0], 1)), dtype=bool))
+            self.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
+            lookup = doc.vocab.strings
+            self.strings.update(lookup[h] for h in set(array[:, 0].tolist()))
+            self.strings.add("")                # the empty tag, lemma, kb id… DocBin.add adds
+            self.strings.update(e.label_ for e in doc.ents)
+            self.cats.append(doc.cats)
+            self.user_data.append(self._packer.pack(doc.user_data))
+            self.span_groups.append(doc.spans.to_bytes())
+            assert not doc.spans, "span groups are not exported"
+
+    return _DocBin(attrs=ATTRS, store_user_data=True)
 
 
 def _plain(value):
