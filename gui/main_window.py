@@ -281,17 +281,26 @@ class MainWindow(QMainWindow):
             self._refresh_doc(doc_id)
             self.statusBar().showMessage(f"Model: {added} suggestions", 4000)
 
+    def _written(self, title: str, write, *args):
+        """A write that is no edit (settings, a pasted article): its result, or None when the
+        file could not be written — said in a box, never raised into Qt's event loop."""
+        try:
+            return write(*args) or True
+        except StoreError as e:
+            dialogs.show_error(self, title, str(e))
+            return None
+
     def rerun_model(self) -> None:
         doc = self.session.doc
         if doc is None:
             return
-        self.store.mark_preannotated(doc.id, None)
-        self.model.predict(doc.id, doc.text)
+        if self._written("Model not re-run", self.store.mark_preannotated, doc.id, None):
+            self.model.predict(doc.id, doc.text)
 
     def choose_model(self) -> None:
         choice = dialogs.ModelDialog.ask(self, self.store.setting("model"))
-        if choice is not None:
-            self.store.set_setting("model", choice or None)
+        if choice is not None and self._written("Model not changed", self.store.set_setting,
+                                                "model", choice or None):
             self.model.load(choice or None)
 
     # -- projects, import, export ------------------------------------------------------------------
@@ -335,8 +344,9 @@ class MainWindow(QMainWindow):
 
     def paste_article(self) -> None:
         got = dialogs.PasteDialog.ask(self)
-        if got:
-            self._imported(import_text(self.store, got[1], got[0]))
+        report = got and self._written("Not imported", import_text, self.store, got[1], got[0])
+        if report:
+            self._imported(report)
 
     def _imported(self, report) -> None:
         self.docs_model.reload()
@@ -369,8 +379,8 @@ class MainWindow(QMainWindow):
             return
         text = (f"{result.n_train} training and {result.n_dev} dev documents, {result.steps} steps.\n\n"
                 f"{format_scores(result.scores)}\n\nUse {result.model_path} to pre-annotate this project?")
-        if dialogs.ask_yes_no(self, "Model trained", text):
-            use_model(self.store, result.model_path)
+        if dialogs.ask_yes_no(self, "Model trained", text) and \
+                self._written("Model not changed", use_model, self.store, result.model_path):
             self.model.load(str(result.model_path))
 
     def showEvent(self, e) -> None:

@@ -203,3 +203,29 @@ def test_an_undo_that_fails_leaves_the_stack_in_step_with_the_file(window, qtbot
     qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len([r for r in dump(store.path)["spans"] if r[0] == ids[0]]) == 180
     assert stack.index() == index - 1 and w.save_label.text() == "All changes saved"
+
+
+def test_writes_that_are_no_edit_say_so_when_the_file_cannot_be_written(window, monkeypatch):
+    """Pasting an article, choosing a model, re-running the model, using a trained one: a store
+    error is said in a box, not raised into Qt's event loop (where it would be lost)."""
+    from types import SimpleNamespace
+
+    w, store, ids, _ = window
+    errors: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, msg: errors.append((title, msg)))
+    before = dump(store.path)
+    monkeypatch.setattr(dialogs.PasteDialog, "ask", classmethod(lambda cls, parent: ("T", "Kim went home.")))
+    monkeypatch.setattr(dialogs.ModelDialog, "ask", classmethod(lambda cls, parent, current: "some_model"))
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda *a: True)
+    loaded = []
+    monkeypatch.setattr(w.model, "load", lambda name=None: loaded.append(name))
+    with ReadOnly(store):
+        w.paste_article()
+        w.choose_model()
+        w.rerun_model()
+        w._trained(SimpleNamespace(model_path=store.path.parent / "m", n_train=1, n_dev=1, steps=1,
+                                   scores={}))
+    assert [title for title, _ in errors] == ["Not imported", "Model not changed", "Model not re-run",
+                                             "Model not changed"]
+    assert all("read" in message.lower() for _, message in errors), errors
+    assert loaded == [] and dump(store.path) == before
