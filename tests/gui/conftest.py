@@ -42,6 +42,9 @@ def no_modal_dialogs(monkeypatch):
         raise AssertionError(f"unexpected dialog {title!r}: {message}")
     monkeypatch.setattr(dialogs, "show_error", unexpected)
     monkeypatch.setattr(dialogs, "show_problems", unexpected)
+    # An encoding question nobody answers would stay open: "Skip" unless a test answers it.
+    monkeypatch.setattr(dialogs.EncodingQuestion, "ask", classmethod(
+        lambda cls, parent, files, enc, preview, answer: answer(False)))
 
 
 @pytest.fixture

@@ -109,8 +109,12 @@ def test_several_files_one_question_per_encoding(tmp_path):
     assert button == "Import as Windows-1251"
 
 
-def test_the_real_question_box(qtbot, tmp_path):
+REAL_QUESTION = dialogs.EncodingQuestion.__dict__["ask"]      # before conftest replaces it
+
+
+def test_the_real_question_box(qtbot, tmp_path, monkeypatch):
     """The box itself (not replaced): plain text, the two buttons, the answer given."""
+    monkeypatch.setattr(dialogs.EncodingQuestion, "ask", REAL_QUESTION)
     answers = []
     parent = QMessageBox()          # any widget to sit on
     qtbot.addWidget(parent)
