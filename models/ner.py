@@ -47,12 +47,48 @@ class Pipeline:
         return list(self.nlp.get_pipe("ner").labels) if "ner" in self.nlp.pipe_names else []
 
     def predict(self, texts: Iterable[str], batch_size: int = 32) -> Iterator[list[tuple[int, int, str]]]:
-        """Entities of each text as (start, end, label) code-point offsets."""
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            yield [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        """Entities of each text as (start, end, label) code-point offsets.
+
+        A text longer than ``MAX_PIECE`` goes through the model in pieces cut at paragraph
+        breaks (else line breaks, else spaces): spaCy refuses texts over ``nlp.max_length``
+        (1,000,000 characters) and its NER needs ~1 GB per 100,000 characters at once."""
+        def pieces():
+            for text in texts:
+                bounds = cut_points(text)
+                for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
+                    yield text[a:b], (a, k == len(bounds) - 2)
+        found: list[tuple[int, int, str]] = []
+        for doc, (offset, last) in self.nlp.pipe(pieces(), batch_size=batch_size, as_tuples=True):
+            found += [(e.start_char + offset, e.end_char + offset, e.label_) for e in doc.ents]
+            if last:
+                yield found
+                found = []
 
     def tokens(self, text: str) -> list[tuple[int, int]]:
         return tokenize(text, self.nlp.tokenizer)
+
+
+MAX_PIECE = 100_000     # characters the model is given at once
+
+
+def cut_points(text: str, most: int = 0) -> list[int]:
+    """Where to cut ``text`` into pieces of at most ``most`` (default ``MAX_PIECE``) characters,
+    each cut after a paragraph break, else a line break, else a space in the second half of a
+    piece: [0, cut, …, len(text)] (just [0, len] for a short text, [0, 0] for an empty one)."""
+    most = most or MAX_PIECE
+    bounds, a, n = [0], 0, len(text)
+    while n - a > most:
+        lo, hi = a + most // 2, a + most
+        for sep in ("\n\n", "\n", " "):
+            i = text.rfind(sep, lo, hi)
+            if i >= 0:
+                a = i + len(sep)
+                break
+        else:
+            a = hi
+        bounds.append(a)
+    bounds.append(n)
+    return bounds
 
 
 def load(name_or_path: str | None = None) -> Pipeline:

@@ -104,3 +104,28 @@ def test_warm_tokenizer_gives_spacys_tokens_exactly():
     assert ner.token_offsets("", warm) == []
     assert [t.text for t in warm("SEOUL (Reuters) — Kim's")] == \
         ["SEOUL", "(", "Reuters", ")", "—", "Kim", "'s"]
+
+
+def test_cut_points_prefer_paragraphs_then_lines_then_spaces():
+    assert ner.cut_points("") == [0, 0] and ner.cut_points("abc") == [0, 3]
+    text = "aaaa bbbb\ncccc dddd\n\neeee ffff gggg"
+    assert ner.cut_points(text, 24) == [0, 21, len(text)]                 # after the \n\n
+    assert ner.cut_points(text, 16) == [0, 10, 21, len(text)]             # \n, then \n\n
+    assert ner.cut_points("x" * 25, 10) == [0, 10, 20, 25]                # no space: hard cut
+    for most in (7, 10, 16, 24):
+        b = ner.cut_points(text, most)
+        assert all(0 < y - x <= most for x, y in zip(b, b[1:])) and b[-1] == len(text)
+
+
+def test_a_long_text_is_predicted_in_pieces_on_the_right_characters(pipeline, monkeypatch):
+    """Over MAX_PIECE characters the model sees pieces (spaCy refuses texts over max_length):
+    the entities come back on the whole text's characters, none lost at a cut."""
+    para = "Kim Jong Un met Joe Biden in Seoul on Monday.\n\n"
+    text = "Short one. " + para * 40
+    whole = next(pipeline.predict([text]))
+    monkeypatch.setattr(ner, "MAX_PIECE", 300)
+    monkeypatch.setattr(pipeline.nlp, "max_length", 400)     # a whole text would be refused
+    got = list(pipeline.predict(["", text, "Seoul."]))
+    assert got[0] == [] and len(got) == 3
+    assert got[1] == whole and len(whole) >= 40
+    assert {text[a:b] for a, b, _ in got[1]} >= {"Seoul", "Monday"}
