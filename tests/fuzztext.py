@@ -77,9 +77,6 @@ def cluster_boundaries(text: str) -> list[int]:
     return [0] + [m.end() for m in _CLUSTER.finditer(text)]
 
 
-BREAKS = "\r\n\u2029"       # characters Qt turns into a block break (with U+FDD0/U+FDD1)
-
-
 def qt_shown(text: str) -> str:
     """What Qt shows for ``text`` position by position (``QTextCursor.selectedText()``
     style: each block break as U+2029), a leading BOM as its stand-in."""
