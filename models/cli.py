@@ -90,21 +90,38 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--include-rejected", action="store_true",
                      help="jsonl: add the model suggestions people rejected as "
                      '"answer": "reject" tasks')
+    exp.add_argument("--no-tokens", action="store_true",
+                     help="jsonl: no tokens, character offsets only (a tenth of the size; "
+                     "Prodigy's manual views want the tokens)")
     for name, module in PLUGINS.items():
         importlib.import_module(module).add_parser(sub)
     return p
 
 
-def _open(path: str, create: bool = False):
-    from models.store import Store, StoreError
+def _open(path: str, create: bool = False, read_only_ok: bool = False):
+    """The project, or exit with the reason. ``read_only_ok`` (export): a project that cannot be
+    written where it is (a read-only folder or file) is read read-only."""
+    from models.store import ReadOnlyLocation, Store, StoreError
     if not Path(path).exists():
         if not create:
             sys.exit(f"error: no project file {path}")
         print(f"creating project {path}", file=sys.stderr)
     try:
-        return Store(path)
+        try:
+            store = Store(path)
+        except ReadOnlyLocation:
+            if not read_only_ok:
+                raise
+            print(f"note: {path} cannot be written where it is; reading it read-only",
+                  file=sys.stderr)
+            return Store(path, readonly=True)
     except StoreError as e:
         sys.exit(f"error: {e}")
+    if store.upgraded:
+        old, copy = store.upgraded
+        print(f"note: upgraded {path} from schema {old}; the file as it was is kept as {copy}",
+              file=sys.stderr)
+    return store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,8 +297,9 @@ def _export(args, parser) -> int:
     from models.exporter import DIRECTORY_FORMATS, OPTIONS, ExportError, MisalignedSpans, export
     fmt = args.format
     options = {"all_documents": args.all, "dev_fraction": args.dev_fraction, "seed": args.seed,
-               "snap": args.snap, "offsets": args.offsets, "include_rejected": args.include_rejected}
-    flags = {"all_documents": "--all", "include_rejected": "--include-rejected"}
+               "snap": args.snap, "offsets": args.offsets, "include_rejected": args.include_rejected,
+               "no_tokens": args.no_tokens}
+    flags = {"all_documents": "--all"}
     options = {k: v for k, v in options.items() if v is not None and v is not False}
     for name in options:
         if fmt not in OPTIONS[name]:
@@ -289,7 +307,7 @@ def _export(args, parser) -> int:
             parser.error(f"{flag} applies to --format {' / '.join(OPTIONS[name])}, not {fmt}")
     if args.out == "-" and fmt in DIRECTORY_FORMATS:
         parser.error(f"--format {fmt} writes a folder; standard output cannot hold it")
-    store = _open(args.project)
+    store = _open(args.project, read_only_ok=True)
     try:
         # atomic: never a half-written export (standard output excepted)
         report = export(store, sys.stdout if args.out == "-" else args.out, fmt, **options)

@@ -302,3 +302,41 @@ def test_export_and_preannotate_refuse_a_missing_project(tmp_path):
             cli.main(argv)
         assert f"no project file {missing}" in str(e.value)
     assert not missing.exists()
+
+
+def test_export_without_tokens_from_the_command_line(capsys, tmp_path, sources, project):
+    run(capsys, "import", project, *sources)
+    out = tmp_path / "bare.jsonl"
+    rc, _, err = run(capsys, "export", project, str(out), "--all", "--no-tokens")
+    tasks = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert rc == 0 and tasks and all("tokens" not in t for t in tasks)
+    with pytest.raises(SystemExit):
+        cli.main(["export", str(project), str(tmp_path / "s"), "--format", "spacy", "--no-tokens"])
+    assert "--no-tokens applies to --format jsonl, not spacy" in capsys.readouterr().err
+
+
+def test_export_reads_a_project_it_cannot_write_and_says_so(capsys, tmp_path, sources, project, monkeypatch):
+    run(capsys, "import", project, *sources)
+    from models import store as store_module
+    real = store_module.Store
+
+    def nowhere_to_write(path, *, readonly=False, **kw):
+        if not readonly:
+            raise store_module.ReadOnlyLocation(f"{path} cannot be written where it is")
+        return real(path, readonly=True, **kw)
+    monkeypatch.setattr(store_module, "Store", nowhere_to_write)
+    before = Path(project).read_bytes()
+    rc, _, err = run(capsys, "export", project, str(tmp_path / "o.jsonl"), "--all")
+    assert rc == 0 and "reading it read-only" in err and (tmp_path / "o.jsonl").exists()
+    assert Path(project).read_bytes() == before
+    with pytest.raises(SystemExit, match="cannot be written where it is"):
+        cli.main(["preannotate", str(project)])          # a command that writes is refused
+
+
+def test_an_old_project_is_upgraded_with_a_note_naming_the_copy(capsys, tmp_path):
+    import shutil
+    old = tmp_path / "old.annotator"
+    shutil.copy(Path(__file__).parents[1] / "data" / "schema1.annotator", old)
+    rc, _, err = run(capsys, "export", str(old), str(tmp_path / "o.jsonl"), "--all")
+    assert rc == 0 and f"note: upgraded {old} from schema 1; the file as it was is kept as " in err
+    assert (tmp_path / "old.schema1-backup.annotator").exists()
