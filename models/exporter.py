@@ -308,7 +308,7 @@ def export(store: Store | str | Path, out: str | Path | IO[str], fmt: str = "jso
     """
     _check_options(fmt, options)
     if not isinstance(store, Store):
-        own = Store(store)
+        own = Store(store, readonly=True)       # an export only reads (also a read-only project)
         try:
             return export(own, out, fmt, progress=progress, cancelled=cancelled, **options)
         finally:

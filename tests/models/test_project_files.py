@@ -264,3 +264,31 @@ def test_a_full_disk_is_a_write_failure_that_names_the_cause(tmp_path):
     store.apply(ReplaceSpans(doc, (), tuple(spans)))           # the same edit, retried
     assert len(store.spans(doc)) == 200
     store.close()
+
+
+EXPORT_FROM_READ_ONLY = r'''
+import json, sys
+from pathlib import Path
+from models.exporter import export
+folder = Path(sys.argv[1])
+out = Path("/tmp") / f"ro-export-{folder.name}.jsonl"
+report = export(folder / "news.annotator", str(out), "jsonl", all_documents=True)
+print(json.dumps({"documents": report.documents}))
+'''
+
+
+def test_an_export_reads_a_project_in_a_read_only_folder(project, shared_dir):
+    """The window's export job (and the command line) open the project by path: read-only,
+    so a project that can only be read (a read-only folder) still exports."""
+    shutil.copyfile(project, shared_dir / "news.annotator")
+    (shared_dir / "news.annotator").chmod(0o644)
+    data = (shared_dir / "news.annotator").read_bytes()
+    shared_dir.chmod(0o555)
+    out = Path("/tmp") / f"ro-export-{shared_dir.name}.jsonl"
+    try:
+        got = run_as_nobody(EXPORT_FROM_READ_ONLY, shared_dir)
+        assert got == {"documents": 200}
+        assert len(out.read_text("utf-8").splitlines()) == 200
+    finally:
+        out.unlink(missing_ok=True)
+    assert (shared_dir / "news.annotator").read_bytes() == data
