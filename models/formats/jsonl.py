@@ -1,7 +1,8 @@
 """JSONL in the form Prodigy and spaCy users expect (one task per line).
 
 Import: each line an object with ``text`` (required), optional ``title``, ``meta``, ``spans``
-(``start``/``end``/``label``, code points) and ``answer`` (``accept`` marks it done). A task
+(``start``/``end``/``label``, code points) and ``answer`` (``accept`` marks it done; otherwise
+a ``meta.status`` of new / in progress / skipped, as ``export --all`` writes, is kept). A task
 with ``"answer": "reject"`` is a rejected model suggestion (Prodigy's binary feedback, and what
 ``export --include-rejected`` writes): its spans are recorded as rejected on the document with
 the same text, never as annotations.
@@ -14,7 +15,7 @@ import json
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from models.document import DONE
+from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
 from models.formats.annotated import drop_overlapping, overlap_message
 from models.formats.errors import (HEAD, ImportProblem, codec_name, collect, detect, not_utf8,
                                    open_and_read, sniff)
@@ -188,4 +189,14 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
         for group in groups:
             bad(overlap_message(group), False)
     return ({"text": text, "title": str(title), "meta": meta, "spans": spans,
-             "status": DONE if obj.get("answer") == "accept" else None, "line": lineno}, problems)
+             "status": _status(obj.get("answer"), meta.get("status")), "line": lineno}, problems)
+
+
+def _status(answer, status) -> str | None:
+    """``accept`` is done; otherwise the status our own export put in ``meta`` (``--all`` writes
+    unfinished documents as ``"ignore"`` with their status), else new."""
+    if answer == "accept":
+        return DONE
+    if answer in (None, "ignore") and status in (NEW, IN_PROGRESS, SKIPPED):
+        return status
+    return None

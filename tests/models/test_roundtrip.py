@@ -197,3 +197,29 @@ def test_the_fast_docbin_writes_what_spacys_docbin_writes(corpus):
     empty, stream = new_docbin(), io.BytesIO()
     empty.write(stream)
     assert stream.getvalue() == empty.to_bytes() == DocBin(attrs=ATTRS, store_user_data=True).to_bytes()
+
+
+@pytest.mark.parametrize("no_tokens", [False, True])
+def test_jsonl_all_round_trip_keeps_every_status(tmp_path, no_tokens):
+    """--all writes unfinished documents as "ignore" with their status in meta: imported back,
+    each document has the status it had (not all new), and the export is the same again."""
+    from models.edits import SetStatus
+    store = build(tmp_path / "a.annot")
+    ids = [d for d, *_ in store.document_rows()]
+    wanted = {ids[0]: "in progress", ids[1]: "skipped", ids[2]: "new"}
+    for d, status in wanted.items():
+        store.apply(SetStatus(d, store.document_status(d), status))
+    statuses = {store.document(d).text: store.document_status(d) for d in ids}
+    assert set(statuses.values()) == {"done", "new", "in progress", "skipped"}
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    export(store, first, "jsonl", all_documents=True, no_tokens=no_tokens)
+    store.close()
+    other = Store(tmp_path / "b.annot")
+    try:
+        imported = import_paths(other, [first])
+        assert imported.problems == [] and len(imported.added) == len(ids)
+        assert {other.document(d).text: other.document_status(d) for d in imported.added} == statuses
+        export(other, second, "jsonl", all_documents=True, no_tokens=no_tokens)
+    finally:
+        other.close()
+    assert second.read_bytes() == first.read_bytes()
