@@ -11,16 +11,22 @@ import regex
 _CLUSTER = regex.compile(r"\X", regex.DOTALL)
 
 
-def _safe_left(text: str, i: int, limit: int = 256) -> int:
-    """A position at or before ``i`` that is surely a cluster boundary (between two ASCII
-    characters other than CR LF), or 0."""
-    stop = max(i - limit, 0)
-    while i > stop:
-        a, b = text[i - 1], text[i] if i < len(text) else "\n"
-        if a < "\x80" and b < "\x80" and not (a == "\r" and b == "\n"):
-            return i
-        i -= 1
-    return stop if stop == 0 else _safe_left(text, stop, limit * 4)
+# Two characters with a cluster boundary surely between them (UAX #29): two of Other / Hangul
+# LV / LVT (GB999: no rule joins them — CJK, Latin, Arabic letters, most emoji, punctuation),
+# or two ASCII characters other than CR LF (GB3-5, GB999).
+_SIMPLE = r"[\p{Grapheme_Cluster_Break=Other}\p{Grapheme_Cluster_Break=LV}\p{Grapheme_Cluster_Break=LVT}]"
+_SAFE_PAIR = regex.compile(
+    rf"{_SIMPLE}{_SIMPLE}|[\x00-\x0c\x0e-\x7f][\x00-\x7f]|\r[\x00-\x09\x0b-\x7f]", regex.REVERSE)
+
+
+def _safe_left(text: str, i: int) -> int:
+    """A position at or before ``i`` that is surely a cluster boundary, or 0: the nearest
+    safe pair, found by one backward search in C (a long article in Chinese or Japanese has
+    one every character or two; the old ASCII-only rule scanned such a text to its start)."""
+    if i >= len(text):
+        return len(text)
+    m = _SAFE_PAIR.search(text, 0, i + 1)
+    return m.start() + 1 if m else 0
 
 
 def boundaries(text: str, start: int, end: int) -> list[int]:

@@ -2,6 +2,7 @@
 marks, jamo, CRLF and friends (tests/fuzztext.py). Profiles: tests/conftest.py."""
 from __future__ import annotations
 
+import time
 from bisect import bisect_left, bisect_right
 
 from hypothesis import example, given
@@ -35,7 +36,7 @@ def test_is_boundary_is_exactly_the_cluster_boundaries(text):
     assert [i for i in range(len(text) + 1) if is_boundary(text, i)] == sorted(ref)
 
 
-@given(text_and_span(), st.integers(1, 400), st.sampled_from(["ab", "한", "🇰", "\r\n", "e\u0301"]))
+@given(text_and_span(), st.integers(1, 400), st.sampled_from(["ab", "한", "東", "\t", "🇰", "\r\n", "\r", "e\u0301", "\u1100"]))
 @example(("🇩🇪x", 0, 1), 3, "🇰")               # an odd run of flag halves before the range
 def test_widen_after_a_long_prefix(case, pad, unit):
     """widen restarts segmentation at a safe point left of the range: a long run of ASCII,
@@ -62,3 +63,13 @@ def test_strip_drops_whole_whitespace_clusters_at_the_edges(case):
     kept = clusters(text, s, e)
     assert not kept or not (kept[0].isspace() or kept[-1].isspace())
     assert all(c.isspace() for c in clusters(text, start, s) + clusters(text, e, end))
+
+
+def test_widen_is_fast_deep_in_a_long_text_without_ascii():
+    """The caret's grapheme check runs on every move: it must not scan a long article in
+    Chinese back to its start (it did: 0.42 s per call at 1.1M characters)."""
+    text = "東京では日本語の文章。한국어를 " * 80_000
+    t0 = time.perf_counter()
+    for i in range(len(text) - 50, len(text) - 10):
+        assert is_boundary(text, i) == (widen(text, i, i) == (i, i))
+    assert time.perf_counter() - t0 < 0.2          # measured ~2 ms for the 80 calls
