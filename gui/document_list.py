@@ -17,6 +17,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import (QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, Qt,
@@ -342,6 +343,9 @@ class DocumentPanel(QWidget):
         m.searching.connect(self._show_count)
         m.search_failed.connect(lambda msg: self.shown.setText(f"Search failed: {msg}"))
         self._place: tuple[int | None, int | None] = (None, None)
+        # The document open in the window, which a new list must keep current: the list's own
+        # current row may be another, when the open one was added after the list was read.
+        self.open_doc: Callable[[], int | None] = lambda: None
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
         filters.addWidget(self.status_filter)
@@ -398,8 +402,10 @@ class DocumentPanel(QWidget):
     # -- keep the current document and the top row across a new list ------------------------------
     def _remember_place(self) -> None:
         top = self.table.rowAt(0)
-        self._place = (self.model.doc_id(self.table.currentIndex().row()),
-                       self.model.doc_id(top) if top >= 0 else None)
+        current = self.open_doc()
+        if current is None:
+            current = self.model.doc_id(self.table.currentIndex().row())
+        self._place = (current, self.model.doc_id(top) if top >= 0 else None)
 
     def _restore_place(self) -> None:
         current, top = self._place

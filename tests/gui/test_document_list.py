@@ -370,3 +370,25 @@ def test_refresh_rows_after_a_batch_job_rereads_only_those_rows(qtbot, panel, st
     new = add_raw(store, 2, start=5000)
     m.refresh_rows(new)                          # new documents: the list is read again
     assert resets and m.row_of(new[1]) == 1001
+
+
+def test_a_document_added_elsewhere_stays_open_when_the_list_is_read_again(make_window, stand_in_model, qtbot):
+    """A document the command line added after the list was read, opened (Ctrl+Enter finds it):
+    when the model's suggestions for it arrive the list is read again — and must keep that
+    document current, not re-select the row it had (which opened the old document again and
+    left the view painting a span of the other text)."""
+    from models.store import Store
+    w, store, ids = make_window(["Officials from Seoul met Apple.", "Tokyo is big."])
+    qtbot.waitUntil(lambda: store.preannotated(ids[0]) is not None, timeout=5000)
+    other = Store(store.path)                                   # the command line, meanwhile
+    [late], _ = other.add_documents([{"text": "A late article about Apple in Tokyo.", "title": "late"}])
+    other.close()
+    w.annotator.select(w.session.spans[0])                      # a span of the first text, selected
+    assert w.open_document(late)
+    qtbot.waitUntil(lambda: store.preannotated(late) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: w.docs_model.row_of(late) >= 0, timeout=3000)
+    qtbot.wait(50)
+    assert w.session.doc.id == late
+    assert w.docs_model.doc_id(w.doc_table.currentIndex().row()) == late
+    w.view.repaint()                                            # no span of another text to paint
+    assert all(s.end <= len(w.session.doc.text) for s in w.view.spans)
