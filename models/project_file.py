@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -54,6 +55,38 @@ def damaged(path: Path, what: str) -> StoreError:
                       "Nothing was changed; open a backup of it instead")
 
 
+# Project files this process has open: (device, inode) -> how many stores. Closing ANY file
+# descriptor of a file drops every POSIX lock the process holds on it — its SQLite connections'
+# too. Another process then takes itself for the file's last user, checkpoints and deletes the
+# WAL under the still-open connection, whose later commits go to a deleted file: lost. (Seen: an
+# export in the window, which opens a second store, then any command-line write.) So a file
+# already open here is never opened with open() again; it was checked when it was first opened.
+_OPEN: dict[tuple[int, int], int] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def hold(key: tuple[int, int] | None) -> None:
+    if key is not None:
+        with _OPEN_LOCK:
+            _OPEN[key] = _OPEN.get(key, 0) + 1
+
+
+def release(key: tuple[int, int] | None) -> None:
+    with _OPEN_LOCK:
+        if key in _OPEN:
+            _OPEN[key] -= 1
+            if not _OPEN[key]:
+                del _OPEN[key]
+
+
 def check(path: Path, readonly: bool) -> bool:
     """Refuse what SQLite would misreport, before touching anything; True: a new file."""
     if not path.exists():
@@ -68,16 +101,17 @@ def check(path: Path, readonly: bool) -> bool:
         return True
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a project file")
-    with open(path, "rb") as f:
-        header = f.read(100)
-    if header and not MAGIC.startswith(header[:16]):
-        raise StoreError(f"{path}: not a project file (it is not an SQLite database); "
-                         "nothing was changed")
-    if 0 < len(header) < 100:
-        raise damaged(path, f"cut short to {len(header)} bytes, not even a whole SQLite header")
-    short = header and _cut_short(path, header)
-    if short:
-        raise damaged(path, f"truncated, {short[0]:,} of the {short[1]:,} bytes it should have")
+    if file_key(path) not in _OPEN:         # see _OPEN: never open() a file in use here
+        with open(path, "rb") as f:
+            header = f.read(100)
+        if header and not MAGIC.startswith(header[:16]):
+            raise StoreError(f"{path}: not a project file (it is not an SQLite database); "
+                             "nothing was changed")
+        if 0 < len(header) < 100:
+            raise damaged(path, f"cut short to {len(header)} bytes, not even a whole SQLite header")
+        short = header and _cut_short(path, header)
+        if short:
+            raise damaged(path, f"truncated, {short[0]:,} of the {short[1]:,} bytes it should have")
     if not readonly:
         why = None
         if not os.access(path, os.W_OK):

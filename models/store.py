@@ -60,9 +60,12 @@ class Store:
                 self.path.unlink(missing_ok=True)
             raise project_file.open_error(self.path, e) from e
         self.db = sqlite_utils.Database(conn)
+        self._key = project_file.file_key(self.path)
+        project_file.hold(self._key)        # never open()ed again while open here: see there
         try:
             self._ensure_schema()
         except BaseException as e:
+            project_file.release(self._key)
             conn.close()        # a refused file is not left open (and locked)
             if created:         # nothing half-made is left behind
                 for p in (self.path, self._beside("-wal"), self._beside("-shm")):
@@ -163,6 +166,8 @@ class Store:
 
     def close(self) -> None:
         self.db.conn.close()
+        project_file.release(self._key)
+        self._key = None
 
     # -- settings ----------------------------------------------------------------------------
     def setting(self, key: str, default=None):

@@ -292,3 +292,31 @@ def test_an_export_reads_a_project_in_a_read_only_folder(project, shared_dir):
     finally:
         out.unlink(missing_ok=True)
     assert (shared_dir / "news.annotator").read_bytes() == data
+
+
+def test_a_second_store_in_the_process_never_drops_the_first_ones_locks(tmp_path):
+    """Opening (and closing) a second store on the file — what the window's export and import
+    jobs do — must not close a plain file descriptor of it: that drops every POSIX lock of the
+    process, the window's connection's too; a command-line process closing next then deletes
+    the WAL under the window, and the window's next commits are lost though it said saved."""
+    from models.edits import ReplaceSpans
+    from models.spans import Span
+    path = tmp_path / "p.annotator"
+    window = Store(path)
+    [doc], _ = window.add_documents([{"text": "Kim went to Seoul and Tokyo.", "title": "T"}])
+    window.apply(ReplaceSpans(doc, (), (Span(0, 3, "PERSON"),)))
+    Store(path, readonly=True).close()          # the export job
+    Store(path).close()                          # the import job
+    cli = "import sys; from models.store import Store; Store(sys.argv[1]).close()"
+    subprocess.run([sys.executable, "-c", cli, str(path)], cwd=REPO, check=True, timeout=60)
+    assert (tmp_path / "p.annotator-wal").exists()
+    window.apply(ReplaceSpans(doc, (), (Span(12, 17, "GPE"),)))       # after the command line
+    other = sqlite3.connect(path)                                      # what another process sees
+    assert other.execute("SELECT start, end, label FROM spans ORDER BY start").fetchall() == \
+        [(0, 3, "PERSON"), (12, 17, "GPE")]
+    other.close()
+    window.close()
+    subprocess.run([sys.executable, "-c", cli, str(path)], cwd=REPO, check=True, timeout=60)
+    reopened = Store(path)
+    assert [(s.start, s.label) for s in reopened.spans(doc)] == [(0, "PERSON"), (12, "GPE")]
+    reopened.close()
