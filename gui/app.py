@@ -57,14 +57,11 @@ class App:
         recent = [str(path)] + [p for p in (QSettings().value("recent_projects", [], list) or [])
                                 if p != str(path)]
         QSettings().setValue("recent_projects", recent[:10])
-        open_doc, report = None, None
         if files and store.readonly:
             dialogs.show_error(self.window, "Not imported", f"{path.name} is open read-only: "
                                f"{len(files)} file(s) were not imported.")
-        elif files:
-            report = import_paths(store, files)
-            open_doc = report.added[0] if report.added else None
-        elif not store.readonly and not store.document_count():
+            files = []
+        elif not files and not store.readonly and not store.document_count():
             import_paths(store, [sample_article()])
         old, old_lock = self.window, self.lock
         self.window, self.lock = MainWindow(store, self.model), lock
@@ -74,13 +71,13 @@ class App:
         if old_lock is not None and old_lock is not lock:
             old_lock.release()
         self.window.show()
-        self.window.start(open_doc)
+        self.window.start()
+        if files:       # as File ▸ Import: in the background, asking about other encodings
+            self.window.import_files(list(files))
         if store.upgraded:
             self.window.statusBar().showMessage(
                 f"Upgraded from schema {store.upgraded[0]}; the file as it was is kept as "
                 f"{store.upgraded[1]}", 30000)
-        if report is not None and report.problems:
-            dialogs.show_problems(self.window, "Import", report.summary(), report.problems)
         return True
 
     def _open_store(self, path: Path, readonly: bool) -> tuple[Store | None, ProjectLock | None]:

@@ -101,6 +101,33 @@ def test_import_from_the_window_reports_problems_and_keeps_the_rest(make_window,
     w.model.runner.wait(5000)
 
 
+def test_command_line_files_in_another_encoding_get_the_windows_question(qtbot, stand_in_model, tmp_path,
+                                                                       monkeypatch):
+    """Files named on the app's command line are imported as File > Import does: a cp1252 file
+    gets the question (the app has no --encoding), and is imported in it when accepted."""
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Café in Zürich".encode("cp1252"))
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Talks in Seoul", encoding="utf-8")
+    asked = []
+
+    def ask(cls, parent, files, encoding, preview, answer):
+        asked.append((files, encoding, preview))
+        answer(True)
+    monkeypatch.setattr(dialogs.EncodingQuestion, "ask", classmethod(ask))
+    monkeypatch.setattr(dialogs, "show_problems", lambda *a: None)
+    main = appmod.App(None)
+    assert main.open(tmp_path / "p.annotator", [str(plain), str(latin)])
+    qtbot.addWidget(main.window)
+    store = main.window.store
+    qtbot.waitUntil(lambda: store.document_count() == 2, timeout=10000)
+    assert asked == [([str(latin)], "cp1252", "Café in Zürich")]
+    texts = sorted(store.document(d).text for d, *_ in store.document_rows())
+    assert texts == ["Café in Zürich", "Talks in Seoul"]
+    main.window.model.runner.wait(5000)
+    main.window.io.wait(5000)
+
+
 def test_app_opens_default_project_with_the_sample(qtbot, stand_in_model, monkeypatch):
     main = appmod.App(None)
     assert main.open(appmod.default_project())
@@ -150,8 +177,10 @@ def test_command_line_project_and_files(qtbot, stand_in_model, tmp_path):
     main = appmod.App(args.model)
     assert main.open(args.paths[0], args.paths[1:])
     qtbot.addWidget(main.window)
+    # Imported in the background, as File > Import does; then opened.
+    qtbot.waitUntil(lambda: main.window.session.doc is not None and
+                    main.window.session.doc.title == "Talks in Seoul", timeout=5000)
     assert main.window.session.doc.text == "Talks in Seoul\r\nBody about Tokyo."
-    assert main.window.session.doc.title == "Talks in Seoul"
     # File > Open another project replaces the window; the first one is in Recent projects.
     other = tmp_path / "other.annotator"
     main.window.project_requested.emit(str(other))
