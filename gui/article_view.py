@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QToolTip
 
 from gui.highlighter import TAG_PAD, QtSpan, SpanHighlighter
 from gui.offsets import OffsetMap
+from models.graphemes import widen
 from models.labels import LabelSet
 from models.spans import Span, index_of, span_at
 
@@ -20,6 +21,16 @@ READING_WIDTH = 88
 LAZY_AFTER = 30_000  # Qt positions coloured at once; the rest of a long article in idle time
 _CARET_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home,
                Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}   # characters per line at most: long lines are hard to read all day
+
+
+def last_cluster(text: str, s: Span) -> int:
+    """Where the span's last grapheme cluster begins (a code point index): the tag's gap is
+    letter spacing on that whole cluster — on its last code point alone, a format boundary
+    inside a flag or a ZWJ emoji would split it, and Qt would draw 🇯🇵 as the letters J P."""
+    ch = text[s.end - 1]
+    if ord(ch) < 0x300 and ch != "\n":        # no combining mark, joiner, modifier, flag half
+        return s.end - 1
+    return max(s.start, widen(text, s.end - 1, s.end)[0])
 
 
 class ArticleView(QPlainTextEdit):
@@ -94,20 +105,14 @@ class ArticleView(QPlainTextEdit):
         m, text = self.map, self.map.text
         starts = m.to_qt_sorted([s.start for s in spans])
         ends = m.to_qt_sorted([s.end for s in spans])
-        out = []
-        for s, a, b in zip(spans, starts, ends):
-            ch = text[s.end - 1]
-            last = m.to_qt(s.end - 1) if ch == "\r" else b - (2 if ord(ch) > 0xFFFF else 1)
-            out.append(QtSpan(a, b, last, s.label, s.is_manual))
-        return out
+        lasts = m.to_qt_sorted([last_cluster(text, s) for s in spans])
+        return [QtSpan(a, b, last, s.label, s.is_manual)
+                for s, a, b, last in zip(spans, starts, ends, lasts)]
 
     def _qt(self, s: Span) -> QtSpan:
         to_qt, text = self.map.to_qt, self.map.text
-        start, end = to_qt(s.start), to_qt(s.end)
-        ch = text[s.end - 1]
-        # The last character's position: one or two units back, except a lone "\r" of a CRLF.
-        last = to_qt(s.end - 1) if ch == "\r" else end - (2 if ord(ch) > 0xFFFF else 1)
-        return QtSpan(start, end, last, s.label, s.is_manual)
+        return QtSpan(to_qt(s.start), to_qt(s.end), to_qt(last_cluster(text, s)), s.label,
+                      s.is_manual)
 
     # -- selection ---------------------------------------------------------------------------
     def selected_range(self) -> tuple[int, int] | None:

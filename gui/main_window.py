@@ -75,7 +75,9 @@ class MainWindow(QMainWindow):
         self.docs_dock = self._dock("Documents", self.doc_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.span_table = SpanTable()
         self.spans_dock = self._dock("Entities", self.span_table, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([self.docs_dock, self.spans_dock], [360, 360], Qt.Orientation.Horizontal)
+        # The list wide enough for titles (~20 characters beside its fixed columns); the entity
+        # table narrower: the article keeps the middle.
+        self.resizeDocks([self.docs_dock, self.spans_dock], [430, 300], Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -223,3 +223,29 @@ def test_done_accepts_the_remaining_suggestions_and_undo_brings_them_back(annota
     assert store.document_status(doc) == "in progress"
     assert {r[4] for r in db_rows(store.path, doc)} == {"stand_in-1.0"}
     assert background_at(w.view, TEXT.index("Seoul")).alpha() < 255
+
+
+@pytest.mark.parametrize("text,label_span,cluster", [
+    ("Talks with Japan 🇯🇵 today.", (11, 19), "🇯🇵"),      # ends with a flag (two code points)
+    ("Family 👨‍👩‍👧 tour.", (7, 12), "👨‍👩‍👧"),             # ends with a ZWJ sequence
+    ("Café e\u0301 ok.", (0, 7), "e\u0301"),               # ends with e + combining accent
+    ("Plain Seoul here.", (6, 11), "l"),
+])
+def test_the_tag_gap_covers_the_spans_whole_last_cluster(make_window, text, label_span, cluster):
+    """The label tag's gap (letter spacing) is on the span's whole last grapheme cluster: a
+    format boundary inside 🇯🇵 made Qt draw the letters J P instead of the flag."""
+    from gui.article_view import last_cluster
+    from models.spans import Span
+    w, store, ids = make_window([text])
+    a, b = label_span
+    assert w.session.add_span(a, b, "GPE")
+    span = Span(a, b, "GPE")
+    first = last_cluster(text, span)
+    assert text[first:b] == cluster
+    qt = w.view._qt(span)
+    m = w.view.map
+    assert qt.last == m.to_qt(first) and qt.end == m.to_qt(b)
+    block = w.view.document().findBlock(qt.last)
+    spaced = {f.start + block.position() + k for f in block.layout().formats()
+              if f.format.fontLetterSpacing() > 0 for k in range(f.length)}
+    assert spaced == set(range(qt.last, qt.end))      # every unit of the cluster, nothing else
