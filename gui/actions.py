@@ -57,6 +57,10 @@ def build_actions(w) -> None:
     s.undo_stack.canRedoChanged.connect(w.redo_action.setEnabled)
     s.undo_stack.undoTextChanged.connect(lambda t: w.undo_action.setText(f"Undo {t}".strip()))
     s.undo_stack.redoTextChanged.connect(lambda t: w.redo_action.setText(f"Redo {t}".strip()))
+    # The menu says what would be undone; the toolbar button keeps one word, so the buttons
+    # after it never move under the mouse (the full text is its tooltip).
+    w.undo_action.setIconText("Undo")
+    w.redo_action.setIconText("Redo")
     w.delete_action = new_action(a, "Delete span", an.delete, ["Delete", "Backspace"])
     w.confirm_action = new_action(a, "Confirm model span", an.confirm, ["Return", "Enter"])
     w.exact_action = new_action(a, "Exact selection (no snapping)", w._toggle_exact,

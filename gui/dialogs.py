@@ -1,7 +1,7 @@
 """Dialogs, each with an ``ask()`` classmethod that tests can replace."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QColorDialog, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
                                QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
@@ -83,11 +83,23 @@ class PasteDialog(QDialog):
         self.title = QLineEdit()
         self.title.setPlaceholderText("Title (optional)")
         self.text = QPlainTextEdit()
-        self.text.setPlaceholderText("Paste the article text here")
+        self.text.setPlaceholderText("Paste the article text here (Ctrl+Enter adds it)")
+        self.text.setTabChangesFocus(True)      # a tab pasted is kept; Tab typed moves on
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.text)
-        layout.addWidget(ok_cancel(self))
+        box = ok_cancel(self)
+        layout.addWidget(box)
+        self.text.installEventFilter(self)
+
+    def eventFilter(self, obj, e) -> bool:
+        """Ctrl+Enter in the text adds the article (the editor would take it as a new line)."""
+        if (obj is self.text and e.type() == QEvent.Type.KeyPress
+                and e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and e.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.accept()
+            return True
+        return super().eventFilter(obj, e)
 
     @classmethod
     def ask(cls, parent) -> tuple[str, str] | None:

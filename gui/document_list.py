@@ -395,9 +395,9 @@ class DocumentPanel(QWidget):
             return
         n = m.rowCount()
         if m.query.status != ALL or m.query.searching:
-            self.shown.setText(f"{n:,} of {m.total:,} documents shown")
+            self.shown.setText(f"{n:,} of {m.total:,} document{'s' * (m.total != 1)} shown")
         else:
-            self.shown.setText(f"{n:,} documents")
+            self.shown.setText(f"{n:,} document{'s' * (n != 1)}")
 
     # -- keep the current document and the top row across a new list ------------------------------
     def _remember_place(self) -> None:

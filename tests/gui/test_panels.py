@@ -189,3 +189,18 @@ def test_command_line_project_and_files(qtbot, stand_in_model, tmp_path):
     from PySide6.QtCore import QSettings
     assert QSettings().value("recent_projects", [], list)[:2] == [str(other), str(tmp_path / "mine.annotator")]
     main.window.model.runner.wait(5000)
+
+
+def test_paste_dialog_tab_moves_on_and_ctrl_enter_adds(qtbot):
+    d = dialogs.PasteDialog()
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    d.text.setFocus()
+    d.text.insertPlainText("Kim\tin Seoul")              # a pasted tab is kept
+    qtbot.keyClick(d.text, Qt.Key.Key_Tab)
+    assert d.text.toPlainText() == "Kim\tin Seoul" and not d.text.hasFocus()
+    d.text.setFocus()
+    with qtbot.waitSignal(d.accepted, timeout=2000):
+        qtbot.keyClick(d.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert d.result() == d.DialogCode.Accepted

@@ -249,3 +249,16 @@ def test_the_tag_gap_covers_the_spans_whole_last_cluster(make_window, text, labe
     spaced = {f.start + block.position() + k for f in block.layout().formats()
               if f.format.fontLetterSpacing() > 0 for k in range(f.length)}
     assert spaced == set(range(qt.last, qt.end))      # every unit of the cluster, nothing else
+
+
+def test_toolbar_buttons_keep_their_place_whatever_undo_would_undo(make_window):
+    from PySide6.QtWidgets import QToolBar
+    w, store, ids = make_window(["Officials from Seoul met Apple."])
+    tools = next(t for t in w.findChildren(QToolBar) if t.objectName() == "tools")
+    done = tools.widgetForAction(w.done_action)
+    x = done.pos().x()
+    assert w.session.add_span(0, 9, "ORG")
+    assert w.undo_action.text().startswith("Undo ") and len(w.undo_action.text()) > 5
+    assert tools.widgetForAction(w.undo_action).text() == "Undo"
+    tools.layout().activate()
+    assert done.pos().x() == x
