@@ -77,6 +77,7 @@ class Session(QObject):
         self.spans: list[Span] = []
         self.labels: LabelSet = store.labels()
         self.unwritable = False     # the last write failed (SQLite): settings wait for an edit
+        self._in_command = False    # Qt's undo stack is running one of our commands
 
     # -- documents -------------------------------------------------------------------------
     def open_document(self, doc_id: int) -> bool:
@@ -122,16 +123,21 @@ class Session(QObject):
         return True
 
     def _journal(self, cmd: EditCommand, undo: bool) -> None:
-        edit = cmd.edit.inverse() if undo else cmd.edit
+        """An undo or redo, run by Qt's undo stack (the stack moves whatever happens here)."""
+        self._in_command = True
         try:
-            self.store.apply(edit, mode="undo" if undo else "redo", entry=cmd.entry)
-        except WRITE_ERRORS as e:
-            self._failed(e)
-            # The stack has already moved; put it back in step with the journal once Qt
-            # has finished this undo/redo.
-            QTimer.singleShot(0, lambda: self.doc and self._load_history(self.doc.id))
-            return
-        self._after(edit)
+            edit = cmd.edit.inverse() if undo else cmd.edit
+            try:
+                self.store.apply(edit, mode="undo" if undo else "redo", entry=cmd.entry)
+            except WRITE_ERRORS as e:
+                self._failed(e)
+                # The stack has already moved; put it back in step with the journal once Qt
+                # has finished this undo/redo.
+                QTimer.singleShot(0, lambda: self.doc and self._load_history(self.doc.id))
+                return
+            self._after(edit)
+        finally:
+            self._in_command = False
 
     def undo(self) -> None:
         if self.undo_stack.canUndo():
@@ -145,9 +151,16 @@ class Session(QObject):
         """A write failed: nothing of it is in the file, so nothing of it may be on screen."""
         self.unwritable = isinstance(e, sqlite3.Error)
         self.saved.emit("NOT SAVED")
-        self.error.emit(f"The change was not saved: {why_not_saved(e)}.\n\nNothing of it was "
-                        "written, and the screen shows what the project file holds. Once this is "
-                        "fixed, do it again.")
+        message = (f"The change was not saved: {why_not_saved(e)}.\n\nNothing of it was "
+                   "written, and the screen shows what the project file holds. Once this is "
+                   "fixed, do it again.")
+        if self._in_command:
+            # An undo/redo: the error box (a nested event loop) opens once Qt's undo stack has
+            # finished the command — inside it, a refresh meanwhile would delete the command
+            # under Qt (a crash).
+            QTimer.singleShot(0, lambda: self.error.emit(message))
+        else:
+            self.error.emit(message)
         self._reload()
 
     def remember(self, key: str, value) -> bool:
@@ -172,6 +185,9 @@ class Session(QObject):
 
     def refresh(self, doc_ids) -> None:
         """Another connection (a background job) changed these documents: follow the file."""
+        if self._in_command:            # never rebuild the stack under a command Qt is running
+            QTimer.singleShot(0, lambda: self.refresh(doc_ids))
+            return
         if self.doc and self.doc.id in doc_ids:
             self.doc.status = self.store.document_status(self.doc.id)
             self._reload()

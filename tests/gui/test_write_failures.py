@@ -229,3 +229,25 @@ def test_writes_that_are_no_edit_say_so_when_the_file_cannot_be_written(window, 
                                              "Model not changed"]
     assert all("read" in message.lower() for _, message in errors), errors
     assert loaded == [] and dump(store.path) == before
+
+
+def test_the_error_box_of_a_failed_undo_opens_after_qts_undo_so_following_is_safe(window, qtbot, monkeypatch):
+    """The box is a nested event loop: inside Qt's undo, the follower's timer could refresh the
+    document and clear the undo stack under the command Qt is running (a segfault). It opens
+    after Qt's undo has returned; a refresh from it is then safe."""
+    w, store, ids, _ = window
+    qtbot.keyClick(w.view, *delete_one(w))
+    stack = w.session.undo_stack
+    inside: list[bool] = []
+
+    def box(parent, title, msg):            # what happens while a real box is open
+        inside.append(w.session._in_command)
+        w.session.refresh({ids[0]})         # another window committed: the follower refreshes
+    monkeypatch.setattr(dialogs, "show_error", box)
+    with ReadOnly(store):
+        qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: inside == [False], timeout=2000)
+    qtbot.wait(20)
+    assert stack.count() >= 1 and stack.canUndo() and w.save_label.text() == "NOT SAVED"
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len([r for r in dump(store.path)["spans"] if r[0] == ids[0]]) == 180
