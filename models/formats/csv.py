@@ -7,13 +7,15 @@ column goes into ``meta`` under its header name, beside ``source`` (the file's n
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import sys
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from models.formats.errors import HEAD, ImportProblem, codec_name, collect, detect, open_and_read, sniff
+from models.formats.errors import (HEAD, ImportProblem, codec_name, collect, detect, open_and_read,
+                                   sniff, utf8_first)
 from models.formats.txt import headline
 
 DEFAULT_TEXT_COLUMN = "text"
@@ -41,6 +43,20 @@ def _not_utf8(row: list[str]) -> int | None:
     return None
 
 
+def _all_utf8(f: BinaryIO) -> bool:
+    """Whether the whole (seekable) file is UTF-8, read a megabyte at a time; back at 0."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := f.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return True
+    except UnicodeDecodeError:
+        return False
+    finally:
+        f.seek(0)
+
+
 def iter_csv(f: BinaryIO, file: str, source: str | None = None,
              text_column: str | None = None, encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """Stream the records of a CSV file as documents; a bad record is a problem with its line.
@@ -59,6 +75,8 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
     f.seek(0)
     source = source or Path(file).name
     # surrogateescape: a byte that is not UTF-8 rejects only the record it is in (checked below).
+    if utf8_first(encoding) and _all_utf8(f):
+        encoding = None             # valid UTF-8: --encoding is for the files that are not
     codec = codec_name(encoding) if encoding else "utf-8-sig"
     unit = encoding or "UTF-8"
     text = io.TextIOWrapper(f, encoding=codec, errors="surrogateescape", newline="")

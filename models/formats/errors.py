@@ -62,6 +62,23 @@ def codec_name(encoding: str) -> str:
         raise ValueError(f"unknown encoding {encoding!r} (e.g. cp1252, latin-1, utf-16)") from None
 
 
+def utf8_first(encoding: str | None) -> bool:
+    """Whether a text that is valid UTF-8 is read as UTF-8 although ``encoding`` was given:
+    ``--encoding`` is for the files (and lines) that are not UTF-8 — applied to UTF-8 text,
+    cp1252 would turn "é" into "Ã©" and move every span after it. Not for UTF-16/32, whose
+    bytes of plain ASCII text are valid UTF-8 too."""
+    return bool(encoding) and not codec_name(encoding).startswith(("utf-16", "utf-32", "utf_16",
+                                                                   "utf_32"))
+
+
+def is_utf8(data: bytes) -> bool:
+    try:
+        _decode(data, "utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def describe(encoding: str) -> str:
     """An encoding as a person knows it: "cp1252" -> "Windows-1252 (Western European)"."""
     name = codecs.lookup(encoding).name.replace("-", "_")
@@ -135,6 +152,8 @@ def decode_bytes(data: bytes, file: str, encoding: str | None = None) -> tuple[s
     problem = sniff(data, file, encoding)
     if problem:
         return "", problem
+    if utf8_first(encoding) and is_utf8(data):
+        encoding = None                     # valid UTF-8: --encoding is for the other files
     try:
         text = _decode(data, encoding or "utf-8")
     except UnicodeDecodeError as e:

@@ -18,7 +18,7 @@ from typing import BinaryIO, Iterable, Iterator
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
 from models.formats.annotated import drop_overlapping, overlap_message
 from models.formats.errors import (HEAD, ImportProblem, codec_name, collect, detect, not_utf8,
-                                   open_and_read, sniff)
+                                   open_and_read, sniff, utf8_first)
 from models.labels import label_name_problem
 from models.spans import Span, SpanError, validate
 
@@ -69,7 +69,7 @@ def json_lines(f: BinaryIO, file: str, encoding: str | None = None) -> Iterator[
         yield problem
         return
     f.seek(0)
-    if encoding:
+    if encoding and not utf8_first(encoding):
         yield from _lines_in(f, file, encoding)
         return
     seen = False
@@ -83,6 +83,15 @@ def json_lines(f: BinaryIO, file: str, encoding: str | None = None) -> Iterator[
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as e:
+            if encoding:            # a line that is not UTF-8: the encoding the user named
+                try:
+                    line = raw.decode(codec_name(encoding))
+                except UnicodeDecodeError as e2:
+                    yield ImportProblem(file, lineno, f"cannot be read as {encoding} (byte "
+                                        f"0x{raw[e2.start]:02x} at offset {at + e2.start})")
+                    continue
+                yield lineno, line
+                continue
             # Only the first bad line names the encoding (and what to do): one line in another
             # encoding among UTF-8 ones is a damaged line, not a file to read again.
             guess = None if hinted else detect(head + b"\n" + raw)

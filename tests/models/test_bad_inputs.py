@@ -347,3 +347,32 @@ def test_cp1252_csv_records_say_what_to_do_once(store, project, tmp_path):
         (2, "not UTF-8 (byte 0xe9); record skipped; it looks like cp1252 — run again with --encoding cp1252"),
         (4, "not UTF-8 (byte 0xef); record skipped")]
     assert [t for _, t in docs_in(project)] == ["plain text"]
+
+
+# -- --encoding never re-reads UTF-8 text (it is for the files and lines that are not) -------------
+
+def test_encoding_applies_only_to_what_is_not_utf8(tmp_path):
+    """Following the advice ("run again with --encoding cp1252") must not turn the UTF-8 files
+    or lines of the same import into mojibake with spans on other characters."""
+    from models.importer import import_paths
+    from models.store import Store
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-utf8.txt").write_text("Zoë Brontë left Zürich.", encoding="utf-8")
+    (folder / "b-cp1252.txt").write_bytes("Café Müller in München.".encode("cp1252"))
+    jl = tmp_path / "mixed.jsonl"
+    good = {"text": "Café Müller opened in São Paulo.", "spans": [{"start": 22, "end": 31, "label": "GPE"}]}
+    bad = {"text": "Zoë in Zürich.", "spans": [{"start": 7, "end": 13, "label": "GPE"}]}
+    jl.write_bytes(json.dumps(good, ensure_ascii=False).encode("utf-8") + b"\n"
+                   + json.dumps(bad, ensure_ascii=False).encode("cp1252") + b"\n")
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text("title,text\nT,Ärger in Köln\n", encoding="utf-8")
+    store = Store(tmp_path / "p.annotator")
+    report = import_paths(store, [folder, jl, csv_path], encoding="cp1252")
+    assert report.problems == [] and len(report.added) == 5
+    texts = {store.document(d).text: store.spans(d) for d in report.added}
+    assert set(texts) == {"Zoë Brontë left Zürich.", "Café Müller in München.",
+                          "Café Müller opened in São Paulo.", "Zoë in Zürich.", "Ärger in Köln"}
+    for text, spans in texts.items():
+        assert [text[s.start:s.end] for s in spans] in ([], ["São Paulo"], ["Zürich"])
+    store.close()
