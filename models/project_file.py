@@ -50,6 +50,14 @@ def _cut_short(path: Path, header: bytes) -> tuple[int, int] | None:
     return size, pages * page_size
 
 
+def _has_wal(path: Path) -> bool:
+    """Whether a WAL beside the file holds frames (more than its 32-byte header)."""
+    try:
+        return os.stat(f"{path}-wal").st_size > 32
+    except OSError:
+        return False
+
+
 def damaged(path: Path, what: str) -> StoreError:
     return StoreError(f"{path} is damaged: {what} — an interrupted copy or a full disk? "
                       "Nothing was changed; open a backup of it instead")
@@ -98,6 +106,13 @@ def check(path: Path, readonly: bool) -> bool:
         if not os.access(folder, os.W_OK | os.X_OK):
             raise StoreError(f"cannot create {path}: the folder {folder} is not writable "
                              "(choose another folder); nothing was created")
+        # Made here, exclusively: only the process that made the file may remove it when its
+        # set-up fails (another that merely found it missing a moment before must not delete
+        # what the first has begun to fill).
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            return check(path, readonly)
         return True
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a project file")
@@ -109,7 +124,9 @@ def check(path: Path, readonly: bool) -> bool:
                              "nothing was changed")
         if 0 < len(header) < 100:
             raise damaged(path, f"cut short to {len(header)} bytes, not even a whole SQLite header")
-        short = header and _cut_short(path, header)
+        # With a WAL, another process may be checkpointing: page 1 (which holds the new size)
+        # is written before the file has grown, and the file looks cut short for a moment.
+        short = header and not _has_wal(path) and _cut_short(path, header)
         if short:
             raise damaged(path, f"truncated, {short[0]:,} of the {short[1]:,} bytes it should have")
     if not readonly:
@@ -153,9 +170,15 @@ def connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bo
         except sqlite3.OperationalError:
             conn.close()
             # WAL needs the -shm file: in a folder where it cannot be made, no other process
-            # can be writing either, so reading the file as it is is safe.
+            # can be writing either, so reading the file as it is is safe — unless its WAL
+            # holds commits, which "immutable" would not see (an export would lose them).
             if immutable or os.access(path.parent, os.W_OK):
                 raise
+            if _has_wal(path):
+                raise StoreError(f"{path} cannot be read here: its latest changes are in "
+                                 f"{path.name}-wal, which SQLite can read only where it may "
+                                 "write. Open it once in a folder you can write to (copy the "
+                                 "project and its -wal file together); nothing was changed")
     raise AssertionError("unreachable")
 
 

@@ -320,3 +320,76 @@ def test_a_second_store_in_the_process_never_drops_the_first_ones_locks(tmp_path
     reopened = Store(path)
     assert [(s.start, s.label) for s in reopened.spans(doc)] == [(0, "PERSON"), (12, "GPE")]
     reopened.close()
+
+
+def test_a_project_whose_wal_holds_commits_is_never_read_without_them(tmp_path, shared_dir):
+    """In a folder SQLite cannot write, read-only falls back to "immutable", which ignores the
+    WAL: with commits in the WAL that would be a stale project (and a stale export). Refused."""
+    from models.edits import ReplaceSpans
+    from models.spans import Span
+    live = tmp_path / "live.annotator"
+    s = Store(live)
+    [doc], _ = s.add_documents([{"text": "Kim went to Seoul.", "title": "T"}])
+    s.apply(ReplaceSpans(doc, (), (Span(0, 3, "PERSON"),)))
+    assert os.path.getsize(f"{live}-wal") > 32
+    for suffix in ("", "-wal"):                     # the file and its WAL, not the -shm
+        shutil.copyfile(f"{live}{suffix}", shared_dir / f"news.annotator{suffix}")
+        os.chmod(shared_dir / f"news.annotator{suffix}", 0o644)
+    s.close()
+    shared_dir.chmod(0o555)
+    got = run_as_nobody(READ_ONLY_SPANS, shared_dir)
+    assert "its latest changes are in news.annotator-wal" in got["error"]
+
+
+READ_ONLY_SPANS = r'''
+import json, sys
+from pathlib import Path
+from models.store import Store, StoreError
+try:
+    s = Store(Path(sys.argv[1]) / "news.annotator", readonly=True)
+    print(json.dumps({"error": None, "spans": len(s.spans(1))}))
+except StoreError as e:
+    print(json.dumps({"error": str(e)}))
+'''
+
+
+def test_a_file_that_looks_short_while_its_wal_is_checkpointed_is_not_called_damaged(tmp_path):
+    """A checkpoint writes page 1 (the new size) before the file has grown: with frames in the
+    WAL, a short file is not taken for a truncated one."""
+    from models import project_file
+    path = tmp_path / "p.annotator"
+    s = Store(path)
+    s.add_documents([{"text": f"Article {i} about Seoul. " * 40, "title": "T"} for i in range(50)])
+    s.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(StoreError, match="truncated"):
+        project_file.check(path, False)
+    Path(f"{path}-wal").write_bytes(b"\x37\x7f\x06\x82" + b"\0" * 60)      # frames being copied
+    assert project_file.check(path, False) is False
+
+
+def test_a_store_that_only_found_the_file_missing_never_deletes_it(tmp_path, monkeypatch):
+    """Two processes create the same new project: the one that looked a moment before the other
+    made the file, and then fails (the other holds the write lock for its set-up), must not
+    delete the file the other is filling."""
+    path = tmp_path / "new.annotator"
+    first = sqlite3.connect(path, isolation_level=None)      # the other process, setting up
+    first.execute("PRAGMA journal_mode=WAL")
+    first.execute("BEGIN IMMEDIATE")
+    first.execute("CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT)")
+    real = Path.exists
+    looked = []
+
+    def missing_once(self):
+        if self == path and not looked:
+            looked.append(1)
+            return False                                      # it looked before the file was made
+        return real(self)
+    monkeypatch.setattr(Path, "exists", missing_once)
+    with pytest.raises(StoreError):
+        Store(path, timeout=0.1)
+    assert looked and path.exists()
+    first.execute("COMMIT")
+    assert first.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("settings",)]
+    first.close()
