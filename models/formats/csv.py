@@ -7,7 +7,6 @@ column goes into ``meta`` under its header name, beside ``source`` (the file's n
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import sys
@@ -43,20 +42,6 @@ def _not_utf8(row: list[str]) -> int | None:
     return None
 
 
-def _all_utf8(f: BinaryIO) -> bool:
-    """Whether the whole (seekable) file is UTF-8, read a megabyte at a time; back at 0."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while chunk := f.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-        return True
-    except UnicodeDecodeError:
-        return False
-    finally:
-        f.seek(0)
-
-
 def iter_csv(f: BinaryIO, file: str, source: str | None = None,
              text_column: str | None = None, encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """Stream the records of a CSV file as documents; a bad record is a problem with its line.
@@ -75,8 +60,11 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
     f.seek(0)
     source = source or Path(file).name
     # surrogateescape: a byte that is not UTF-8 rejects only the record it is in (checked below).
-    if utf8_first(encoding) and _all_utf8(f):
-        encoding = None             # valid UTF-8: --encoding is for the files that are not
+    # --encoding is for the records that are not UTF-8 (read as UTF-8, each bad one decoded
+    # again in it): applied to UTF-8 records it would turn "é" into "Ã©".
+    fallback = codec_name(encoding) if utf8_first(encoding) else None
+    if fallback:
+        encoding = None
     codec = codec_name(encoding) if encoding else "utf-8-sig"
     unit = encoding or "UTF-8"
     text = io.TextIOWrapper(f, encoding=codec, errors="surrogateescape", newline="")
@@ -90,6 +78,11 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
             line, start = start, reader.line_num + 1
             if not row or (len(row) == 1 and not row[0].strip() and header is None):
                 continue                                    # blank line
+            if fallback and _not_utf8(row):
+                try:
+                    row = [x.encode("utf-8", "surrogateescape").decode(fallback) for x in row]
+                except UnicodeDecodeError:
+                    unit = fallback
             if header is None:
                 if _not_utf8(row):
                     yield ImportProblem(file, line, f"header is not {unit}; save the file as "
@@ -110,13 +103,14 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
                 continue
             bad = _not_utf8(row)
             if bad:
-                hint = ""
+                hint, guess = "", None
                 if not hinted and not encoding:     # the first bad record says what to do
                     guess = detect(head)
                     hint = (f"; it looks like {guess} — run again with --encoding {guess}" if guess
                             else "; run again with --encoding NAME if the file is not UTF-8")
                 hinted = True
-                yield ImportProblem(file, line, f"not {unit} (byte 0x{bad:02x}); record skipped{hint}")
+                yield ImportProblem(file, line, f"not {unit} (byte 0x{bad:02x}); record skipped{hint}",
+                                    encoding=guess)
                 continue
             if len(row) != len(header):
                 yield ImportProblem(file, line, f"record has {len(row)} fields, the header has "

@@ -95,8 +95,10 @@ def json_lines(f: BinaryIO, file: str, encoding: str | None = None) -> Iterator[
             # Only the first bad line names the encoding (and what to do): one line in another
             # encoding among UTF-8 ones is a damaged line, not a file to read again.
             guess = None if hinted else detect(head + b"\n" + raw)
+            # (The window asks instead: reading the file again in that encoding only reads
+            # the lines that are not UTF-8 in it; the others are the same texts again.)
             yield ImportProblem(file, lineno, not_utf8(raw[e.start], at + e.start, None, guess,
-                                                       hint=not hinted))
+                                                       hint=not hinted), encoding=guess)
             hinted = True
             continue
         yield lineno, line.removeprefix("\ufeff") if lineno == 1 else line

@@ -72,6 +72,27 @@ def test_cp1252_file_asks_then_imports_the_decoded_text(make_window, qtbot, tmp_
     qtbot.waitUntil(lambda: w.session.doc is not None and w.session.doc.text == CP1252_TEXT, timeout=5000)
 
 
+def test_a_jsonl_with_a_cp1252_line_asks_and_imports_that_line_only_once(make_window, qtbot, tmp_path,
+                                                                          shown, questions):
+    """JSONL: the first line that is not UTF-8 gets the question too (not the command line's
+    advice); read again in cp1252, the UTF-8 lines are the same texts (skipped as duplicates)
+    and the other line comes in, its span on the right characters."""
+    import json
+    path = tmp_path / "mixed.jsonl"
+    good = {"text": "Café Müller opened in São Paulo.", "spans": [{"start": 22, "end": 31, "label": "GPE"}]}
+    bad = {"text": "Zoë Brontë in Zürich today.", "spans": [{"start": 14, "end": 20, "label": "GPE"}]}
+    path.write_bytes(json.dumps(good, ensure_ascii=False).encode("utf-8") + b"\n"
+                     + json.dumps(bad, ensure_ascii=False).encode("cp1252") + b"\n")
+    w, store, _ = make_window(["Existing."])
+    w.import_files([str(path)])
+    qtbot.waitUntil(lambda: len(texts(store.path)) == 3, timeout=10000)
+    qtbot.wait(100)
+    assert sorted(texts(store.path)) == sorted(["Existing.", good["text"], bad["text"]])
+    assert [q[1] for q in questions] in (["cp1252"], ["cp1250"]) and "--encoding" not in str(shown)
+    doc = next(d for d, *_ in store.document_rows() if store.document(d).text == bad["text"])
+    assert [bad["text"][s.start:s.end] for s in store.spans(doc)] == ["Zürich"]
+
+
 def test_skip_imports_nothing_and_the_rest_is_kept(make_window, qtbot, tmp_path, shown, questions):
     bad, good = tmp_path / "zurich.txt", tmp_path / "good.txt"
     bad.write_bytes(CP1252_TEXT.encode("cp1252"))

@@ -366,13 +366,15 @@ def test_encoding_applies_only_to_what_is_not_utf8(tmp_path):
     jl.write_bytes(json.dumps(good, ensure_ascii=False).encode("utf-8") + b"\n"
                    + json.dumps(bad, ensure_ascii=False).encode("cp1252") + b"\n")
     csv_path = tmp_path / "t.csv"
-    csv_path.write_text("title,text\nT,Ärger in Köln\n", encoding="utf-8")
+    csv_path.write_bytes("title,text\nT,Ärger in Köln\n".encode("utf-8")
+                         + "U,Übel in Düren\n".encode("cp1252"))
     store = Store(tmp_path / "p.annotator")
     report = import_paths(store, [folder, jl, csv_path], encoding="cp1252")
-    assert report.problems == [] and len(report.added) == 5
+    assert report.problems == [] and len(report.added) == 6
     texts = {store.document(d).text: store.spans(d) for d in report.added}
     assert set(texts) == {"Zoë Brontë left Zürich.", "Café Müller in München.",
-                          "Café Müller opened in São Paulo.", "Zoë in Zürich.", "Ärger in Köln"}
+                          "Café Müller opened in São Paulo.", "Zoë in Zürich.", "Ärger in Köln",
+                          "Übel in Düren"}
     for text, spans in texts.items():
         assert [text[s.start:s.end] for s in spans] in ([], ["São Paulo"], ["Zürich"])
     store.close()
