@@ -36,15 +36,25 @@ class Follower(QObject):
         jobs = getattr(self.window, "jobs", None)
         if jobs is not None and jobs.busy:      # its own batches refresh what they change;
             return False                        # what others did is seen once it is done
+        conn = self.store.db.conn
+        if conn.in_transaction:
+            return False
         try:
             version = self.store.data_version()
             if version == self._version:
                 return False
             updated, max_id = self._mark
-            # The documents list's own index on `updated` makes this a short range scan.
-            ids = {r[0] for r in self.store.db.execute(
-                "SELECT id FROM documents WHERE updated >= ? OR id > ?", [updated, max_id])}
-            self._version, self._mark = version, self._watermark()
+            # One read snapshot: the ids and the new watermark see the same commits (taken
+            # apart, a commit between them would be skipped for good).
+            conn.execute("BEGIN")
+            try:
+                mark = self._watermark()
+                # The documents list's own index on `updated` makes this a short range scan.
+                ids = {r[0] for r in conn.execute(
+                    "SELECT id FROM documents WHERE updated >= ? OR id > ?", [updated, max_id])}
+            finally:
+                conn.execute("COMMIT")
+            self._version, self._mark = version, mark
         except Exception:           # busy or gone for a moment: look again at the next tick
             return False
         self._show(ids)
