@@ -158,6 +158,19 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + "-wal")
 
 
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def make_backup(path: Path, version: int) -> Path:
     """A consistent copy of the project at ``path`` beside it; returns the copy's path.
 
@@ -176,6 +189,7 @@ def make_backup(path: Path, version: int) -> Path:
             dst.close()
         with open(target, "rb+") as f:
             os.fsync(f.fileno())
+        _sync_folder(target.parent)     # the copy's name too, before the upgrade commits
     except BaseException:
         for made in (target, _sidecar(target), target.with_name(target.name + "-shm")):
             made.unlink(missing_ok=True)

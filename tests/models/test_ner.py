@@ -112,6 +112,11 @@ def test_cut_points_prefer_paragraphs_then_lines_then_spaces():
     assert ner.cut_points(text, 24) == [0, 21, len(text)]                 # after the \n\n
     assert ner.cut_points(text, 16) == [0, 10, 21, len(text)]             # \n, then \n\n
     assert ner.cut_points("x" * 25, 10) == [0, 10, 20, 25]                # no space: hard cut
+    cjk = "北朝鮮の金正恩氏はソウルを訪れた。" * 3             # no space: after a sentence end
+    assert ner.cut_points(cjk, 20) == [0, 17, 34, 51]
+    flags = "🇰🇷" * 8                                       # never between the halves of a flag
+    b = ner.cut_points(flags, 5)
+    assert all(x % 2 == 0 for x in b) and b[-1] == 16
     for most in (7, 10, 16, 24):
         b = ner.cut_points(text, most)
         assert all(0 < y - x <= most for x, y in zip(b, b[1:])) and b[-1] == len(text)
