@@ -4,12 +4,12 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QToolBar
 
 from gui import dialogs
 from models.document import DONE, SKIPPED
-from models.labels import LabelSet
+from models.labels import KEY_ORDER, LabelSet
 
 
 def new_action(parent, text: str, slot=None, shortcut=None, tip: str = "", checkable=False) -> QAction:
@@ -139,6 +139,14 @@ def set_read_only(w) -> None:
     s.saved.disconnect()
     s.error.connect(lambda _m: w.statusBar().showMessage(
         "Read-only: nothing was changed (the project is open for writing elsewhere)", 6000))
+    # The keys of the actions that are off say why, instead of doing nothing (a disabled
+    # action's shortcut is not Qt's any more, so these never clash with one).
+    refused = "Read-only: this window cannot change the project (it is open for writing elsewhere)"
+    keys = {seq.toString() for act in editing_actions(w) for seq in act.shortcuts()}
+    keys |= set(KEY_ORDER)                  # label keys, also of labels added meanwhile
+    w._refusing = [QShortcut(QKeySequence(k), w,
+                             activated=lambda: w.statusBar().showMessage(refused, 6000))
+                   for k in sorted(keys) if k]
     w.save_label.setText("READ-ONLY")
     w.save_label.setStyleSheet("background: #ffd6d6; color: #7a0000; font-weight: bold; border-radius: 3px;")
     w.save_label.setToolTip(READ_ONLY_TIP)

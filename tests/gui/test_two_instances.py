@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from gui import app as appmod
@@ -115,6 +116,15 @@ def test_a_second_window_is_offered_read_only_and_follows_the_first(project, ope
     assert not b.session.delete(b.session.spans[0])
     assert "Read-only: nothing was changed" in b.statusBar().currentMessage()
     assert rows(project) == before and b.session.spans == [Span(0, 5, "ORG")]
+    # A key of an action that is off says why, instead of doing nothing.
+    b.activateWindow()
+    qtbot.waitActive(b)
+    for key, mod in ((Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_1, Qt.KeyboardModifier.NoModifier),
+                     (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)):
+        b.statusBar().clearMessage()
+        qtbot.keyClick(b.view, key, mod)
+        assert b.statusBar().currentMessage().startswith("Read-only: this window cannot change"), key
+    assert rows(project) == before
 
 
 def test_cancel_opens_nothing_and_the_lock_stays_with_the_writer(project, opened, asked):
