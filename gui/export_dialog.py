@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout)
 
-from gui.dialogs import ok_cancel
+from gui.dialogs import ask_yes_no, ok_cancel
 from models import ner
 from models.exporter import DIRECTORY_FORMATS, FORMATS
 
@@ -21,6 +21,15 @@ DESCRIPTIONS = {
     "labels": "the label set (JSON)",
     "patterns": "EntityRuler patterns from the labelled strings",
 }
+
+
+def replaced(fmt: str, out: Path) -> str | None:
+    """What an export to ``out`` would replace (a file, or files of a folder export), if any."""
+    if fmt in DIRECTORY_FORMATS:
+        names = ("train.spacy", "dev.spacy") if fmt == "spacy" else ("annotation.conf",)
+        found = [n for n in names if (out / n).exists()]
+        return f"{out}/{found[0]}" + (" and more" if len(found) > 1 else "") if found else None
+    return str(out) if out.exists() else None
 
 
 class ExportDialog(QDialog):
@@ -106,7 +115,14 @@ class ExportDialog(QDialog):
     @classmethod
     def ask(cls, parent, project: Path) -> tuple[str, str, dict] | None:
         d = cls(project, parent)
-        return d.choice() if d.exec() == QDialog.DialogCode.Accepted and d.out.text() else None
+        if d.exec() != QDialog.DialogCode.Accepted or not d.out.text():
+            return None
+        choice = d.choice()
+        there = replaced(choice[0], Path(choice[1]))
+        if there and not ask_yes_no(parent, "Replace the earlier export?",
+                                    f"{there} already exists. Replace it with this export?"):
+            return None
+        return choice
 
 
 class TrainDialog(QDialog):

@@ -69,3 +69,22 @@ def test_train_from_the_window_and_use_the_model(done_project, qtbot, tmp_path, 
     assert store.setting("model").startswith(str(out))
     qtbot.waitUntil(lambda: not w.jobs.busy, timeout=5000)
     w.model.runner.wait(10000)
+
+
+def test_an_export_over_an_earlier_one_asks_first(qtbot, tmp_path, monkeypatch):
+    from gui import export_dialog
+    from gui.export_dialog import replaced
+    (tmp_path / "p.jsonl").write_text("earlier\n")
+    assert replaced("jsonl", tmp_path / "p.jsonl") == str(tmp_path / "p.jsonl")
+    assert replaced("jsonl", tmp_path / "new.jsonl") is None
+    (tmp_path / "s").mkdir()
+    assert replaced("spacy", tmp_path / "s") is None
+    (tmp_path / "s" / "dev.spacy").write_bytes(b"x")
+    assert replaced("spacy", tmp_path / "s") == f"{tmp_path / 's'}/dev.spacy"
+    asked = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: ExportDialog.DialogCode.Accepted)
+    monkeypatch.setattr(export_dialog, "ask_yes_no", lambda parent, title, text: asked.append(text) or False)
+    assert ExportDialog.ask(None, tmp_path / "p.annotator") is None           # kept the earlier one
+    assert asked == [f"{tmp_path / 'p.jsonl'} already exists. Replace it with this export?"]
+    monkeypatch.setattr(export_dialog, "ask_yes_no", lambda *a: True)
+    assert ExportDialog.ask(None, tmp_path / "p.annotator")[1] == str(tmp_path / "p.jsonl")
