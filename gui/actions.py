@@ -55,6 +55,8 @@ def build_actions(w) -> None:
     w.redo_action = new_action(a, "Redo", s.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
     s.undo_stack.canUndoChanged.connect(w.undo_action.setEnabled)
     s.undo_stack.canRedoChanged.connect(w.redo_action.setEnabled)
+    w.undo_action.setEnabled(s.undo_stack.canUndo())     # the signals say only what changes
+    w.redo_action.setEnabled(s.undo_stack.canRedo())
     s.undo_stack.undoTextChanged.connect(lambda t: w.undo_action.setText(f"Undo {t}".strip()))
     s.undo_stack.redoTextChanged.connect(lambda t: w.redo_action.setText(f"Redo {t}".strip()))
     # The menu says what would be undone; the toolbar button keeps one word, so the buttons

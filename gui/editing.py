@@ -120,9 +120,13 @@ class Annotator(QObject):
             self.select(following)
 
     def confirm(self) -> None:
+        """Confirm the selected suggestion and go on to the next one not reviewed (Enter, Enter…
+        reviews a document; Delete rejects and goes on too)."""
         span = self.view.selected
         if span is not None and self.session.confirm(span):
-            self.select(self._find(span.start, span.end))
+            following = next((s for s in self.session.spans
+                              if s.start >= span.end and not s.is_manual), None)
+            self.select(following or self._find(span.start, span.end))
 
     def resize(self, side: str, step: int) -> None:
         span = self.view.selected

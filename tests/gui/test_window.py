@@ -262,3 +262,29 @@ def test_toolbar_buttons_keep_their_place_whatever_undo_would_undo(make_window):
     assert tools.widgetForAction(w.undo_action).text() == "Undo"
     tools.layout().activate()
     assert done.pos().x() == x
+
+
+def test_undo_and_redo_are_off_without_history(make_window):
+    w, store, ids = make_window(["Nothing done here yet."])
+    assert w.session.doc is not None and w.session.undo_stack.count() == 0
+    assert not w.undo_action.isEnabled() and not w.redo_action.isEnabled()
+    assert w.session.add_span(0, 7, "ORG")
+    assert w.undo_action.isEnabled() and not w.redo_action.isEnabled()
+
+
+def test_enter_confirms_and_goes_on_to_the_next_suggestion(make_window, stand_in_model, qtbot):
+    """Reviewing Prodigy-style: Enter confirms the selected suggestion and selects the next one
+    not reviewed; at the last one it stays."""
+    w, store, ids = make_window(["Officials from Seoul met Apple in Tokyo on Monday."])
+    qtbot.waitUntil(lambda: store.preannotated(ids[0]) is not None, timeout=5000)
+    text = w.session.doc.text
+    n = len(w.session.spans)
+    assert n >= 3 and not any(s.is_manual for s in w.session.spans)
+    w.view.setFocus()
+    key(qtbot, w, Qt.Key.Key_Tab)
+    seen = []
+    for _ in range(n):
+        seen.append(text[w.view.selected.start:w.view.selected.end])
+        key(qtbot, w, Qt.Key.Key_Return)
+    assert seen == [text[s.start:s.end] for s in w.session.spans]
+    assert all(s.is_manual for s in w.session.spans) and w.view.selected == w.session.spans[-1]
