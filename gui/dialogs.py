@@ -226,7 +226,7 @@ SHORTCUTS = [
     ("Alt+drag, or Ctrl+E (toggle)", "exact characters, no snapping"),
     ("click a span, Tab / Shift+Tab", "select a span (outlined)"),
     ("label key on a selected span", "relabel it"),
-    ("Enter", "confirm a model suggestion (it becomes yours)"),
+    ("Enter", "confirm the suggestion (it becomes yours), go on to the next"),
     ("Delete / Backspace", "remove the selected span"),
     ("Shift+Left / Shift+Right", "move the span's end by a token"),
     ("Ctrl+Shift+Left / Ctrl+Shift+Right", "move the span's start by a token"),
