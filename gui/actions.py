@@ -5,7 +5,7 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QFileDialog, QToolBar
 
 from gui import dialogs
 from models.document import DONE, SKIPPED
@@ -48,6 +48,15 @@ def label_actions(parent, labels: LabelSet, apply) -> list[QAction]:
     return out
 
 
+def ask_save_copy(w) -> None:
+    here = w.store.path
+    path, _ = QFileDialog.getSaveFileName(w, "Save a copy of the project",
+                                          str(here.with_name(here.stem + "-copy.annotator")),
+                                          "Annotation projects (*.annotator)")
+    if path:
+        w.jobs.save_copy(path)
+
+
 def build_actions(w) -> None:
     """The window's actions, menus and toolbars (``w`` is the MainWindow)."""
     a, s, an = w, w.session, w.annotator
@@ -84,6 +93,9 @@ def build_actions(w) -> None:
     file_menu.addAction(new_action(a, "Paste article…", w.paste_article, "Ctrl+Shift+V"))
     file_menu.addAction(new_action(a, "Export…", w.export, "Ctrl+Shift+E",
                                    "JSONL, spaCy, CoNLL, doccano, brat, labels, patterns"))
+    file_menu.addAction(new_action(a, "Save a copy…", lambda: ask_save_copy(w), tip=(
+        "The project as one file with every change, e.g. for a backup (copying the .annotator "
+        "file while the app runs can miss the latest changes, which are in its -wal file)")))
     file_menu.addSeparator()
     file_menu.addAction(new_action(a, "Save (every change is already saved)",
                                    lambda: w.save_label.setText("All changes saved"), "Ctrl+S"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton, QWidget, QHBoxLayout
@@ -262,6 +263,17 @@ class CorpusJobs(QObject):
             return export(db_path, out, fmt, progress=task.report,
                           cancelled=lambda: task.cancelled, **options)
         return self._generic(self.window.io, f"Exporting {fmt}", work, self.exported.emit)
+
+    def save_copy(self, target: str) -> bool:
+        """File ▸ Save a copy: the project as one file, with every change (SQLite's backup)."""
+        from models.migrations import save_copy
+        path = self.window.store.path
+
+        def work(task):
+            return save_copy(path, Path(target))
+        return self._generic(self.window.io, "Saving a copy", work,
+                             lambda t: self.finished.emit(f"A copy of the project, with every change, "
+                                                          f"is saved as {t}"))
 
     def train(self, base: str | None, steps: int, out: str) -> bool:
         from models.train import train_project

@@ -180,23 +180,50 @@ def make_backup(path: Path, version: int) -> Path:
     target = backup_path(path, version)
     with open(target, "x"):          # fails rather than overwrite a file made since we looked
         pass
+    try:
+        copy_consistent(path, target)
+    except BaseException:
+        for made in (target, _sidecar(target), target.with_name(target.name + "-shm")):
+            made.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def copy_consistent(path: Path, target: Path) -> None:
+    """Copy the project at ``path`` (with what its WAL holds) into ``target`` with SQLite's
+    backup API, from a read-only connection of its own, and put it on disk (file and name)."""
     src = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(str(target))
         try:
             src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")    # one self-contained file, no -wal
         finally:
             dst.close()
         with open(target, "rb+") as f:
             os.fsync(f.fileno())
-        _sync_folder(target.parent)     # the copy's name too, before the upgrade commits
-    except BaseException:
-        for made in (target, _sidecar(target), target.with_name(target.name + "-shm")):
-            made.unlink(missing_ok=True)
-        raise
+        _sync_folder(target.parent)
     finally:
         src.close()
+
+
+def save_copy(path: Path, target: Path) -> Path:
+    """File ▸ Save a copy: a consistent copy of the open project at ``target``, written beside
+    it as ``.part`` and renamed when complete (an existing file there is replaced only then)."""
+    target = Path(target)
+    if target.resolve() == Path(path).resolve():
+        raise ValueError("choose another file than the project itself")
+    part = target.with_name(target.name + ".part")
+    part.unlink(missing_ok=True)
+    try:
+        copy_consistent(path, part)
+        part.replace(target)
+        _sync_folder(target.parent)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     return target
 
 
-__all__ = ["create_base", "Step", "STEPS", "LATEST", "MigrationFailed", "run_steps", "backup_path", "make_backup"]
+__all__ = ["create_base", "Step", "STEPS", "LATEST", "MigrationFailed", "run_steps", "backup_path", "make_backup",
+           "copy_consistent", "save_copy"]

@@ -88,3 +88,26 @@ def test_an_export_over_an_earlier_one_asks_first(qtbot, tmp_path, monkeypatch):
     assert asked == [f"{tmp_path / 'p.jsonl'} already exists. Replace it with this export?"]
     monkeypatch.setattr(export_dialog, "ask_yes_no", lambda *a: True)
     assert ExportDialog.ask(None, tmp_path / "p.annotator")[1] == str(tmp_path / "p.jsonl")
+
+
+def test_save_a_copy_holds_every_change_even_those_still_in_the_wal(done_project, qtbot, tmp_path, monkeypatch):
+    """File > Save a copy: one self-contained file with every change — copying the .annotator
+    file while the app runs misses what is still in its -wal."""
+    import sqlite3
+
+    from PySide6.QtWidgets import QFileDialog
+    from gui.actions import ask_save_copy
+    w, store, ids = done_project
+    assert w.session.add_span(0, 4, "ORG")                     # the latest change
+    copy = tmp_path / "backup.annotator"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(copy), ""))
+    ask_save_copy(w)
+    qtbot.waitUntil(lambda: copy.exists() and not w.jobs.busy, timeout=10000)
+    assert not (tmp_path / "backup.annotator-wal").exists() and not (tmp_path / "backup.annotator.part").exists()
+    con = sqlite3.connect(copy)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert con.execute("SELECT doc_id, start, end, label FROM spans ORDER BY doc_id, start").fetchall() == \
+        store.db.execute("SELECT doc_id, start, end, label FROM spans ORDER BY doc_id, start").fetchall()
+    assert (ids[0], 0, 4, "ORG") in con.execute("SELECT doc_id, start, end, label FROM spans").fetchall()
+    con.close()
+    assert "saved as" in w.statusBar().currentMessage()
