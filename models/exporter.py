@@ -36,6 +36,7 @@ from models.formats.conll import write_conll
 from models.formats.docbin import SNAP_MODES, new_docbin, to_doc
 from models.formats.prodigy import write_jsonl
 from models.formats.patterns import collect_patterns, labels_json, patterns_jsonl
+from models.project_file import sync_folder
 from models.spans import Span
 from models.store import Store
 
@@ -170,27 +171,13 @@ class _Files:
         done = [path for _, path in self.parts]
         self.parts = []
         if done:
-            _sync_dir(done[0].parent)
+            sync_folder(done[0].parent)
         return done
 
     def discard(self) -> None:
         for tmp, _ in self.parts:
             tmp.unlink(missing_ok=True)
         self.parts = []
-
-
-def _sync_dir(folder: Path) -> None:
-    """The renames are on disk too (where the platform lets a folder be synced)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- reading the project ---------------------------------------------------------------------------

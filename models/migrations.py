@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from models.project_file import sync_folder
+
 
 @dataclass(frozen=True)
 class Step:
@@ -158,19 +160,6 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + "-wal")
 
 
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def make_backup(path: Path, version: int) -> Path:
     """A consistent copy of the project at ``path`` beside it; returns the copy's path.
 
@@ -202,7 +191,7 @@ def copy_consistent(path: Path, target: Path) -> None:
             dst.close()
         with open(target, "rb+") as f:
             os.fsync(f.fileno())
-        _sync_folder(target.parent)
+        sync_folder(target.parent)
     finally:
         src.close()
 
@@ -218,7 +207,7 @@ def save_copy(path: Path, target: Path) -> Path:
     try:
         copy_consistent(path, part)
         part.replace(target)
-        _sync_folder(target.parent)
+        sync_folder(target.parent)
     except BaseException:
         part.unlink(missing_ok=True)
         raise

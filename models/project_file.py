@@ -50,6 +50,20 @@ def _cut_short(path: Path, header: bytes) -> tuple[int, int] | None:
     return size, pages * page_size
 
 
+def sync_folder(folder: Path) -> None:
+    """Put a folder's entries (new names, renames) on disk, where the platform lets it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _has_wal(path: Path) -> bool:
     """Whether a WAL beside the file holds frames (more than its 32-byte header)."""
     try:

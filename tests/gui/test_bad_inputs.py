@@ -283,14 +283,20 @@ def cursor_at(view, pos: int):
     return c
 
 
-@pytest.mark.parametrize("typed,stored", [("<b>bold</b>", "<B>BOLD</B>"), ("r&d", "R&D"), ("🦄", "🦄"),
-                                          ("\"quoted\"_'single'", "\"QUOTED\"_'SINGLE'")])
-def test_new_label_dialog_keeps_odd_names(make_window, qtbot, typed, stored):
+def new_label(make_window, qtbot, typed: str):
+    """A window and its New label dialog, with ``typed`` as the name and OK pressed."""
     w, store, _ = make_window(["Kim met Putin."])
     d = dialogs.NewLabelDialog(w.session.labels, w)
     qtbot.addWidget(d)
     d.name.setText(typed)
     d.accept()
+    return w, store, d
+
+
+@pytest.mark.parametrize("typed,stored", [("<b>bold</b>", "<B>BOLD</B>"), ("r&d", "R&D"), ("🦄", "🦄"),
+                                          ("\"quoted\"_'single'", "\"QUOTED\"_'SINGLE'")])
+def test_new_label_dialog_keeps_odd_names(make_window, qtbot, typed, stored):
+    w, store, d = new_label(make_window, qtbot, typed)
     assert d.result() == d.DialogCode.Accepted and d.error.text() == ""
     assert w.session.add_label(d.label())
     assert stored in store.labels()
@@ -307,11 +313,7 @@ def test_new_label_dialog_keeps_odd_names(make_window, qtbot, typed, stored):
     ("\"quoted\" 'single'", "label name '\"QUOTED\" \\'SINGLE\\'' must be 1-100 characters without spaces"),
 ])
 def test_new_label_dialog_refuses_clearly(make_window, qtbot, typed, message):
-    w, store, _ = make_window(["Kim met Putin."])
-    d = dialogs.NewLabelDialog(w.session.labels, w)
-    qtbot.addWidget(d)
-    d.name.setText(typed)
-    d.accept()
+    w, store, d = new_label(make_window, qtbot, typed)
     assert d.result() != d.DialogCode.Accepted and d.error.text() == message
 
 

@@ -1,29 +1,20 @@
 """Mouse: drag to select (snaps to tokens; Alt keeps exact characters), click to select a span."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QMouseEvent, QTextCursor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+
+from tests.gui.viewprobe import drag_qt, point_at_qt
 
 TEXT = "North Korea’s envoy met officials in Seoul on Monday."
-L, NONE = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+L = Qt.MouseButton.LeftButton
 
 
-def point_of(view, cp: int) -> QPointF:
-    c = QTextCursor(view.document())
-    c.setPosition(view.map.to_qt(cp))
-    r = view.cursorRect(c)
-    return QPointF(r.left() + 1, r.center().y())
+def point_of(view, cp: int):
+    return point_at_qt(view, view.map.to_qt(cp))
 
 
 def drag(view, a: int, b: int, mods=Qt.KeyboardModifier.NoModifier) -> None:
-    vp = view.viewport()
-    p, q = point_of(view, a), point_of(view, b)
-    for kind, pos, button, buttons in ((QEvent.Type.MouseButtonPress, p, L, L),
-                                       (QEvent.Type.MouseMove, (p + q) / 2, NONE, L),
-                                       (QEvent.Type.MouseMove, q, NONE, L),
-                                       (QEvent.Type.MouseButtonRelease, q, L, NONE)):
-        QApplication.sendEvent(vp, QMouseEvent(kind, pos, vp.mapToGlobal(pos), button, buttons, mods))
+    drag_qt(view, view.map.to_qt(a), view.map.to_qt(b), mods)
 
 
 def test_drag_snaps_to_tokens_and_alt_keeps_exact(make_window, stand_in_model, qtbot, db_rows):

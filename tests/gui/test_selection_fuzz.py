@@ -16,20 +16,19 @@ import sqlite3
 import pytest
 from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QTextCursor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QTextCursor
 
 from gui import dialogs
 from models.exporter import export
 from tests.fuzztext import cluster_boundaries, texts
+from tests.gui.viewprobe import drag_qt
 
 EXAMPLES = max(30, settings().max_examples // 2)      # bounded profile: 30; long: 1,500
 LABEL, KEY = "LOC", Qt.Key.Key_4                      # no stand-in model span is LOC
 BREAK_CHARS = "\r\n\u2029\ufdd0\ufdd1"                # become block breaks: never coloured
 SHIFT, CTRL, ALT = (Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier,
                     Qt.KeyboardModifier.AltModifier)
-L, NONE = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
 
 
 @pytest.fixture
@@ -67,21 +66,8 @@ def set_exact(w, qtbot, on: bool) -> None:
     assert w.annotator.exact == on
 
 
-def point_at(view, q: int) -> QPointF:
-    c = QTextCursor(view.document())
-    c.setPosition(q)
-    r = view.cursorRect(c)
-    return QPointF(r.left() + 1, r.center().y())
-
-
 def mouse_drag(view, qa: int, qb: int, alt: bool) -> None:
-    vp, mods = view.viewport(), (ALT if alt else Qt.KeyboardModifier.NoModifier)
-    p, q = point_at(view, qa), point_at(view, qb)
-    for kind, pos, button, buttons in ((QEvent.Type.MouseButtonPress, p, L, L),
-                                       (QEvent.Type.MouseMove, (p + q) / 2, NONE, L),
-                                       (QEvent.Type.MouseMove, q, NONE, L),
-                                       (QEvent.Type.MouseButtonRelease, q, L, NONE)):
-        QApplication.sendEvent(vp, QMouseEvent(kind, pos, vp.mapToGlobal(pos), button, buttons, mods))
+    drag_qt(view, qa, qb, ALT if alt else Qt.KeyboardModifier.NoModifier)
 
 
 def select(w, qtbot, how: str, qa: int, qb: int, n_keys: int) -> None:

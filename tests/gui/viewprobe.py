@@ -34,3 +34,30 @@ def coloured(view, text: str) -> list[tuple[int, int, str]]:
     if cur and cur[2]:
         runs.append(tuple(cur))
     return runs
+
+
+def point_at_qt(view, q: int):
+    """The viewport point of Qt position ``q`` (just right of the caret there)."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QTextCursor
+    c = QTextCursor(view.document())
+    c.setPosition(q)
+    r = view.cursorRect(c)
+    return QPointF(r.left() + 1, r.center().y())
+
+
+def drag_qt(view, qa: int, qb: int, mods=None) -> None:
+    """A left-button mouse drag in the view from Qt position ``qa`` to ``qb`` (press, two moves,
+    release), with keyboard ``mods`` (e.g. Alt: exact selection)."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    mods = Qt.KeyboardModifier.NoModifier if mods is None else mods
+    vp = view.viewport()
+    p, q = point_at_qt(view, qa), point_at_qt(view, qb)
+    for kind, pos, button, buttons in ((QEvent.Type.MouseButtonPress, p, left, left),
+                                       (QEvent.Type.MouseMove, (p + q) / 2, none, left),
+                                       (QEvent.Type.MouseMove, q, none, left),
+                                       (QEvent.Type.MouseButtonRelease, q, left, none)):
+        QApplication.sendEvent(vp, QMouseEvent(kind, pos, vp.mapToGlobal(pos), button, buttons, mods))
