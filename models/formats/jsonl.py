@@ -176,6 +176,11 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
     for k, raw in enumerate(raw_spans):
         try:
             source = "manual"
+            if not reject and obj.get("answer") != "accept" and isinstance(raw, dict):
+                # A suggestion nobody reviewed (export --all writes its model as "source").
+                given = raw.get("source")
+                if isinstance(given, str) and given and given != "manual":
+                    source = given
             if reject:
                 source = raw.get("source") if isinstance(raw, dict) else None
                 if not isinstance(source, str) or not source or source == "manual":

