@@ -7,9 +7,13 @@ and undo history are read again (the view keeps its place), and new labels are s
 """
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QPushButton
 
 POLL_MS = 1000
+FREE_EVERY = 3          # a read-only window looks whether the writer has gone every 3rd poll
 
 
 class Follower(QObject):
@@ -21,6 +25,8 @@ class Follower(QObject):
         self.store = window.store
         self._version = self.store.data_version()
         self._mark = self._watermark()
+        self._ticks = 0
+        self.edit_button: QPushButton | None = None
         self.timer = QTimer(self, interval=interval)
         self.timer.timeout.connect(self.poll)
         if not self.store.immutable:        # nothing can change under an immutable reader
@@ -33,6 +39,34 @@ class Follower(QObject):
 
     def poll(self) -> bool:
         """Re-read what another connection changed; False if nothing did."""
+        if self.store.readonly and self.edit_button is None:
+            self._ticks += 1
+            if self._ticks % FREE_EVERY == 0:
+                self.offer_editing()
+        return self._poll()
+
+    def offer_editing(self) -> bool:
+        """A read-only window whose writer has gone (its lock is free, the file writable):
+        an "Edit here" button reopens the project for editing in this window."""
+        from gui.project_lock import ProjectLock
+        path = self.store.path
+        if self.edit_button is not None or not os.access(path, os.W_OK):
+            return False
+        lock = ProjectLock(path)
+        if not lock.acquire():
+            return False
+        lock.release()
+        w = self.window
+        self.edit_button = QPushButton("Edit here")
+        self.edit_button.setToolTip("The window that was editing this project has closed it: "
+                                    "open it for editing here")
+        self.edit_button.clicked.connect(lambda: w.project_requested.emit(str(path)))
+        w.statusBar().addPermanentWidget(self.edit_button)
+        w.statusBar().showMessage("The other window has closed this project: "
+                                  "press Edit here to edit it in this one.")
+        return True
+
+    def _poll(self) -> bool:
         jobs = getattr(self.window, "jobs", None)
         if jobs is not None and jobs.busy:      # its own batches refresh what they change;
             return False                        # what others did is seen once it is done

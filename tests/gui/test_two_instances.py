@@ -292,3 +292,23 @@ def test_another_process_holding_the_project(project, opened, asked, qtbot, tmp_
     assert writer.window.session.add_span(0, 5, "EVENT")
     assert rows(project)[:3] == [(1, 0, 5, "EVENT", "manual"), (1, 9, 14, "GPE", "manual"),
                                  (1, 18, 24, "DATE", "manual")]
+
+
+def test_a_read_only_window_offers_editing_once_the_writer_has_gone(project, opened, asked, qtbot):
+    questions, answers = asked
+    first = opened(project)
+    answers.append(True)
+    second = opened(project)
+    b = second.window
+    assert b.store.readonly and not b.follower.offer_editing()        # the writer is still there
+    first.window.close()
+    first.lock.release()
+    first.lock = None
+    assert b.follower.offer_editing() and b.follower.edit_button.isVisible()
+    assert "Edit here" in b.statusBar().currentMessage()
+    b.follower.edit_button.click()
+    qtbot.waitUntil(lambda: second.window is not b, timeout=5000)
+    w = second.window
+    qtbot.addWidget(w)
+    assert not w.store.readonly and second.lock is not None and "(read-only)" not in w.windowTitle()
+    assert w.session.add_span(0, 5, "ORG")                              # it edits now
