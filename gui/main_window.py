@@ -308,13 +308,13 @@ class MainWindow(QMainWindow):
 
     # -- projects, import, export ------------------------------------------------------------------
     def new_project(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New project", str(Path.home() / "project.annotator"),
+        path, _ = QFileDialog.getSaveFileName(self, "New project", str(self.store.path.parent / "project.annotator"),
                                               "Annotation projects (*.annotator *.db)")
         if path:
             self.project_requested.emit(path)
 
     def open_project(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(self.store.path.parent),
                                               "Annotation projects (*.annotator *.db);;All files (*)")
         if path:
             self.project_requested.emit(path)
@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
     def import_files(self, paths: list[str] | None = None) -> None:
         if not paths:
             paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", str(Path.home()),
-                                                    "Articles (*.txt *.md *.jsonl *.csv *.html *.htm);;All files (*)")
+                                                    "Articles and annotated data (*.txt *.md *.jsonl *.csv *.html *.htm *.ann *.spacy);;All files (*)")
         if paths and not self.jobs.import_files(paths):
             self.statusBar().showMessage("Another job is running; import when it is done.", 8000)
 
