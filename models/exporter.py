@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from models.formats.conll import write_conll
 from models.formats.docbin import SNAP_MODES, new_docbin, to_doc
 from models.formats.prodigy import write_jsonl
 from models.formats.patterns import collect_patterns, labels_json, patterns_jsonl
-from models.project_file import sync_folder
+from models.parts import Parts
 from models.spans import Span
 from models.store import Store
 
@@ -117,67 +116,6 @@ class ExportReport:
         if self.changed:
             extra.append(f"{len(self.changed)} spans changed (see the list)")
         return text + (f" ({'; '.join(extra)})" if extra else "")
-
-
-# -- writing files atomically ----------------------------------------------------------------------
-
-class _Files:
-    """Files of one export: each written to ``<name>.part`` beside its target and synced to
-    disk; all renamed into place by ``commit()`` only once every one is complete; ``discard()``
-    removes the parts.
-
-    ``many`` (brat: two files per document): no fsync per file — one ``os.sync()`` before the
-    renames flushes them all at once (20,000 fsyncs took 5 s; one sync, a few ms)."""
-
-    def __init__(self, many: bool = False):
-        self.parts: list[tuple[Path, Path]] = []
-        self.many = many
-
-    def _sync(self, f) -> None:
-        f.flush()
-        if not self.many:
-            os.fsync(f.fileno())
-
-    @contextmanager
-    def text(self, path: Path) -> Iterator[IO[str]]:
-        tmp = self._part(path)
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            yield f
-            self._sync(f)
-
-    @contextmanager
-    def binary(self, path: Path) -> Iterator[IO[bytes]]:
-        tmp = self._part(path)
-        with tmp.open("wb") as f:
-            yield f
-            self._sync(f)
-
-    def data(self, path: Path, data: bytes | str) -> None:
-        tmp = self._part(path)
-        with tmp.open("wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            self._sync(f)
-
-    def _part(self, path: Path) -> Path:
-        tmp = path.with_name(path.name + ".part")
-        self.parts.append((tmp, path))
-        return tmp
-
-    def commit(self) -> list[Path]:
-        if self.many and self.parts:
-            os.sync()
-        for tmp, path in self.parts:
-            tmp.replace(path)
-        done = [path for _, path in self.parts]
-        self.parts = []
-        if done:
-            sync_folder(done[0].parent)
-        return done
-
-    def discard(self) -> None:
-        for tmp, _ in self.parts:
-            tmp.unlink(missing_ok=True)
-        self.parts = []
 
 
 # -- reading the project ---------------------------------------------------------------------------
@@ -311,7 +249,7 @@ def export(store: Store | str | Path, out: str | Path | IO[str], fmt: str = "jso
         elif path.is_dir():
             raise ExportError(f"{path} is a folder; the {fmt} format writes one file")
     report = ExportReport(fmt, path)
-    files = _Files(many=fmt == "brat")
+    files = Parts(many=fmt == "brat")
     all_documents = bool(options.get("all_documents"))
     try:
         with _snapshot(store):
@@ -348,7 +286,7 @@ def _watch(items: Iterator, total: int, report: ExportReport, progress, cancelle
 
 
 @contextmanager
-def _text_out(path: Path | None, stream: IO[str] | None, files: _Files) -> Iterator[IO[str]]:
+def _text_out(path: Path | None, stream: IO[str] | None, files: Parts) -> Iterator[IO[str]]:
     if stream is not None:
         yield stream
     else:
