@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QSpinBox, QVBoxLayout)
@@ -72,7 +72,30 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(box)
         self.format.currentIndexChanged.connect(self._format_changed)
+        self._restore()
         self._format_changed()
+        self.accepted.connect(self._remember)
+
+    # The last choices come back next time (not the file: it follows the project and format).
+    _REMEMBERED = ("all_docs", "rejected", "tokens", "utf16")
+
+    def _restore(self) -> None:
+        s = QSettings()
+        i = self.format.findData(s.value("export/format", "jsonl"))
+        self.format.setCurrentIndex(max(i, 0))
+        for name in self._REMEMBERED:
+            box = getattr(self, name)
+            box.setChecked(s.value(f"export/{name}", box.isChecked(), bool))
+        self.dev.setValue(s.value("export/dev_fraction", self.dev.value(), float))
+        self.snap.setCurrentIndex(max(self.snap.findData(s.value("export/snap")), 0))
+
+    def _remember(self) -> None:
+        s = QSettings()
+        s.setValue("export/format", self.format.currentData())
+        for name in self._REMEMBERED:
+            s.setValue(f"export/{name}", getattr(self, name).isChecked())
+        s.setValue("export/dev_fraction", self.dev.value())
+        s.setValue("export/snap", self.snap.currentData())
 
     def _format_changed(self) -> None:
         fmt = self.format.currentData()

@@ -368,7 +368,8 @@ class MainWindow(QMainWindow):
             self.jobs.export(*choice)
 
     def _exported(self, report) -> None:
-        self.statusBar().showMessage(f"Export: {report.summary()}", 15000)
+        where = f" to {report.out}" if report.out and not report.cancelled else ""
+        self.statusBar().showMessage(f"Export: {report.summary()}{where}", 30000)
 
     def train(self) -> None:
         choice = TrainDialog.ask(self, self.store.path)

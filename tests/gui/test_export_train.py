@@ -111,3 +111,23 @@ def test_save_a_copy_holds_every_change_even_those_still_in_the_wal(done_project
     assert (ids[0], 0, 4, "ORG") in con.execute("SELECT doc_id, start, end, label FROM spans").fetchall()
     con.close()
     assert "saved as" in w.statusBar().currentMessage()
+
+
+def test_the_export_dialog_comes_back_with_the_last_choices(qtbot, tmp_path):
+    d = ExportDialog(tmp_path / "p.annotator")
+    qtbot.addWidget(d)
+    d.format.setCurrentIndex(FORMATS.index("jsonl"))
+    d.tokens.setChecked(False)
+    d.all_docs.setChecked(True)
+    d.accept()
+    again = ExportDialog(tmp_path / "p.annotator")
+    qtbot.addWidget(again)
+    assert again.choice() == ("jsonl", str(tmp_path / "p.jsonl"), {"all_documents": True, "no_tokens": True})
+    again.format.setCurrentIndex(FORMATS.index("spacy"))
+    again.dev.setValue(0.3)
+    again.snap.setCurrentIndex(2)
+    again.accept()
+    third = ExportDialog(tmp_path / "q.annotator")
+    qtbot.addWidget(third)
+    assert third.choice() == ("spacy", str(tmp_path / "q-spacy"),
+                              {"all_documents": True, "dev_fraction": 0.3, "snap": "contract"})
