@@ -51,7 +51,7 @@ FOLDER_ENDINGS = {"doccano": (".jsonl",)}
 FORMAT_CHOICES = ("auto", *FORMATS)
 FOLDER_FORMATS = ("txt", "html", "brat")   # what a folder brings in with --format auto
 ANNOTATED = ("jsonl", "doccano", "brat", "spacy")
-ENCODED = ("txt", "jsonl", "csv", "html")   # the formats read in another encoding (--encoding)
+ENCODED = ("txt", "jsonl", "csv", "html", "doccano", "brat")   # read in another encoding (--encoding)
 BATCH_SIZE = 500
 MAX_BATCH_SECONDS = 2.0    # a batch of slow pages (HTML extraction) is committed early
 

@@ -26,7 +26,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from models.document import DONE, Document
 from models.formats.annotated import clean_spans, excerpt
-from models.formats.errors import ImportProblem, decode_bytes
+from models.formats.errors import ImportProblem, codec_name, decode_bytes
 from models.formats.txt import headline
 from models.spans import Span
 
@@ -146,8 +146,10 @@ def parse_ann(ann: str, text: str, file: str) -> tuple[list[Span], list[ImportPr
     return spans, problems
 
 
-def iter_brat(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dict | ImportProblem]:
-    """The document of one brat pair; ``f`` is either file of the pair (the other is opened)."""
+def iter_brat(f: BinaryIO, file: str, source: str | None = None,
+              encoding: str | None = None) -> Iterator[dict | ImportProblem]:
+    """The document of one brat pair; ``f`` is either file of the pair (the other is opened).
+    ``encoding``: of a pair that is not UTF-8 (brat's offsets are characters, so they hold)."""
     path = Path(file)
     txt_path, ann_path = pair_of(path)
     try:
@@ -156,7 +158,7 @@ def iter_brat(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dic
         yield ImportProblem(str(txt_path), None, f"cannot read the text of this brat document: "
                             f"{e.strerror or e}")
         return
-    text, problem = decode_bytes(data, str(txt_path))
+    text, problem = decode_bytes(data, str(txt_path), encoding)
     if problem:
         yield problem
         return
@@ -175,10 +177,15 @@ def iter_brat(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dic
         try:
             ann = ann_bytes.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as e:
-            line = ann_bytes[: e.start].count(b"\n") + 1
-            yield ImportProblem(str(ann_path), line, f"not UTF-8 (byte 0x{ann_bytes[e.start]:02x}); "
-                                "the document was not imported")
-            return
+            try:
+                if not encoding:
+                    raise
+                ann = ann_bytes.decode(codec_name(encoding)).removeprefix("\ufeff")
+            except UnicodeDecodeError:
+                line = ann_bytes[: e.start].count(b"\n") + 1
+                yield ImportProblem(str(ann_path), line, f"not {encoding or 'UTF-8'} (byte "
+                                    f"0x{ann_bytes[e.start]:02x}); the document was not imported")
+                return
         spans, problems = parse_ann(ann, text, str(ann_path))
         yield from problems
     name = source or txt_path.name

@@ -49,12 +49,13 @@ def record(doc: Document, spans: list[Span], offsets: str = "codepoints") -> dic
     return out
 
 
-def iter_doccano(f: BinaryIO, file: str, source: str | None = None,
-                 offsets: str = "codepoints") -> Iterator[dict | ImportProblem]:
-    """Stream a doccano JSONL file: one document (or problem) per line."""
+def iter_doccano(f: BinaryIO, file: str, source: str | None = None, offsets: str = "codepoints",
+                 encoding: str | None = None) -> Iterator[dict | ImportProblem]:
+    """Stream a doccano JSONL file: one document (or problem) per line (``encoding``: for the
+    lines that are not UTF-8, as for JSONL)."""
     if offsets not in OFFSETS:
         raise ValueError(f"offsets must be one of {', '.join(OFFSETS)}, not {offsets!r}")
-    for item in json_lines(f, file):
+    for item in json_lines(f, file, encoding):
         if isinstance(item, ImportProblem):
             yield item
             continue

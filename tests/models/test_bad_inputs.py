@@ -103,7 +103,7 @@ def test_cli_names_the_encoding_and_reads_with_encoding(tmp_path, capsys):
     assert "unknown encoding 'klingon'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["import", str(project), str(path), "--format", "spacy", "--encoding", "cp1252"])
-    assert "--encoding applies to --format txt / jsonl / csv / html, not spacy" in capsys.readouterr().err
+    assert "--encoding applies to --format txt / jsonl / csv / html / doccano / brat, not spacy" in capsys.readouterr().err
 
 
 def test_cp1252_jsonl_and_csv_with_encoding(store, project, tmp_path):
@@ -323,20 +323,27 @@ def test_html_page_as_html_keeps_the_body_text_without_scripts(store, project, t
         assert gone not in text
 
 
-@pytest.mark.parametrize("fmt", ["doccano", "brat"])
-def test_formats_without_encoding_do_not_offer_it(store, project, tmp_path, fmt):
-    if fmt == "brat":
-        (tmp_path / "a.txt").write_bytes(CP1252_TEXT.encode("cp1252"))
-        (tmp_path / "a.ann").write_text("T1\tGPE 14 20\tZurich\n", encoding="utf-8")
-        path = tmp_path / "a.ann"
-    else:
-        path = tmp_path / "d.jsonl"
-        write_jsonl(path, [{"text": "Café", "label": []}], encoding="cp1252")
-    problem = only_problem(import_paths(store, [path], fmt=fmt))
+def test_doccano_and_brat_read_another_encoding_when_told(store, project, tmp_path):
+    """doccano lines are JSONL lines: the advice is the same and --encoding reads them. A brat
+    pair's text gets no advice (the window could not read the pair again from its .txt) but
+    --encoding reads the pair, its character offsets unchanged."""
+    (tmp_path / "a.txt").write_bytes(CP1252_TEXT.encode("cp1252"))
+    (tmp_path / "a.ann").write_text("T1\tGPE 14 20\tZurich\n", encoding="utf-8")
+    problem = only_problem(import_paths(store, [tmp_path / "a.ann"], fmt="brat"))
     assert problem.encoding is None and "--encoding" not in problem.message
-    assert problem.message.startswith("not UTF-8 (byte 0xe9 at ")
     assert problem.message.endswith("; save it as UTF-8 and import again")
+    path = tmp_path / "d.jsonl"
+    write_jsonl(path, [{"text": "Café Müller in Zürich", "label": [[15, 21, "GPE"]]}], encoding="cp1252")
+    problem = only_problem(import_paths(store, [path], fmt="doccano"))
+    assert "run again with --encoding" in problem.message and problem.encoding
     assert docs_in(project) == []
+    assert import_paths(store, [path], fmt="doccano", encoding="cp1252").problems == []
+    assert import_paths(store, [tmp_path / "a.ann"], fmt="brat", encoding="cp1252").problems == []
+    texts = {t for _, t in docs_in(project)}
+    assert texts == {"Café Müller in Zürich", CP1252_TEXT}
+    spans = {store.document(d).text: [store.document(d).text[s.start:s.end] for s in store.spans(d)]
+             for d, *_ in store.document_rows()}
+    assert spans["Café Müller in Zürich"] == ["Zürich"] and spans[CP1252_TEXT] == [CP1252_TEXT[14:20]]
 
 
 def test_cp1252_csv_records_say_what_to_do_once(store, project, tmp_path):
