@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
 from gui.dialogs import ask_yes_no, ok_cancel
 from models import ner
 from models.exporter import DIRECTORY_FORMATS, FORMATS
+from models.project_file import project_in_the_way
 
 DESCRIPTIONS = {
     "jsonl": "Prodigy-style JSONL (text, tokens, spans, answer)",
@@ -24,7 +25,10 @@ DESCRIPTIONS = {
 
 
 def replaced(fmt: str, out: Path) -> str | None:
-    """What an export to ``out`` would replace (a file, or files of a folder export), if any."""
+    """What an export to ``out`` would replace (a file, or files of a folder export), if any.
+    Not a project: the export refuses that with its reason, no question asked."""
+    if fmt not in DIRECTORY_FORMATS and project_in_the_way(out):
+        return None
     if fmt in DIRECTORY_FORMATS:
         names = ("train.spacy", "dev.spacy") if fmt == "spacy" else ("annotation.conf",)
         found = [n for n in names if (out / n).exists()]

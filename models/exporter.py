@@ -36,6 +36,7 @@ from models.formats.docbin import SNAP_MODES, new_docbin, to_doc
 from models.formats.prodigy import write_jsonl
 from models.formats.patterns import collect_patterns, labels_json, patterns_jsonl
 from models.parts import Parts
+from models.project_file import project_in_the_way
 from models.spans import Span
 from models.store import Store
 
@@ -232,6 +233,12 @@ def export(store: Store | str | Path, out: str | Path | IO[str], fmt: str = "jso
     then.
     """
     _check_options(fmt, options)
+    if not hasattr(out, "write"):
+        targets = [Path(out)] if fmt not in DIRECTORY_FORMATS else \
+            [Path(out) / n for n in ("train.spacy", "dev.spacy", "annotation.conf")]
+        why = next(filter(None, map(project_in_the_way, targets)), None)
+        if why:
+            raise ExportError(f"not exported: {why}; choose another name")
     if not isinstance(store, Store):
         own = Store(store, readonly=True)       # an export only reads (also a read-only project)
         try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from models.project_file import sync_folder
+from models.project_file import project_in_the_way, sync_folder
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,10 @@ def save_copy(path: Path, target: Path) -> Path:
     """File ▸ Save a copy: a consistent copy of the open project at ``target``, written beside
     it as ``.part`` and renamed when complete (an existing file there is replaced only then)."""
     target = Path(target)
-    if target.resolve() == Path(path).resolve():
-        raise ValueError("choose another file than the project itself")
+    why = "it is the project itself" if target.resolve() == Path(path).resolve() else \
+        project_in_the_way(target, copy=True)
+    if why:
+        raise ValueError(f"not saved: {why}; choose another name")
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)
     try:

@@ -64,6 +64,53 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def project_in_the_way(target: Path, copy: bool = False) -> str | None:
+    """Why writing a file (an export, or with ``copy`` a copy of a project) at ``target`` would
+    destroy a project, if it would: a project file open in this process, its -wal/-shm/lock, a
+    file with a -wal, -shm or lock beside it (a project maybe open elsewhere: its WAL would be
+    laid over what is written), or — for an export — any SQLite file."""
+    target = Path(target)
+    for base, suffix in ((target, ""), *((target.with_name(target.name[:-len(x)]), x)
+                                         for x in ("-wal", "-shm", ".lock")
+                                         if target.name.endswith(x))):
+        if file_key(base) in _OPEN:
+            return (f"{target} is {'the project file' if not suffix else f'the {suffix} of the project'} "
+                    f"{base.name}, which is open")
+    if any(os.path.lexists(f"{target}{x}") for x in ("-wal", "-shm", ".lock")):
+        return f"{target} is a project, maybe open elsewhere (its -wal, -shm or lock is beside it)"
+    if not copy and target.is_file():
+        with open(target, "rb") as f:
+            if f.read(16) == MAGIC[:16]:
+                return f"{target} is an SQLite database (a project?)"
+    return None
+
+
+def _pages_in_wal(path: Path, size: int, expected: int, header: bytes) -> bool:
+    """Whether every page the file lacks (its bytes from ``size`` to ``expected``) is in the
+    WAL beside it: reads the 24-byte frame headers only (the WAL is not open in this process:
+    see ``_OPEN``)."""
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    missing = set(range(size // page_size + 1, expected // page_size + 1))
+    try:
+        with open(f"{path}-wal", "rb") as f:
+            wal = f.read(32)
+            if len(wal) < 32 or int.from_bytes(wal[8:12], "big") != page_size:
+                return False
+            frame = 24 + page_size
+            offset = 32
+            while missing:
+                f.seek(offset)
+                head = f.read(24)
+                if len(head) < 24:
+                    break
+                missing.discard(int.from_bytes(head[:4], "big"))
+                offset += frame
+    except OSError:
+        return False
+    return not missing
+
+
 def _has_wal(path: Path) -> bool:
     """Whether a WAL beside the file holds frames (more than its 32-byte header)."""
     try:
@@ -126,7 +173,10 @@ def check(path: Path, readonly: bool) -> bool:
         try:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
         except FileExistsError:
-            return check(path, readonly)
+            if path.is_symlink() and not path.exists():
+                raise StoreError(f"{path} is a link to {os.readlink(path)}, which does not "
+                                 "exist; nothing was created") from None
+            return check(path, readonly)            # made by another process meanwhile
         return True
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a project file")
@@ -138,9 +188,11 @@ def check(path: Path, readonly: bool) -> bool:
                              "nothing was changed")
         if 0 < len(header) < 100:
             raise damaged(path, f"cut short to {len(header)} bytes, not even a whole SQLite header")
-        # With a WAL, another process may be checkpointing: page 1 (which holds the new size)
-        # is written before the file has grown, and the file looks cut short for a moment.
-        short = header and not _has_wal(path) and _cut_short(path, header)
+        short = header and _cut_short(path, header)
+        if short and _pages_in_wal(path, short[0], short[1], header):
+            # Another process is checkpointing: page 1 (which holds the new size) is written
+            # before the file has grown; every page missing is in the WAL.
+            short = None
         if short:
             raise damaged(path, f"truncated, {short[0]:,} of the {short[1]:,} bytes it should have")
     if not readonly:
@@ -210,4 +262,4 @@ def open_error(path: Path, e: sqlite3.DatabaseError) -> StoreError:
     return StoreError(f"{path}: cannot open project ({msg})")
 
 
-__all__ = ["StoreError", "ReadOnlyLocation", "check", "connect", "connect_readonly", "open_error"]
+__all__ = ["StoreError", "ReadOnlyLocation", "check", "project_in_the_way", "sync_folder", "connect", "connect_readonly", "open_error"]

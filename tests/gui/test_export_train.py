@@ -77,6 +77,9 @@ def test_an_export_over_an_earlier_one_asks_first(qtbot, tmp_path, monkeypatch):
     (tmp_path / "p.jsonl").write_text("earlier\n")
     assert replaced("jsonl", tmp_path / "p.jsonl") == str(tmp_path / "p.jsonl")
     assert replaced("jsonl", tmp_path / "new.jsonl") is None
+    from models.store import Store
+    Store(tmp_path / "proj.annotator").close()
+    assert replaced("jsonl", tmp_path / "proj.annotator") is None         # refused by the export
     (tmp_path / "s").mkdir()
     assert replaced("spacy", tmp_path / "s") is None
     (tmp_path / "s" / "dev.spacy").write_bytes(b"x")

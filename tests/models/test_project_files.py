@@ -354,19 +354,31 @@ except StoreError as e:
 
 
 def test_a_file_that_looks_short_while_its_wal_is_checkpointed_is_not_called_damaged(tmp_path):
-    """A checkpoint writes page 1 (the new size) before the file has grown: with frames in the
-    WAL, a short file is not taken for a truncated one."""
+    """A checkpoint writes page 1 (the new size) before the file has grown: a short file whose
+    missing pages are all in the WAL is not taken for a truncated one — but one whose WAL lacks
+    any of them still is (an interrupted copy of a running project)."""
     from models import project_file
     path = tmp_path / "p.annotator"
     s = Store(path)
     s.add_documents([{"text": f"Article {i} about Seoul. " * 40, "title": "T"} for i in range(50)])
     s.close()
     data = path.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    pages = len(data) // page
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(StoreError, match="truncated"):
         project_file.check(path, False)
-    Path(f"{path}-wal").write_bytes(b"\x37\x7f\x06\x82" + b"\0" * 60)      # frames being copied
+
+    def wal(numbers):          # a WAL header (page size at 8) and one frame per page number
+        frames = b"".join(n.to_bytes(4, "big") + b"\0" * 20 + b"\0" * page for n in numbers)
+        Path(f"{path}-wal").write_bytes(b"\x37\x7f\x06\x82" + b"\0" * 4 + page.to_bytes(4, "big")
+                                        + b"\0" * 20 + frames)
+    missing = list(range(len(data) // 2 // page + 1, pages + 1))
+    wal([1, *missing])                                       # every missing page is there
     assert project_file.check(path, False) is False
+    wal([1, *missing[:-1]])                                  # the last one is not
+    with pytest.raises(StoreError, match="truncated"):
+        project_file.check(path, False)
 
 
 def test_a_store_that_only_found_the_file_missing_never_deletes_it(tmp_path, monkeypatch):
@@ -393,3 +405,42 @@ def test_a_store_that_only_found_the_file_missing_never_deletes_it(tmp_path, mon
     first.execute("COMMIT")
     assert first.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall() == [("settings",)]
     first.close()
+
+
+def test_a_dangling_link_as_project_is_a_message_not_a_loop(tmp_path):
+    link = tmp_path / "link.annotator"
+    link.symlink_to(tmp_path / "gone" / "p.annotator")
+    with pytest.raises(StoreError, match="is a link to .*which does not exist"):
+        Store(link)
+
+
+def test_exports_and_copies_never_land_on_a_project(tmp_path):
+    """An export over the open project (or its -wal), or over any SQLite file, is refused; a
+    copy over a project that has a -wal, -shm or lock beside it (maybe open elsewhere: its WAL
+    would be laid over the copy) is refused; over an earlier copy it is fine."""
+    from models.exporter import ExportError, export
+    from models.migrations import save_copy
+    path = tmp_path / "p.annotator"
+    store = Store(path)
+    store.add_documents([{"text": "Kim went to Seoul.", "title": "T"}])
+    other = tmp_path / "other.annotator"
+    Store(other).close()
+    busy = tmp_path / "busy.annotator"
+    Store(busy).close()
+    Path(f"{busy}-wal").write_bytes(b"x" * 64)              # left by a window that was killed
+    before = path.read_bytes()
+    for target, fmt in ((path, "jsonl"), (Path(f"{path}-wal"), "jsonl"), (other, "doccano"),
+                        (busy, "jsonl")):
+        with pytest.raises(ExportError, match="not exported: .*choose another name"):
+            export(store, target, fmt, all_documents=True)
+    assert path.read_bytes() == before and store.spans(1) == []
+    for target in (path, busy):
+        with pytest.raises(ValueError, match="not saved: "):
+            save_copy(path, target)
+    copy = tmp_path / "copy.annotator"
+    save_copy(path, copy)
+    save_copy(path, copy)                                     # an earlier copy is replaced
+    con = sqlite3.connect(copy)
+    assert con.execute("SELECT count(*) FROM documents").fetchone() == (1,)
+    con.close()
+    store.close()
