@@ -104,7 +104,7 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
             bad = _not_utf8(row)
             if bad:
                 hint, guess = "", None
-                if not hinted and not encoding:     # the first bad record says what to do
+                if not hinted and not encoding and not fallback:    # the first bad record says what to do
                     guess = detect(head)
                     hint = (f"; it looks like {guess} — run again with --encoding {guess}" if guess
                             else "; run again with --encoding NAME if the file is not UTF-8")

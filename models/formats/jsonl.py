@@ -176,8 +176,11 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
     for k, raw in enumerate(raw_spans):
         try:
             source = "manual"
-            if not reject and obj.get("answer") != "accept" and isinstance(raw, dict):
-                # A suggestion nobody reviewed (export --all writes its model as "source").
+            if (not reject and obj.get("answer") != "accept" and isinstance(raw, dict)
+                    and meta.get("status") in (NEW, IN_PROGRESS, SKIPPED)):
+                # A suggestion nobody reviewed, as this app's export --all writes it (the
+                # document's status in meta, the span's model as "source"); other tools'
+                # pre-annotated tasks stay the annotator's spans, as before.
                 given = raw.get("source")
                 if isinstance(given, str) and given and given != "manual":
                     source = given

@@ -385,3 +385,23 @@ def test_encoding_applies_only_to_what_is_not_utf8(tmp_path):
     for text, spans in texts.items():
         assert [text[s.start:s.end] for s in spans] in ([], ["São Paulo"], ["Zürich"])
     store.close()
+
+
+def test_a_csv_record_that_fails_in_the_given_encoding_names_it_and_offers_no_other(store, project, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("title,text\nA,Zürich ok\n".encode("utf-8") + b"B,bad \x81 byte\n")
+    report = import_paths(store, [path], encoding="cp1252")
+    assert [(p.line, p.message, p.encoding) for p in report.problems] == [
+        (3, "not cp1252 (byte 0x81); record skipped", None)]
+    assert [t for _, t in docs_in(project)] == ["Zürich ok"]
+
+
+def test_other_tools_pre_annotated_spans_with_a_source_stay_the_annotators(store, project, tmp_path):
+    """Only this app's own export --all (the status in meta) marks unreviewed suggestions by
+    their "source"; another tool's task with sources on its spans imports them as before."""
+    path = tmp_path / "t.jsonl"
+    write_jsonl(path, [{"text": "Kim met Putin.", "spans": [{"start": 0, "end": 3, "label": "PERSON",
+                                                               "source": "some-ruler"}]}])
+    assert import_paths(store, [path]).problems == []
+    [(doc, _)] = docs_in(project)
+    assert [(s.start, s.source) for s in store.spans(doc)] == [(0, "manual")]
