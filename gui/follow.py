@@ -52,10 +52,8 @@ class Follower(QObject):
         path = self.store.path
         if self.edit_button is not None or not os.access(path, os.W_OK):
             return False
-        lock = ProjectLock(path)
-        if not lock.acquire():
+        if not ProjectLock(path).free():
             return False
-        lock.release()
         w = self.window
         self.edit_button = QPushButton("Edit here")
         self.edit_button.setToolTip("The window that was editing this project has closed it: "

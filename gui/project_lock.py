@@ -7,9 +7,10 @@ transactions and ``Store.apply`` refuses edits made on what is no longer stored.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, Qt
+from PySide6.QtCore import QLockFile, QSysInfo, Qt
 from PySide6.QtWidgets import QMessageBox
 
 
@@ -33,6 +34,26 @@ class ProjectLock:
         if isinstance(info, tuple) and len(info) >= 2:
             return f"pid {info[0]}, host {info[1] or '?'}"
         return "another process"
+
+    def free(self) -> bool:
+        """Whether the lock could be taken now — without taking it (another window may be
+        opening the project this very moment): no lock file, or one left by a process of this
+        host that has ended."""
+        if not self.path.exists():
+            return True
+        info = self._file.getLockInfo()
+        if not (isinstance(info, tuple) and len(info) >= 2):
+            return False
+        pid, host = info[0], info[1]
+        if host and host != QSysInfo.machineHostName():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except (OSError, ValueError, TypeError):
+            return False
+        return False
 
     def release(self) -> None:
         if self._file.isLocked():

@@ -139,7 +139,7 @@ def test_a_dead_instances_lock_is_taken_over(project, opened, asked):
     code = ("import os, sys; from PySide6.QtCore import QLockFile; l = QLockFile(sys.argv[1]); "
             "assert l.tryLock(0); os._exit(0)")          # dies holding it: the file stays
     subprocess.run([sys.executable, "-c", code, f"{project}.lock"], check=True, timeout=60)
-    assert Path(f"{project}.lock").exists()
+    assert Path(f"{project}.lock").exists() and project_lock.ProjectLock(project).free()
     main = opened(project)
     assert main is not None and not main.window.store.readonly and asked[0] == []
 
@@ -301,10 +301,13 @@ def test_a_read_only_window_offers_editing_once_the_writer_has_gone(project, ope
     second = opened(project)
     b = second.window
     assert b.store.readonly and not b.follower.offer_editing()        # the writer is still there
+    assert first.lock.path.exists() and not project_lock.ProjectLock(project).free()
     first.window.close()
     first.lock.release()
     first.lock = None
+    assert project_lock.ProjectLock(project).free()                  # looked at, not taken:
     assert b.follower.offer_editing() and b.follower.edit_button.isVisible()
+    assert not (project.parent / f"{project.name}.lock").exists()
     assert "Edit here" in b.statusBar().currentMessage()
     b.follower.edit_button.click()
     qtbot.waitUntil(lambda: second.window is not b, timeout=5000)
