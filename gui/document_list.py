@@ -380,6 +380,10 @@ class DocumentPanel(QWidget):
         self.table.setFocus()
 
     def eventFilter(self, obj: QObject, e: QEvent) -> bool:
+        if (obj is self.search and e.type() == QEvent.Type.ShortcutOverride
+                and e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            e.accept()              # Return searches now: not the window's "confirm" shortcut
+            return True
         if (obj is self.search and e.type() == QEvent.Type.KeyPress
                 and e.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)):
             self.table.setFocus()

@@ -392,3 +392,17 @@ def test_a_document_added_elsewhere_stays_open_when_the_list_is_read_again(make_
     assert w.docs_model.doc_id(w.doc_table.currentIndex().row()) == late
     w.view.repaint()                                            # no span of another text to paint
     assert all(s.end <= len(w.session.doc.text) for s in w.view.spans)
+
+
+def test_return_in_the_search_box_searches_in_the_window(make_window, qtbot):
+    """In the window, Return is also "confirm the suggestion": in the search box it searches."""
+    w, store, ids = make_window(["Officials from Seoul met Apple.", "Tokyo is big.", "Seoul again."])
+    qtbot.wait(300)
+    search = w.doc_panel.search
+    search.setFocus()
+    qtbot.wait(50)
+    search.setText("Tokyo")
+    with qtbot.waitSignal(search.returnPressed, timeout=1000):
+        qtbot.keyClick(search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.docs_model.rowCount() == 1, timeout=3000)
+    assert w.docs_model.doc_id(0) == ids[1]
