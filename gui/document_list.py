@@ -314,7 +314,7 @@ class DocumentPanel(QWidget):
         t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)                  # a header click calls model.sort()
-        t.setMinimumWidth(300)
+        t.setMinimumWidth(150)
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.bar = QProgressBar()

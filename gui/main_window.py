@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
         self.io = Runner(1, self)                         # imports and exports
         self.view = ArticleView()
         self.annotator = Annotator(self.session, self.view, self)
+        self.view.setMinimumWidth(240)     # a narrow window shrinks the side panels, not the article
         self.setCentralWidget(self.view)
         self.view.setAcceptDrops(False)       # files dropped anywhere go to the window: import
         self.setAcceptDrops(True)

@@ -114,7 +114,7 @@ class SpanTable(QTableView):
         self.setColumnWidth(LABEL, char * 13 + 12)
         self.setColumnWidth(SOURCE, char * 7 + 12)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.setMinimumWidth(300)
+        self.setMinimumWidth(150)
         self.setWordWrap(False)
 
     def current_span(self) -> Span | None:

@@ -288,3 +288,12 @@ def test_enter_confirms_and_goes_on_to_the_next_suggestion(make_window, stand_in
         key(qtbot, w, Qt.Key.Key_Return)
     assert seen == [text[s.start:s.end] for s in w.session.spans]
     assert all(s.is_manual for s in w.session.spans) and w.view.selected == w.session.spans[-1]
+
+
+def test_a_narrow_window_shrinks_the_side_panels_not_the_article(make_window, qtbot):
+    w, store, ids = make_window(["Officials from Seoul met Apple."])
+    w.resize(800, 700)
+    qtbot.waitUntil(lambda: w.width() <= 820, timeout=2000)
+    qtbot.wait(50)
+    assert w.view.width() >= 240, (w.view.width(), w.docs_dock.width(), w.spans_dock.width())
+    assert w.docs_dock.width() >= 150 and w.spans_dock.width() >= 150
