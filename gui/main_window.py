@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
     def open_document(self, doc_id: int) -> bool:
         if self.session.doc and self.session.doc.id == doc_id:
             return True
+        self.session.back = None
         self.save_position()
         return self.session.open_document(doc_id)
 
@@ -182,9 +183,11 @@ class MainWindow(QMainWindow):
             self.open_document(doc_id)
 
     def finish(self, status: str) -> None:
-        if self.session.doc is None or not self.session.set_status(status):
+        doc = self.session.doc
+        if doc is None or not self.session.set_status(status):
             return
         self.step_document(1, unfinished=True)
+        self.session.came_from(doc.id)            # Ctrl+Z now takes the Done back
 
     def step_document(self, direction: int, unfinished: bool = False) -> None:
         if self.session.doc is None:

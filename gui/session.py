@@ -77,6 +77,7 @@ class Session(QObject):
         self.spans: list[Span] = []
         self.labels: LabelSet = store.labels()
         self.unwritable = False     # the last write failed (SQLite): settings wait for an edit
+        self.back: tuple[int, int, int] | None = None  # (left, arrived at, stack index): see undo
         self._in_command = False    # Qt's undo stack is running one of our commands
 
     # -- documents -------------------------------------------------------------------------
@@ -140,8 +141,21 @@ class Session(QObject):
             self._in_command = False
 
     def undo(self) -> None:
+        """Undo the last edit of this document — or, right after Done/Skip brought the user
+        here (nothing changed here since but the model's suggestions), that Done/Skip: the
+        previous document opens again, as it was before it."""
+        back, self.back = self.back, None
+        if back and self.doc and self.doc.id == back[1] and self.undo_stack.index() == back[2]:
+            if self.open_document(back[0]) and self.undo_stack.canUndo():
+                self.undo_stack.undo()
+            return
         if self.undo_stack.canUndo():
             self.undo_stack.undo()
+
+    def came_from(self, doc_id: int) -> None:
+        """Done/Skip on ``doc_id`` opened this document: the next Ctrl+Z here goes back."""
+        if self.doc and self.doc.id != doc_id:
+            self.back = (doc_id, self.doc.id, self.undo_stack.index())
 
     def redo(self) -> None:
         if self.undo_stack.canRedo():
@@ -270,8 +284,12 @@ class Session(QObject):
         edit = annotate.model_edit(store, doc_id, ents, source)
         if edit is not None:
             if self.doc and self.doc.id == doc_id:
+                back = self.back if self.back and self.back[1] == doc_id \
+                    and self.back[2] == self.undo_stack.index() else None
                 if not self.push(edit):
                     return None
+                if back:            # the model's suggestions are no edit of the user's
+                    self.back = (back[0], back[1], self.undo_stack.index())
             else:
                 store.apply(edit)        # journaled: undoable when that document is opened
         store.mark_preannotated(doc_id, source)

@@ -297,3 +297,24 @@ def test_a_narrow_window_shrinks_the_side_panels_not_the_article(make_window, qt
     qtbot.wait(50)
     assert w.view.width() >= 240, (w.view.width(), w.docs_dock.width(), w.spans_dock.width())
     assert w.docs_dock.width() >= 150 and w.spans_dock.width() >= 150
+
+
+def test_ctrl_z_right_after_done_takes_the_done_back(make_window, stand_in_model, qtbot):
+    """Ctrl+Enter opens the next document; a Ctrl+Z before anything is done there (its model
+    suggestions arriving are not the user's) reopens the previous one and undoes its Done —
+    it used to undo the next document's pre-annotation, unseen."""
+    w, store, ids = make_window(["Officials from Seoul met Apple.", "Tokyo and Apple met in Seoul."])
+    qtbot.waitUntil(lambda: store.preannotated(ids[0]) is not None, timeout=5000)
+    key(qtbot, w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert store.document_status(ids[0]) == "done" and w.session.doc.id == ids[1]
+    qtbot.waitUntil(lambda: store.preannotated(ids[1]) is not None and bool(w.session.spans), timeout=5000)
+    suggestions = list(w.session.spans)
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.session.doc.id == ids[0] and store.document_status(ids[0]) != "done"
+    assert not any(s.is_manual for s in store.spans(ids[0]))          # the Done's accepting too
+    assert store.spans(ids[1]) == suggestions                         # the next one untouched
+    # After an edit of one's own on the next document, Ctrl+Z is that document's again.
+    key(qtbot, w, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert w.session.doc.id == ids[1] and w.session.add_span(0, 5, "GPE")
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.session.doc.id == ids[1] and store.document_status(ids[0]) == "done"
