@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap, QShortcut
@@ -53,7 +54,14 @@ def ask_save_copy(w) -> None:
     path, _ = QFileDialog.getSaveFileName(w, "Save a copy of the project",
                                           str(here.with_name(here.stem + "-copy.annotator")),
                                           "Annotation projects (*.annotator)")
-    if path:
+    if not path:
+        return
+    from models.project_file import project_in_the_way
+    why = ("it is the project itself" if Path(path).resolve() == here.resolve()
+           else project_in_the_way(Path(path), copy=True))
+    if why:
+        dialogs.show_error(w, "Copy not saved", f"Not saved: {why}. Choose another name.")
+    else:
         w.jobs.save_copy(path)
 
 

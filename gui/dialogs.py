@@ -91,6 +91,7 @@ class PasteDialog(QDialog):
         box = ok_cancel(self)
         layout.addWidget(box)
         self.text.installEventFilter(self)
+        self.text.setFocus()                    # Ctrl+V pastes the article, not into the title
 
     def eventFilter(self, obj, e) -> bool:
         """Ctrl+Enter in the text adds the article (the editor would take it as a new line)."""

@@ -340,6 +340,8 @@ class DocumentPanel(QWidget):
         m.modelAboutToBeReset.connect(self._remember_place)
         m.modelReset.connect(self._restore_place)
         m.loaded.connect(self._show_count)
+        m.loaded.connect(self._listed)
+        self._to_list = False
         m.searching.connect(self._show_count)
         m.search_failed.connect(lambda msg: self.shown.setText(f"Search failed: {msg}"))
         self._place: tuple[int | None, int | None] = (None, None)
@@ -376,8 +378,14 @@ class DocumentPanel(QWidget):
         self.model.set_query(self.query())
 
     def _search_now(self) -> None:
+        self._to_list = True            # once the list is read (a search runs in the background)
         self.apply_filters()
-        self.table.setFocus()
+
+    def _listed(self, *_args) -> None:
+        if self._to_list and self.model._search is None:
+            self._to_list = False
+            if self.model.rowCount():   # nothing found: stay in the box (a Return in the empty
+                self.table.setFocus()   # list would reach the window's "confirm" shortcut)
 
     def eventFilter(self, obj: QObject, e: QEvent) -> bool:
         if (obj is self.search and e.type() == QEvent.Type.ShortcutOverride

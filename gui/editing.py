@@ -124,9 +124,12 @@ class Annotator(QObject):
         reviews a document; Delete rejects and goes on too)."""
         span = self.view.selected
         if span is not None and self.session.confirm(span):
-            following = next((s for s in self.session.spans
-                              if s.start >= span.end and not s.is_manual), None)
+            spans = self.session.spans
+            following = next((s for s in spans if s.start >= span.end and not s.is_manual),
+                             next((s for s in spans if not s.is_manual), None))   # from the top
             self.select(following or self._find(span.start, span.end))
+            if following is None:
+                self.message.emit("Every suggestion is reviewed: Ctrl+Enter marks the document done.")
 
     def resize(self, side: str, step: int) -> None:
         span = self.view.selected

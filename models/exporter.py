@@ -106,7 +106,7 @@ class ExportReport:
             return "export cancelled: nothing was written"
         if self.format == "labels":
             return f"{self.spans} labels exported"
-        text = f"{self.documents} documents exported"
+        text = f"{self.documents} document{'s' * (self.documents != 1)} exported"
         extra = []
         if self.format == "spacy":
             extra.append(f"{self.train} train, {self.dev} dev, {self.spans} entities")
@@ -239,6 +239,9 @@ def export(store: Store | str | Path, out: str | Path | IO[str], fmt: str = "jso
         why = next(filter(None, map(project_in_the_way, targets)), None)
         if why:
             raise ExportError(f"not exported: {why}; choose another name")
+        folder = Path(out).parent
+        if fmt not in DIRECTORY_FORMATS and not folder.is_dir():
+            raise ExportError(f"not exported: the folder {folder} does not exist")
     if not isinstance(store, Store):
         own = Store(store, readonly=True)       # an export only reads (also a read-only project)
         try:

@@ -406,3 +406,16 @@ def test_return_in_the_search_box_searches_in_the_window(make_window, qtbot):
         qtbot.keyClick(search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.docs_model.rowCount() == 1, timeout=3000)
     assert w.docs_model.doc_id(0) == ids[1]
+
+
+def test_a_search_that_finds_nothing_keeps_the_focus_in_the_box(make_window, qtbot):
+    """A Return in an empty list would reach the window's "confirm" shortcut: it stays."""
+    w, store, ids = make_window(["Officials from Seoul met Apple.", "Tokyo is big."])
+    qtbot.wait(300)
+    search = w.doc_panel.search
+    search.setFocus()
+    qtbot.wait(50)
+    search.setText("qqqq")
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.docs_model.rowCount() == 0, timeout=3000)
+    assert search.hasFocus() or w.focusWidget() is search

@@ -134,3 +134,17 @@ def test_the_export_dialog_comes_back_with_the_last_choices(qtbot, tmp_path):
     qtbot.addWidget(third)
     assert third.choice() == ("spacy", str(tmp_path / "q-spacy"),
                               {"all_documents": True, "dev_fraction": 0.3, "snap": "contract"})
+
+
+def test_save_a_copy_over_the_project_is_refused_before_any_job(done_project, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from gui import dialogs
+    from gui.actions import ask_save_copy
+    w, store, ids = done_project
+    errors = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, msg: errors.append((title, msg)))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(store.path), ""))
+    ask_save_copy(w)
+    assert errors == [("Copy not saved", "Not saved: it is the project itself. Choose another name.")]
+    assert not w.jobs.busy

@@ -204,3 +204,11 @@ def test_paste_dialog_tab_moves_on_and_ctrl_enter_adds(qtbot):
     with qtbot.waitSignal(d.accepted, timeout=2000):
         qtbot.keyClick(d.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert d.result() == d.DialogCode.Accepted
+
+
+def test_paste_dialog_opens_in_the_text(qtbot):
+    d = dialogs.PasteDialog()
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    assert d.focusWidget() is d.text

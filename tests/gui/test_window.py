@@ -318,3 +318,16 @@ def test_ctrl_z_right_after_done_takes_the_done_back(make_window, stand_in_model
     assert w.session.doc.id == ids[1] and w.session.add_span(0, 5, "GPE")
     key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert w.session.doc.id == ids[1] and store.document_status(ids[0]) == "done"
+
+
+def test_enter_on_the_last_suggestion_goes_back_to_the_first_not_reviewed(make_window, stand_in_model, qtbot):
+    w, store, ids = make_window(["Officials from Seoul met Apple in Tokyo on Monday."])
+    qtbot.waitUntil(lambda: store.preannotated(ids[0]) is not None, timeout=5000)
+    spans = w.session.spans
+    w.annotator.select(spans[-1])
+    key(qtbot, w, Qt.Key.Key_Return)
+    assert w.view.selected == w.session.spans[0] and not w.session.spans[0].is_manual
+    for _ in range(len(spans) - 1):
+        key(qtbot, w, Qt.Key.Key_Return)
+    assert all(s.is_manual for s in w.session.spans)
+    assert "Every suggestion is reviewed" in w.statusBar().currentMessage()

@@ -103,7 +103,7 @@ def test_export_without_all_writes_only_done_documents(capsys, tmp_path, sources
     run(capsys, "import", project, *sources)
     out_path = tmp_path / "done.jsonl"
     rc, _, err = run(capsys, "export", project, out_path)
-    assert rc == 0 and err == "1 documents exported\n"
+    assert rc == 0 and err == "1 document exported\n"
     assert read_lines(out_path) == [EXPECTED_B]
     s = Store(project)
     s.apply(SetStatus(1, "new", "done"))

@@ -100,7 +100,7 @@ def test_spacy_export_stops_on_misaligned_spans_then_snaps(capsys, tmp_path):
     assert err.splitlines() == [
         "changed: document 1 ('Talks'): 5-10 GPE 'Korea': does not line up with spaCy's tokens; "
         "--snap expand: now 0-10 'NorthKorea'",
-        "1 documents exported (1 train, 0 dev, 2 entities; 1 spans changed (see the list))"]
+        "1 document exported (1 train, 0 dev, 2 entities; 1 spans changed (see the list))"]
 
 
 def test_folder_formats_cannot_go_to_standard_output(capsys, corpus):

@@ -429,3 +429,9 @@ def test_out_must_be_a_folder_for_folder_formats_and_a_file_otherwise(corpus, tm
         export(corpus, tmp_path / "file", "brat")
     with pytest.raises(ExportError, match="is a folder"):
         export(corpus, tmp_path, "jsonl")
+
+
+def test_an_export_into_a_folder_that_does_not_exist_says_so(corpus, tmp_path):
+    with pytest.raises(ExportError, match="not exported: the folder .*nowhere does not exist"):
+        export(corpus, tmp_path / "nowhere" / "x.jsonl", "jsonl")
+    assert not (tmp_path / "nowhere").exists()

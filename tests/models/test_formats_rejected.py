@@ -119,7 +119,7 @@ def test_jsonl_with_rejected_adds_reject_tasks_and_reads_them_back(store, projec
     assert export(store, plain, "jsonl").rejected == 0
     report = export(store, full, "jsonl", include_rejected=True)
     assert (report.documents, report.rejected) == (1, 2)
-    assert report.summary() == "1 documents exported (2 rejected suggestions)"
+    assert report.summary() == "1 document exported (2 rejected suggestions)"
     tasks = read_lines(full)
     assert tasks[0] == read_lines(plain)[0]
     assert [t["answer"] for t in tasks] == ["accept", "reject", "reject"]
