@@ -132,8 +132,8 @@ class CorpusJobs(QObject):
     def _import_done(self, report: ImportReport) -> None:
         self.task = None
         self.bar.hide()
-        # Files that are not UTF-8 but look like an encoding: after the report (which names
-        # them) a question per encoding; the files the user accepts are imported in it.
+        # Files that are not UTF-8 but look like an encoding: a question per encoding, then
+        # the report (which names them); the files the user accepts are imported in it.
         asked: dict[str, list[str]] = {}
         if not report.cancelled:
             for i, p in enumerate(report.problems):
@@ -142,11 +142,12 @@ class CorpusJobs(QObject):
                     if p.file not in files:
                         files.append(p.file)
                     report.problems[i] = replace(p, message=asked_next(p))
-        self.imported.emit(report)
-        self._ask(list(asked.items()), {})
+        # The questions first, the report once they are answered (it says what was asked).
+        self._ask(list(asked.items()), {}, report)
 
-    def _ask(self, questions: list, accepted: dict) -> None:
+    def _ask(self, questions: list, accepted: dict, report: ImportReport) -> None:
         if not questions:
+            self.imported.emit(report)
             if accepted and not self.import_files([], accepted):
                 self.finished.emit("Another job is running; import those files again when it is done.")
             return
@@ -155,7 +156,7 @@ class CorpusJobs(QObject):
         def answer(yes: bool) -> None:
             if yes:
                 accepted[encoding] = files
-            self._ask(rest, accepted)
+            self._ask(rest, accepted, report)
         from gui import dialogs
         dialogs.EncodingQuestion.ask(self.window, files, encoding, preview(files[0], encoding), answer)
 

@@ -342,3 +342,16 @@ def test_span_on_html_text_keeps_its_label(make_window, qtbot):
     assert w.session.add_span(start, start + 5, "<script>")
     assert store.spans(ids[0]) == [Span(start, start + 5, "<script>")]
     assert w.span_table.model_.index(0, 1).data() == "<script>"
+
+
+def test_the_question_comes_before_the_report_that_says_it_was_asked(make_window, qtbot, tmp_path, monkeypatch):
+    order = []
+    monkeypatch.setattr(dialogs, "show_problems", lambda *a: order.append("report"))
+    monkeypatch.setattr(dialogs.EncodingQuestion, "ask", classmethod(
+        lambda cls, parent, files, enc, preview, answer: (order.append("question"), answer(True))))
+    path = tmp_path / "zurich.txt"
+    path.write_bytes(CP1252_TEXT.encode("cp1252"))
+    w, store, _ = make_window(["Existing."])
+    w.import_files([str(path)])
+    qtbot.waitUntil(lambda: len(texts(store.path)) == 2, timeout=10000)
+    assert order == ["question", "report"]
