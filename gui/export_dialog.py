@@ -142,14 +142,14 @@ class ExportDialog(QDialog):
     @classmethod
     def ask(cls, parent, project: Path) -> tuple[str, str, dict] | None:
         d = cls(project, parent)
-        if d.exec() != QDialog.DialogCode.Accepted or not d.out.text():
-            return None
-        choice = d.choice()
-        there = replaced(choice[0], Path(choice[1]))
-        if there and not ask_yes_no(parent, "Replace the earlier export?",
-                                    f"{there} already exists. Replace it with this export?"):
-            return None
-        return choice
+        while d.exec() == QDialog.DialogCode.Accepted and d.out.text():
+            choice = d.choice()
+            there = replaced(choice[0], Path(choice[1]))
+            if not there or ask_yes_no(parent, "Replace the earlier export?",
+                                       f"{there} already exists. Replace it with this export?"):
+                return choice
+            # No: back to the dialog, to choose another name
+        return None
 
 
 class TrainDialog(QDialog):

@@ -84,11 +84,23 @@ def test_an_export_over_an_earlier_one_asks_first(qtbot, tmp_path, monkeypatch):
     assert replaced("spacy", tmp_path / "s") is None
     (tmp_path / "s" / "dev.spacy").write_bytes(b"x")
     assert replaced("spacy", tmp_path / "s") == f"{tmp_path / 's'}/dev.spacy"
-    asked = []
-    monkeypatch.setattr(ExportDialog, "exec", lambda self: ExportDialog.DialogCode.Accepted)
+    asked, shown = [], []
+    Code = ExportDialog.DialogCode
+
+    def exec_(self):                    # 1st: OK as it is; 2nd (after No): another name, OK
+        shown.append(self.out.text())
+        if len(shown) == 2:
+            self.out.setText(str(tmp_path / "other.jsonl"))
+        return Code.Accepted if len(shown) <= 2 else Code.Rejected
+    monkeypatch.setattr(ExportDialog, "exec", exec_)
     monkeypatch.setattr(export_dialog, "ask_yes_no", lambda parent, title, text: asked.append(text) or False)
-    assert ExportDialog.ask(None, tmp_path / "p.annotator") is None           # kept the earlier one
+    got = ExportDialog.ask(None, tmp_path / "p.annotator")                    # No: back to the dialog
     assert asked == [f"{tmp_path / 'p.jsonl'} already exists. Replace it with this export?"]
+    assert shown == [str(tmp_path / "p.jsonl")] * 2 and got[1] == str(tmp_path / "other.jsonl")
+    shown.clear()
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: shown.append(1) or Code.Rejected)
+    assert ExportDialog.ask(None, tmp_path / "p.annotator") is None           # Cancel
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: Code.Accepted)
     monkeypatch.setattr(export_dialog, "ask_yes_no", lambda *a: True)
     assert ExportDialog.ask(None, tmp_path / "p.annotator")[1] == str(tmp_path / "p.jsonl")
 
