@@ -82,6 +82,11 @@ def build_actions(w) -> None:
     w.redo_action.setIconText("Redo")
     w.delete_action = new_action(a, "Delete span", an.delete, ["Delete", "Backspace"])
     w.confirm_action = new_action(a, "Confirm model span", an.confirm, ["Return", "Enter"])
+    # Return and Delete act on the article's selected span only while the article has the
+    # focus: in the search box Return searches, in the document list Delete deletes nothing.
+    for act in (w.delete_action, w.confirm_action):
+        act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        w.view.addAction(act)
     w.exact_action = new_action(a, "Exact selection (no snapping)", w._toggle_exact,
                                    "Ctrl+E", checkable=True)
     w.done_action = new_action(a, "Done, next document", lambda: w.finish(DONE),
@@ -166,7 +171,7 @@ def set_read_only(w) -> None:
     refused = "Read-only: this window cannot change the project (it is open for writing elsewhere)"
     keys = {seq.toString() for act in editing_actions(w) for seq in act.shortcuts()}
     keys |= set(KEY_ORDER)                  # label keys, also of labels added meanwhile
-    w._refusing = [QShortcut(QKeySequence(k), w,
+    w._refusing = [QShortcut(QKeySequence(k), w.view, context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
                              activated=lambda: w.statusBar().showMessage(refused, 6000))
                    for k in sorted(keys) if k]
     w.save_label.setText("READ-ONLY")

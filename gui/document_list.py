@@ -384,14 +384,10 @@ class DocumentPanel(QWidget):
     def _listed(self, *_args) -> None:
         if self._to_list and self.model._search is None:
             self._to_list = False
-            if self.model.rowCount():   # nothing found: stay in the box (a Return in the empty
-                self.table.setFocus()   # list would reach the window's "confirm" shortcut)
+            if self.model.rowCount():   # nothing found: stay in the box, to search again
+                self.table.setFocus()
 
     def eventFilter(self, obj: QObject, e: QEvent) -> bool:
-        if (obj is self.search and e.type() == QEvent.Type.ShortcutOverride
-                and e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
-            e.accept()              # Return searches now: not the window's "confirm" shortcut
-            return True
         if (obj is self.search and e.type() == QEvent.Type.KeyPress
                 and e.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)):
             self.table.setFocus()

@@ -419,3 +419,16 @@ def test_a_search_that_finds_nothing_keeps_the_focus_in_the_box(make_window, qtb
     qtbot.keyClick(search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.docs_model.rowCount() == 0, timeout=3000)
     assert search.hasFocus() or w.focusWidget() is search
+
+
+def test_delete_in_the_document_list_deletes_no_span(make_window, stand_in_model, qtbot):
+    """Delete acts on the article's selected span only while the article has the focus."""
+    w, store, ids = make_window(["Officials from Seoul met Apple.", "Tokyo is big."])
+    qtbot.waitUntil(lambda: store.preannotated(ids[0]) is not None, timeout=5000)
+    w.annotator.select(w.session.spans[0])
+    n = len(w.session.spans)
+    w.doc_table.setFocus()
+    qtbot.keyClick(w.doc_table, Qt.Key.Key_Delete)
+    assert len(store.spans(ids[0])) == n
+    qtbot.keyClick(w.view, Qt.Key.Key_Delete)
+    assert len(store.spans(ids[0])) == n - 1
