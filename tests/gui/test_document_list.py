@@ -427,8 +427,13 @@ def test_delete_in_the_document_list_deletes_no_span(make_window, stand_in_model
     qtbot.waitUntil(lambda: store.preannotated(ids[0]) is not None, timeout=5000)
     w.annotator.select(w.session.spans[0])
     n = len(w.session.spans)
+    w.activateWindow()
+    qtbot.waitActive(w)
     w.doc_table.setFocus()
+    qtbot.waitUntil(w.doc_table.hasFocus, timeout=1000)
     qtbot.keyClick(w.doc_table, Qt.Key.Key_Delete)
-    assert len(store.spans(ids[0])) == n
+    assert len(store.spans(ids[0])) == n and w.session.doc.id == ids[0]
+    w.view.setFocus()
+    qtbot.waitUntil(w.view.hasFocus, timeout=1000)
     qtbot.keyClick(w.view, Qt.Key.Key_Delete)
     assert len(store.spans(ids[0])) == n - 1
