@@ -71,14 +71,6 @@ def utf8_first(encoding: str | None) -> bool:
                                                                    "utf_32"))
 
 
-def is_utf8(data: bytes) -> bool:
-    try:
-        _decode(data, "utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def describe(encoding: str) -> str:
     """An encoding as a person knows it: "cp1252" -> "Windows-1252 (Western European)"."""
     name = codecs.lookup(encoding).name.replace("-", "_")
@@ -152,10 +144,13 @@ def decode_bytes(data: bytes, file: str, encoding: str | None = None) -> tuple[s
     problem = sniff(data, file, encoding)
     if problem:
         return "", problem
-    if utf8_first(encoding) and is_utf8(data):
-        encoding = None                     # valid UTF-8: --encoding is for the other files
     try:
-        text = _decode(data, encoding or "utf-8")
+        try:
+            text = _decode(data, "utf-8" if not encoding or utf8_first(encoding) else encoding)
+        except UnicodeDecodeError:
+            if not utf8_first(encoding):
+                raise
+            text = _decode(data, encoding)      # not UTF-8: what --encoding is for
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         if encoding:
