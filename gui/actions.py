@@ -56,9 +56,8 @@ def ask_save_copy(w) -> None:
                                           "Annotation projects (*.annotator)")
     if not path:
         return
-    from models.project_file import project_in_the_way
-    why = ("it is the project itself" if Path(path).resolve() == here.resolve()
-           else project_in_the_way(Path(path), copy=True))
+    from models.migrations import copy_refused
+    why = copy_refused(here, Path(path))      # said now, not after a job (save_copy checks too)
     if why:
         dialogs.show_error(w, "Copy not saved", f"Not saved: {why}. Choose another name.")
     else:

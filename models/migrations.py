@@ -196,12 +196,18 @@ def copy_consistent(path: Path, target: Path) -> None:
         src.close()
 
 
+def copy_refused(path: Path, target: Path) -> str | None:
+    """Why a copy of the project at ``path`` may not be written at ``target``, if so."""
+    if Path(target).resolve() == Path(path).resolve():
+        return "it is the project itself"
+    return project_in_the_way(Path(target), copy=True)
+
+
 def save_copy(path: Path, target: Path) -> Path:
     """File ▸ Save a copy: a consistent copy of the open project at ``target``, written beside
     it as ``.part`` and renamed when complete (an existing file there is replaced only then)."""
     target = Path(target)
-    why = "it is the project itself" if target.resolve() == Path(path).resolve() else \
-        project_in_the_way(target, copy=True)
+    why = copy_refused(path, target)
     if why:
         raise ValueError(f"not saved: {why}; choose another name")
     part = target.with_name(target.name + ".part")
@@ -217,4 +223,4 @@ def save_copy(path: Path, target: Path) -> Path:
 
 
 __all__ = ["create_base", "Step", "STEPS", "LATEST", "MigrationFailed", "run_steps", "backup_path", "make_backup",
-           "copy_consistent", "save_copy"]
+           "copy_consistent", "copy_refused", "save_copy"]
