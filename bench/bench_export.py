@@ -170,6 +170,12 @@ def _batches(rows, n: int = 1000):
         yield batch
 
 
+def tokenized_rows(conn: sqlite3.Connection, tokenizer):
+    """(row, spaCy Doc of its text) for every row of ``raw_rows``, tokenized a batch at a time."""
+    for batch in _batches(raw_rows(conn)):
+        yield from zip(batch, tokenizer.pipe(r[1] for r in batch))
+
+
 def _meta(doc_id, title, meta, status) -> dict:
     return {**json.loads(meta or "{}"), "doc_id": doc_id, "title": title, "status": status}
 
@@ -198,21 +204,19 @@ def raw_jsonl_b(db: Path, out: Path, tokenizer) -> int:
     conn = sqlite3.connect(str(db))
     n = 0
     with out.open("w", encoding="utf-8") as f:
-        for batch in _batches(raw_rows(conn)):
-            for (doc_id, text, title, meta, status, spans), doc in zip(
-                    batch, tokenizer.pipe(r[1] for r in batch)):
-                tokens = [{"text": t.text, "start": t.idx, "end": t.idx + len(t), "id": t.i,
-                           "ws": bool(t.whitespace_)} for t in doc]
-                starts = {t["start"]: t["id"] for t in tokens}
-                ends = {t["end"]: t["id"] for t in tokens}
-                out_spans = [{"start": a, "end": b, "label": lab, "token_start": starts.get(a),
-                              "token_end": ends.get(b)} for a, b, lab in spans]
-                task = {"text": text, "meta": _meta(doc_id, title, meta, status),
-                        "_input_hash": h({"text": text}), "tokens": tokens, "spans": out_spans,
-                        "answer": "accept"}
-                task["_task_hash"] = h({"text": text, "spans": out_spans})
-                f.write(json.dumps(task, ensure_ascii=False) + "\n")
-                n += 1
+        for (doc_id, text, title, meta, status, spans), doc in tokenized_rows(conn, tokenizer):
+            tokens = [{"text": t.text, "start": t.idx, "end": t.idx + len(t), "id": t.i,
+                       "ws": bool(t.whitespace_)} for t in doc]
+            starts = {t["start"]: t["id"] for t in tokens}
+            ends = {t["end"]: t["id"] for t in tokens}
+            out_spans = [{"start": a, "end": b, "label": lab, "token_start": starts.get(a),
+                          "token_end": ends.get(b)} for a, b, lab in spans]
+            task = {"text": text, "meta": _meta(doc_id, title, meta, status),
+                    "_input_hash": h({"text": text}), "tokens": tokens, "spans": out_spans,
+                    "answer": "accept"}
+            task["_task_hash"] = h({"text": text, "spans": out_spans})
+            f.write(json.dumps(task, ensure_ascii=False) + "\n")
+            n += 1
         f.flush()
         os.fsync(f.fileno())
     conn.close()
@@ -226,16 +230,14 @@ def raw_spacy(db: Path, outdir: Path, tokenizer) -> tuple[int, int]:
     conn = sqlite3.connect(str(db))
     db_ = DocBin(attrs=ATTRS, store_user_data=True)     # the attributes ours writes
     n = n_ents = 0
-    for batch in _batches(raw_rows(conn)):
-        for (doc_id, text, title, meta, status, spans), doc in zip(
-                batch, tokenizer.pipe(r[1] for r in batch)):
-            ents = [doc.char_span(a, b, label=lab, alignment_mode="strict") for a, b, lab in spans]
-            doc.ents = [e for e in ents if e is not None]
-            doc.user_data["article_annotator"] = {"title": title, "status": status,
-                                                  "meta": json.loads(meta or "{}")}
-            db_.add(doc)
-            n += 1
-            n_ents += len(doc.ents)
+    for (doc_id, text, title, meta, status, spans), doc in tokenized_rows(conn, tokenizer):
+        ents = [doc.char_span(a, b, label=lab, alignment_mode="strict") for a, b, lab in spans]
+        doc.ents = [e for e in ents if e is not None]
+        doc.user_data["article_annotator"] = {"title": title, "status": status,
+                                              "meta": json.loads(meta or "{}")}
+        db_.add(doc)
+        n += 1
+        n_ents += len(doc.ents)
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / "train.spacy"
     db_.to_disk(path)
