@@ -347,7 +347,7 @@ def child_app(path: str, pages: int, variant: str = "window") -> dict:
     switched off, to see what the load costs the UI thread), "panel" (a DocumentPanel alone).
     """
     import spacy  # noqa: F401  (imported before the clock: module imports are not measured)
-    from gui.document_list import DocumentPanel
+    from gui.document_panel import DocumentPanel
     from gui.main_window import MainWindow
     from gui.model_service import ModelService
     from models.store import Store

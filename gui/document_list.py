@@ -1,4 +1,5 @@
-"""The document queue: a lazy list of documents with status filter, search, sort and progress.
+"""The document queue: a lazy list of documents with status filter, search, sort and progress
+(its panel, with the filter and search boxes, is ``gui.document_panel``).
 
 ``DocumentListModel`` holds only the ids it shows, in display order (an ``array('q')``: 8
 bytes a document, ~0.8 MB for 100,000) and a small LRU cache of pages of rows fetched when
@@ -17,19 +18,14 @@ import threading
 from array import array
 from collections import OrderedDict
 from dataclasses import replace
-from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import (QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, Qt,
-                            QTimer, Signal)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QProgressBar, QTableView, QVBoxLayout, QWidget)
 
 from gui.workers import Runner
-from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
-from models.queue import (ALL, NOT_DONE, QueueQuery, connect_reader, fetch_rows, local_time,
-                          select_ids)
+from models.document import DONE, IN_PROGRESS, SKIPPED
+from models.queue import QueueQuery, connect_reader, fetch_rows, local_time, select_ids
 
 STATUS_COLORS = {DONE: "#2e7d32", IN_PROGRESS: "#b26a00", SKIPPED: "#757575"}
 UNTITLED_COLOR = "#757575"
@@ -269,161 +265,3 @@ class DocumentListModel(QAbstractTableModel):
         if 0 <= column < len(self.SORTS):
             self.set_query(replace(self.query, sort=self.SORTS[column],
                                    descending=order == Qt.SortOrder.DescendingOrder))
-
-
-class DocumentTable(QTableView):
-    """The list's view: Home / End go to the first / last document (a table's would change column)."""
-
-    def moveCursor(self, action, modifiers):
-        moves = QAbstractItemView.CursorAction
-        rows = self.model().rowCount() if self.model() else 0
-        if action in (moves.MoveHome, moves.MoveEnd) and rows:
-            row = 0 if action == moves.MoveHome else rows - 1
-            return self.model().index(row, max(self.currentIndex().column(), 0))
-        return super().moveCursor(action, modifiers)
-
-
-FILTERS = (("All documents", ALL), ("Not done", NOT_DONE), ("New", NEW),
-           ("In progress", IN_PROGRESS), ("Done", DONE), ("Skipped", SKIPPED))
-
-
-class DocumentPanel(QWidget):
-    """Progress ("n of N done" and a bar), a status filter and a search above the document list.
-
-    Up/Down/PgUp/PgDn/Home/End in the list move the current row (the window opens its
-    document); Down in the search box goes to the list, Enter searches at once.
-    """
-    SEARCH_DELAY_MS = 250
-
-    def __init__(self, store, parent=None):
-        super().__init__(parent)
-        self.model = m = DocumentListModel(store, self)
-        self.table = t = DocumentTable()
-        t.setModel(m)
-        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        t.setWordWrap(False)
-        t.verticalHeader().hide()
-        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = t.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        char = t.fontMetrics().averageCharWidth()
-        for col, chars in ((0, 5), (2, 9), (3, 5), (4, 11)):    # fixed widths: no per-row measuring
-            t.setColumnWidth(col, char * chars + 16)
-        t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
-        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
-        t.setSortingEnabled(True)                  # a header click calls model.sort()
-        t.setMinimumWidth(150)
-        self.label = QLabel()
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.bar = QProgressBar()
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(6)
-        self.status_filter = QComboBox()
-        for text, key in FILTERS:
-            self.status_filter.addItem(text, key)
-        self.status_filter.setToolTip("Show documents by status")
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search titles and texts…")
-        self.search.setClearButtonEnabled(True)
-        self.search.setToolTip('Every word must occur (case-insensitive); "quote" a phrase')
-        self.shown = QLabel()
-        self.shown.setTextFormat(Qt.TextFormat.PlainText)
-        self.shown.setStyleSheet("color: #757575;")
-        self._debounce = QTimer(self, singleShot=True, interval=self.SEARCH_DELAY_MS)
-        self._debounce.timeout.connect(self.apply_filters)
-        self.search.textChanged.connect(self._debounce.start)
-        self.search.returnPressed.connect(self._search_now)
-        self.search.installEventFilter(self)
-        self.status_filter.currentIndexChanged.connect(self.apply_filters)
-        m.modelAboutToBeReset.connect(self._remember_place)
-        m.modelReset.connect(self._restore_place)
-        m.loaded.connect(self._show_count)
-        m.loaded.connect(self._listed)
-        self._to_list = False
-        m.searching.connect(self._show_count)
-        m.search_failed.connect(lambda msg: self.shown.setText(f"Search failed: {msg}"))
-        self._place: tuple[int | None, int | None] = (None, None)
-        # The document open in the window, which a new list must keep current: the list's own
-        # current row may be another, when the open one was added after the list was read.
-        self.open_doc: Callable[[], int | None] = lambda: None
-        filters = QHBoxLayout()
-        filters.setContentsMargins(0, 0, 0, 0)
-        filters.addWidget(self.status_filter)
-        filters.addWidget(self.search, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        layout.addLayout(filters)
-        layout.addWidget(t)
-        layout.addWidget(self.shown)
-
-    def show_progress(self, counts: dict[str, int]) -> None:
-        total = sum(counts.values())
-        self.label.setText(f"{counts[DONE]} of {total} done · {counts[SKIPPED]} skipped · "
-                           f"{counts[IN_PROGRESS]} in progress · {counts[NEW]} new")
-        self.bar.setMaximum(max(total, 1))
-        self.bar.setValue(counts[DONE] + counts[SKIPPED])
-        self.bar.setToolTip(f"{counts[DONE] + counts[SKIPPED]} of {total} done or skipped")
-
-    # -- filters -----------------------------------------------------------------------------------
-    def query(self) -> QueueQuery:
-        return replace(self.model.query, status=self.status_filter.currentData(),
-                       search=self.search.text().strip())
-
-    def apply_filters(self) -> None:
-        self._debounce.stop()
-        self.model.set_query(self.query())
-
-    def _search_now(self) -> None:
-        self._to_list = True            # once the list is read (a search runs in the background)
-        self.apply_filters()
-
-    def _listed(self, *_args) -> None:
-        if self._to_list and self.model._search is None:
-            self._to_list = False
-            if self.model.rowCount():   # nothing found: stay in the box, to search again
-                self.table.setFocus()
-
-    def eventFilter(self, obj: QObject, e: QEvent) -> bool:
-        if (obj is self.search and e.type() == QEvent.Type.KeyPress
-                and e.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)):
-            self.table.setFocus()
-            if not self.table.currentIndex().isValid() and self.model.rowCount():
-                self.table.selectRow(0)
-            return True
-        return super().eventFilter(obj, e)
-
-    def _show_count(self, *_args) -> None:
-        m = self.model
-        if m._search is not None:
-            self.shown.setText("Searching…")
-            return
-        n = m.rowCount()
-        if m.query.status != ALL or m.query.searching:
-            self.shown.setText(f"{n:,} of {m.total:,} document{'s' * (m.total != 1)} shown")
-        else:
-            self.shown.setText(f"{n:,} document{'s' * (n != 1)}")
-
-    # -- keep the current document and the top row across a new list ------------------------------
-    def _remember_place(self) -> None:
-        top = self.table.rowAt(0)
-        current = self.open_doc()
-        if current is None:
-            current = self.model.doc_id(self.table.currentIndex().row())
-        self._place = (current, self.model.doc_id(top) if top >= 0 else None)
-
-    def _restore_place(self) -> None:
-        current, top = self._place
-        m, t = self.model, self.table
-        row = m.row_of(current) if current is not None else -1
-        if row >= 0:
-            flags = QItemSelectionModel.SelectionFlag
-            t.selectionModel().setCurrentIndex(m.index(row, 0), flags.ClearAndSelect | flags.Rows)
-        top_row = m.row_of(top) if top is not None else -1
-        if top_row >= 0 and (row < 0 or top_row <= row):
-            t.scrollTo(m.index(top_row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
-        if row >= 0:
-            t.scrollTo(m.index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible)

@@ -10,7 +10,7 @@ from gui import dialogs
 from gui.actions import build_actions, label_actions, set_read_only
 from gui.article_view import ArticleView
 from gui.corpus import CorpusJobs, JobBar
-from gui.document_list import DocumentPanel
+from gui.document_panel import DocumentPanel
 from gui.editing import Annotator
 from gui.export_dialog import ExportDialog, TrainDialog
 from gui.follow import Follower

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from gui.document_list import DocumentPanel
+from gui.document_panel import DocumentPanel
 from models.edits import ReplaceSpans, SetStatus
 from models.queue import QueueQuery
 from models.spans import Span
