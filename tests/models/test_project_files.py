@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sqlite3
 import sys
@@ -92,19 +93,26 @@ def run_as_nobody(code: str, folder: Path) -> dict:
     env = {"PYTHONPATH": os.pathsep.join([str(REPO), *[p for p in sys.path if "site-packages" in p]]),
            "PATH": os.environ.get("PATH", "")}
     cmd = [sys.executable, "-c", code, str(folder)]
+    opened: list[tuple[Path, int]] = []
     if os.geteuid() == 0:
         python = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
         setpriv = shutil.which("setpriv")
         if not (setpriv and os.path.exists(python)):
             pytest.skip("running as root, and no way to run as another user here")
-        drop = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", python, "-c"]
-        probe = subprocess.run([*drop, "import models.store, sqlite_utils"], capture_output=True,
-                               text=True, env=env, timeout=60)
-        if probe.returncode:        # e.g. a clone in a private folder (mktemp -d is 0700)
-            pytest.skip("an unprivileged user cannot read this checkout or its venv here: "
-                        + probe.stderr.strip().splitlines()[-1])
-        cmd = [*drop, code, str(folder)]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+        cmd = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", python, "-c", code, str(folder)]
+        # A checkout in a private folder (mktemp -d is 0700): let that user pass through the
+        # folders above the code and the venv for the run (search only, nothing listed or read).
+        for top in {REPO, Path(sys.prefix)}:
+            for d in [*reversed(top.parents), top]:
+                mode = d.stat().st_mode
+                if not mode & stat.S_IXOTH:
+                    opened.append((d, mode))
+                    d.chmod(mode | stat.S_IXOTH)
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    finally:
+        for d, mode in opened:
+            d.chmod(mode)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
