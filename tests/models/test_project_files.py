@@ -101,13 +101,15 @@ def run_as_nobody(code: str, folder: Path) -> dict:
             pytest.skip("running as root, and no way to run as another user here")
         cmd = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", python, "-c", code, str(folder)]
         # A checkout in a private folder (mktemp -d is 0700): let that user pass through the
-        # folders above the code and the venv for the run (search only, nothing listed or read).
+        # folders above the code and the venv for the run, then put them back as they were.
+        # (The checkout itself is a path entry: it must be listable.)
         for top in {REPO, Path(sys.prefix)}:
             for d in [*reversed(top.parents), top]:
                 mode = d.stat().st_mode
-                if not mode & stat.S_IXOTH:
+                need = stat.S_IXOTH | (stat.S_IROTH if d == top else 0)
+                if mode & need != need:
                     opened.append((d, mode))
-                    d.chmod(mode | stat.S_IXOTH)
+                    d.chmod(mode | need)
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
     finally:
