@@ -113,7 +113,7 @@ def run_as_nobody(code: str, folder: Path) -> dict:
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
     finally:
-        for d, mode in opened:
+        for d, mode in reversed(opened):   # last changed first: each back to what it was
             d.chmod(mode)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
