@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass, field, replace
 from importlib import resources
+
+import regex
+
+from models.display import BIDI_CONTROLS, shown
 
 # Keys offered to labels, in order: digits first, then the letter rows.
 KEY_ORDER = "123456789qwertyuiopasdfghjklzxcvbnm"
@@ -40,21 +46,87 @@ class Label:
 LONGEST_NAME = 100
 SHOWN = 40              # a longer name is cut short in messages (its length is said)
 
+# Refused anywhere in a name: what would break a line, a terminal or the reading order (C0/C1
+# controls incl. NUL, tab and newline; DEL; lone surrogates; line and paragraph separators;
+# bidi embeddings, overrides, isolates and marks; noncharacters).
+_CONTROL = regex.compile(r"[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\p{Bidi_Control}\p{Noncharacter_Code_Point}]")
+# Invisible characters a visible name may hold where they attach to what comes before: the
+# joiners (an emoji ZWJ sequence, ZWNJ in Persian or Indic words), variation selectors (emoji
+# presentation) and tag characters (the flags of England, Scotland, Wales).
+_ATTACHED = regex.compile(r"[\u200c\u200d\p{Variation_Selector}\U000e0020-\U000e007f]")
+# Every other invisible character is refused anywhere (a zero-width space, a soft hyphen, a
+# byte-order mark, a Hangul filler, the blank Braille pattern): "PER\u200bSON" would look like
+# PERSON and be another label.
+_INVISIBLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\u2800]")
+# A character that shows something: not a mark, control, format, private-use, unassigned,
+# separator or invisible character.
+_VISIBLE = regex.compile(r"[^\p{M}\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\u2800\s]")
+_CONTROL_KIND = {"Cs": "a lone surrogate", "Zl": "a line separator", "Zp": "a paragraph separator"}
+
+
+def _char(c: str) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE``: a character named safely."""
+    name = unicodedata.name(c, "")
+    return f"U+{ord(c):04X}" + (f" {name}" if name else "")
+
+
+def _quoted(name: str) -> str:
+    """The name in a message: ``repr`` (every control, bidi, invisible or surrogate character
+    written as an escape: the message stays one line and shows what is there), cut short."""
+    return repr(name) if len(name) <= SHOWN else repr(name[:SHOWN - 1] + "…")
+
+
+def _unsafe(name: str) -> str | None:
+    """What in ``name`` makes it no name a person can read, if anything."""
+    found = _CONTROL.search(name)
+    if found:
+        c = found.group()
+        kind = _CONTROL_KIND.get(unicodedata.category(c), "a control character")
+        if c in BIDI_CONTROLS:
+            kind = "a bidirectional control"
+        elif unicodedata.category(c) == "Cn":
+            kind = "a noncharacter"
+        return f"has {kind} ({_char(c)}) at character {found.start() + 1}"
+    for found in _INVISIBLE.finditer(name):
+        if not _ATTACHED.match(found.group()):
+            return f"has an invisible character ({_char(found.group())}) at character {found.start() + 1}"
+    if not _VISIBLE.search(name):
+        return "has nothing visible (only " + ", ".join(dict.fromkeys(map(_char, name[:3]))) + \
+            (", …" if len(name) > 3 else "") + ")"
+    first = name[0]
+    if unicodedata.category(first).startswith("M") or _ATTACHED.match(first):
+        return f"begins with {_char(first)}, which belongs to a character before it"
+    if name[-1] in "\u200c\u200d":
+        return f"ends with {_char(name[-1])}, which joins nothing"
+    return None
+
 
 def label_name_problem(name, what: str = "label") -> str | None:
     """Why ``name`` cannot be a label's name, or None if it can.
 
     A name is 1-100 characters with no whitespace (a label is one word in CoNLL tags,
-    brat's ``.ann`` lines and spaCy's ``B-``/``I-`` tags). Anything else is allowed and kept
-    exactly — ``<b>``, quotes, ``&``, emoji: the window shows names as plain text.
+    brat's ``.ann`` lines and spaCy's ``B-``/``I-`` tags), made of characters a person can
+    see: no control character (NUL, tab, newline, ESC, DEL, C1), no bidi control, no lone
+    surrogate, no line or paragraph separator, no invisible character but the joiners,
+    variation selectors and tags inside an emoji or a word, and at least one visible character
+    (not only marks, format, private-use or unassigned characters). Anything else is allowed
+    and kept exactly — ``<b>``, quotes, ``&``, accents, CJK, emoji (with their ZWJ): the
+    window shows names as plain text. One rule for every way a name comes in (imports, the
+    window's new-label dialog, the label set read from a project file).
     """
-    if isinstance(name, str) and 0 < len(name) <= LONGEST_NAME and not any(c.isspace() for c in name):
-        return None
     if not isinstance(name, str):
-        return f"{what} {name!r} must be 1-{LONGEST_NAME} characters without spaces"
-    shown = repr(name) if len(name) <= SHOWN else repr(name[:SHOWN - 1] + "…")
-    why = f" ({len(name)} characters)" if len(name) > LONGEST_NAME else ""
-    return f"{what} {shown} must be 1-{LONGEST_NAME} characters without spaces{why}"
+        try:
+            text = repr(name)
+        except ValueError:              # an integer past Python's digit limit
+            text = f"(an integer of more than {sys.get_int_max_str_digits()} digits)"
+        return f"{what} {shown(text)[:SHOWN]} must be 1-{LONGEST_NAME} characters without spaces"
+    why = _unsafe(name) if name else None
+    if why:
+        return f"{what} {_quoted(name)} {why}: a label name is visible characters without spaces"
+    if 0 < len(name) <= LONGEST_NAME and not any(c.isspace() for c in name):
+        return None
+    extra = f" ({len(name)} characters)" if len(name) > LONGEST_NAME else ""
+    return f"{what} {_quoted(name)} must be 1-{LONGEST_NAME} characters without spaces{extra}"
 
 
 def check_label(label: Label, existing: "LabelSet") -> None:
@@ -64,7 +136,7 @@ def check_label(label: Label, existing: "LabelSet") -> None:
     if why:
         raise LabelError(why)
     if name in existing:
-        raise LabelError(f"label {name!r} already exists")
+        raise LabelError(f"label {_quoted(name)} already exists")
     if not _COLOR.match(label.color):
         raise LabelError(f"colour {label.color!r} is not of the form #rrggbb")
     if label.key:
@@ -72,7 +144,7 @@ def check_label(label: Label, existing: "LabelSet") -> None:
             raise LabelError(f"key {label.key!r} must be one of {KEY_ORDER}")
         taken = existing.by_key(label.key)
         if taken:
-            raise LabelError(f"key {label.key!r} is already used by {taken.name}")
+            raise LabelError(f"key {label.key!r} is already used by {shown(taken.name)}")
 
 
 @dataclass
