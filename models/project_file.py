@@ -208,13 +208,12 @@ def check(path: Path, readonly: bool) -> bool:
 
 
 def connect(path: Path, timeout: float) -> sqlite3.Connection:
-    """A read-write connection: WAL, synchronous=FULL, foreign keys, recursive triggers."""
+    """A read-write connection: foreign keys, recursive triggers, an untrusted schema. Nothing
+    is written yet: ``use_wal`` once the file is known to be a project (models/schema_check)."""
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout,
                            check_same_thread=False)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before apply() returns, even across power loss.
-        conn.execute("PRAGMA synchronous=FULL")
+        distrust(conn)
         conn.execute("PRAGMA foreign_keys=ON")
         # The span-count triggers must also see rows an INSERT OR REPLACE deletes.
         conn.execute("PRAGMA recursive_triggers=ON")
@@ -224,6 +223,19 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def distrust(conn: sqlite3.Connection) -> None:
+    """A file's schema may come from anyone: SQLite then refuses functions with side effects
+    and virtual tables used inside it (triggers, views, defaults, indexes)."""
+    conn.execute("PRAGMA trusted_schema=OFF")
+
+
+def use_wal(conn: sqlite3.Connection) -> None:
+    """WAL, synchronous=FULL: a commit is on disk before apply() returns, even across power
+    loss. Changes the file's header: only for a file known to be a project (or a new one)."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+
+
 def connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
     """A connection that cannot write (SQLite ``mode=ro``), and whether it is ``immutable``."""
     uri = path.resolve().as_uri() + "?mode=ro"
@@ -231,6 +243,7 @@ def connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bo
         conn = sqlite3.connect(uri + ("&immutable=1" if immutable else ""), uri=True,
                                isolation_level=None, timeout=timeout, check_same_thread=False)
         try:
+            distrust(conn)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn, immutable
         except sqlite3.OperationalError:
@@ -262,4 +275,4 @@ def open_error(path: Path, e: sqlite3.DatabaseError) -> StoreError:
     return StoreError(f"{path}: cannot open project ({msg})")
 
 
-__all__ = ["StoreError", "ReadOnlyLocation", "check", "project_in_the_way", "sync_folder", "connect", "connect_readonly", "open_error"]
+__all__ = ["StoreError", "ReadOnlyLocation", "check", "project_in_the_way", "sync_folder", "connect", "distrust", "use_wal", "connect_readonly", "open_error"]

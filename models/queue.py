@@ -181,6 +181,7 @@ def connect_reader(path: str | Path) -> sqlite3.Connection:
     """A read-only connection of its own (for a search off the UI thread; WAL: never blocks)."""
     conn = sqlite3.connect(str(path), timeout=5.0, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA query_only=ON")
+    conn.execute("PRAGMA trusted_schema=OFF")      # see project_file.distrust
     return conn
 
 

@@ -1,0 +1,160 @@
+"""Rows read from a project file, checked before anyone uses them.
+
+SQLite keeps whatever is written: a file altered by hand or by another program can hold a text
+stored as a BLOB, a ``meta`` that is not JSON, a span past the end of its text or over
+another, a label with no colour, an undo entry that is not an edit. Each such row is refused
+here with a ``DamagedContent`` that names the document (id and title) and says what is wrong,
+so the window and every export stop with that message instead of a traceback — and an export
+never writes an invalid task. The checks are cheap (types and bounds of what was read anyway).
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from contextlib import contextmanager
+
+from models.display import shown
+from models.document import STATUSES, Document
+from models.edits import Edit, edit_from_json
+from models.labels import KEY_ORDER, Label, label_name_problem
+from models.project_file import StoreError
+from models.spans import Span
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class DamagedContent(StoreError):
+    """A row of the project file that does not hold what this app writes; nothing was used."""
+
+    def __init__(self, message: str, doc_id: int | None = None):
+        super().__init__(message)
+        self.doc_id = doc_id
+
+
+def _name(doc_id, title) -> str:
+    if isinstance(title, str) and title:
+        return f"document {doc_id} ({shown(title[:60])!s})"
+    return f"document {doc_id}"
+
+
+def _damaged(doc_id, title, what: str) -> DamagedContent:
+    return DamagedContent(f"{_name(doc_id, title)} in the project file is damaged: {what} "
+                          "(the file was altered outside article-annotator?); nothing of it "
+                          "was used", doc_id)
+
+
+@contextmanager
+def decoding(doc_id: int | None):
+    """Around reading rows: a stored text that Python cannot decode (bytes that are not UTF-8
+    behind a TEXT type) is a ``DamagedContent``, not a bare ``OperationalError``."""
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        if getattr(e, "sqlite_errorcode", None) is not None:      # SQLite's own error
+            raise
+        which = f"document {doc_id}" if doc_id is not None else "a document"
+        raise DamagedContent(f"{which} in the project file is damaged: its text or title is "
+                             f"not UTF-8 ({e}); nothing of it was used", doc_id) from None
+
+
+def _kind(value) -> str:
+    return {bytes: "binary data (a BLOB)", int: "a number", float: "a number",
+            type(None): "nothing (NULL)"}.get(type(value), type(value).__name__)
+
+
+def document(row: tuple) -> Document:
+    """A ``Document`` from (id, text, title, meta, status, text_hash[, length])."""
+    doc_id, text, title, meta, status, text_hash, *length = row
+    if not isinstance(text, str):
+        raise _damaged(doc_id, title, f"its text is {_kind(text)}, not text")
+    if title is not None and not isinstance(title, str):
+        raise _damaged(doc_id, None, f"its title is {_kind(title)}, not text")
+    if length and length[0] != len(text):
+        raise _damaged(doc_id, title, f"its recorded length {length[0]!r} is not its text's "
+                       f"({len(text)} characters)")
+    if status not in STATUSES:
+        raise _damaged(doc_id, title, f"its status {shown(repr(status))[:40]} is none of "
+                       f"{', '.join(STATUSES)}")
+    if meta is None or meta == "":
+        meta_value = {}
+    elif not isinstance(meta, str):
+        raise _damaged(doc_id, title, f"its meta is {_kind(meta)}, not JSON")
+    else:
+        try:
+            meta_value = json.loads(meta)
+        except (ValueError, RecursionError) as e:
+            raise _damaged(doc_id, title, f"its meta is not JSON ({shown(e)})") from None
+        if not isinstance(meta_value, dict):
+            raise _damaged(doc_id, title, f"its meta is a JSON {type(meta_value).__name__}, "
+                           "not an object")
+    return Document(doc_id, text, title or "", meta_value, status, text_hash or "")
+
+
+def span(doc_id, title, length: int, row: tuple, what: str = "span") -> Span:
+    """A ``Span`` from (start, end, label, source), checked against the document's length."""
+    start, end, label, source = row
+    if type(start) is not int or type(end) is not int:
+        raise _damaged(doc_id, title, f"a {what} has offsets {shown(repr(start))[:30]}-"
+                       f"{shown(repr(end))[:30]}, not whole numbers")
+    if not 0 <= start < end <= length:
+        raise _damaged(doc_id, title, f"{what} {start}-{end} is empty, inverted or past the end "
+                       f"of its text ({length} characters)")
+    if not isinstance(label, str) or label_name_problem(label):
+        raise _damaged(doc_id, title, f"{what} {start}-{end} has the label "
+                       f"{shown(repr(label))[:60]}, which is not a label name")
+    if not isinstance(source, str) or not source:
+        raise _damaged(doc_id, title, f"{what} {start}-{end} has the source "
+                       f"{shown(repr(source))[:40]}, not a model name or 'manual'")
+    return Span(start, end, label, source)
+
+
+def spans(doc_id, title, length: int, rows, what: str = "span") -> list[Span]:
+    """The document's spans (rows sorted by start), checked: inside the text, none over
+    another (``what`` "rejected suggestion": those may overlap)."""
+    found = [span(doc_id, title, length, r, what) for r in rows]
+    if what == "span":
+        for before, after in zip(found, found[1:]):
+            if after.start < before.end:
+                raise _damaged(doc_id, title, f"span {after.start}-{after.end} overlaps span "
+                               f"{before.start}-{before.end}")
+    return found
+
+
+def label(row: tuple) -> Label:
+    """A ``Label`` from (name, color, key, description, ord)."""
+    name, color, key, description, order = row
+    why = label_name_problem(name, "label") if isinstance(name, str) else "it is not text"
+    if why is None and not (isinstance(color, str) and _COLOR.match(color)):
+        why = f"its colour {shown(repr(color))[:30]} is not of the form #rrggbb"
+    if why is None and key not in (None, "") and not (isinstance(key, str) and len(key) == 1
+                                                     and key in KEY_ORDER):
+        why = f"its key {shown(repr(key))[:20]} is not one of {KEY_ORDER}"
+    if why is None and description is not None and not isinstance(description, str):
+        why = f"its description is {_kind(description)}"
+    if why is None and order is not None and type(order) is not int:
+        why = f"its order {shown(repr(order))[:20]} is not a whole number"
+    if why:
+        shown_name = shown(repr(name))[:60]
+        raise DamagedContent(f"the label {shown_name} in the project file is damaged: {why} "
+                             "(the file was altered outside article-annotator?)")
+    return Label(name, color, key or "", description or "", order or 0)
+
+
+def journal_edit(doc_id, entry: int, data) -> Edit:
+    """An undo-history entry as an ``Edit``."""
+    try:
+        if not isinstance(data, str):
+            raise ValueError(f"it is {_kind(data)}")
+        edit = edit_from_json(data)
+        if doc_id is not None and edit.doc_id != doc_id:
+            raise ValueError(f"it is an edit of document {shown(repr(edit.doc_id))[:20]}")
+        return edit
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
+        where = _name(doc_id, None) if doc_id is not None else "the label set"
+        raise DamagedContent(f"the undo history of {where} in the project file is damaged: "
+                             f"entry {entry} is not an edit ({shown(e)[:80]}); nothing of it "
+                             "was used", doc_id) from None
+
+
+__all__ = ["DamagedContent", "decoding", "document", "span", "spans", "label", "journal_edit"]
