@@ -232,6 +232,10 @@ SHORTCUTS = [
     ("Shift+Left / Shift+Right", "move the span's end by a token"),
     ("Ctrl+Shift+Left / Ctrl+Shift+Right", "move the span's start by a token"),
     ("Esc", "clear the selection"),
+    ("Ctrl+F", "find in the article: type to search, Esc goes back with the match selected"),
+    ("Enter / F3, Shift+Enter / Shift+F3", "next / previous match (in the find bar, or after it)"),
+    ("Ctrl+Shift+F", "search the document list (titles and texts); Down goes to the list"),
+    ("label keys typed as a word", "ignored (a key within 0.3 s of another typed key is typing)"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo — every edit, the model's too"),
     ("Ctrl+Enter", "done (accepts the suggestions left), open the next"),
     ("Ctrl+Shift+Enter", "skip, open the next"),
@@ -244,17 +248,21 @@ SHORTCUTS = [
 
 
 class ShortcutsDialog(QDialog):
+    """F1: every key, the whole list at once (sized to it, within the screen)."""
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Keyboard")
-        table = QTableWidget(len(SHORTCUTS), 2)
+        self.table = table = QTableWidget(len(SHORTCUTS), 2)
         table.setHorizontalHeaderLabels(["Keys", "What they do"])
         for row, (keys, what) in enumerate(SHORTCUTS):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(what))
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
         table.verticalHeader().hide()
         table.resizeColumnsToContents()
+        table.resizeRowsToContents()
         table.horizontalHeader().setStretchLastSection(True)
         note = QLabel("Every change is saved the moment you make it: there is nothing to save.")
         layout = QVBoxLayout(self)
@@ -263,7 +271,13 @@ class ShortcutsDialog(QDialog):
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.reject)
         layout.addWidget(box)
-        self.resize(760, 600)
+        # As large as the table (every row, no scrolling), but never beyond the screen.
+        frame = 2 * table.frameWidth()
+        width = sum(table.columnWidth(c) for c in range(2)) + frame + 4
+        height = table.horizontalHeader().sizeHint().height() + table.verticalHeader().length() + frame + 2
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        table.setMinimumSize(min(width, screen.width() - 80), min(height, screen.height() - 160))
+        self.adjustSize()
 
 
 def show_shortcuts(parent) -> None:

@@ -23,7 +23,9 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from gui.plain import plain_tooltip
 from gui.workers import Runner
+from models.display import shown
 from models.document import DONE, IN_PROGRESS, SKIPPED
 from models.queue import QueueQuery, connect_reader, fetch_rows, local_time, select_ids
 
@@ -220,8 +222,9 @@ class DocumentListModel(QAbstractTableModel):
         """What a row shows: (#, title, status, entities, last edited, untitled, full title)."""
         if r is None:
             return ("", "(missing)", "", "", "", True, "")
-        return (str(r.id), r.title or "(untitled)", r.status, str(r.n_spans), local_time(r.updated),
-                r.untitled, r.title)
+        # A title is data from a file: controls and bidi overrides shown as escapes
+        return (str(r.id), shown(r.title) or "(untitled)", r.status, str(r.n_spans),
+                local_time(r.updated), r.untitled, r.title)
 
     # -- Qt model ------------------------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -257,8 +260,9 @@ class DocumentListModel(QAbstractTableModel):
             if col == 1 and cells[5]:
                 return QColor(UNTITLED_COLOR)           # the text's first words, not a title
             return None
-        if col == 1:                                    # tooltip
-            return cells[1] if not cells[5] else f"Untitled; begins: {cells[1]}"
+        if col == 1:                        # tooltip: plain text, never markup (gui.plain)
+            title = cells[6] or cells[1]
+            return plain_tooltip(title if not cells[5] else f"Untitled; begins: {title}")
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:

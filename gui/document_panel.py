@@ -3,14 +3,16 @@ is ``gui.document_list``); it keeps the open document and the top row across a n
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QProgressBar, QTableView, QVBoxLayout, QWidget)
 
+from gui.columns import fit_columns
 from gui.document_list import DocumentListModel
-from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
+from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES
 from models.queue import ALL, NOT_DONE, QueueQuery
 
 
@@ -51,9 +53,9 @@ class DocumentPanel(QWidget):
         t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = t.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        char = t.fontMetrics().averageCharWidth()
-        for col, chars in ((0, 5), (2, 9), (3, 5), (4, 11)):    # fixed widths: no per-row measuring
-            t.setColumnWidth(col, char * chars + 16)
+        # fixed widths, no per-row measuring: the widest a cell can be, or the header
+        months = [datetime(2024, m, 28, 22, 58).strftime("%d %b %H:%M") for m in range(1, 13)]
+        fit_columns(t, {0: ["99999"], 2: list(STATUSES), 3: ["99999"], 4: months + ["2024-12-28"]})
         t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)                  # a header click calls model.sort()
@@ -68,7 +70,7 @@ class DocumentPanel(QWidget):
             self.status_filter.addItem(text, key)
         self.status_filter.setToolTip("Show documents by status")
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search titles and texts…")
+        self.search.setPlaceholderText("Search titles and texts… (Ctrl+Shift+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip('Every word must occur (case-insensitive); "quote" a phrase')
         self.shown = QLabel()

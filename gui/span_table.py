@@ -5,6 +5,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QStyledItemDelegate, QTableView
 
+from gui.columns import fit_columns
+from gui.plain import plain_tooltip
+from models.display import shown
 from models.labels import LabelSet
 from models.spans import Span
 
@@ -45,16 +48,19 @@ class SpanTableModel(QAbstractTableModel):
             if col == TEXT:
                 t = self.text[s.start:s.end].replace("\n", " ").replace("\r", " ")
                 return t if len(t) <= 60 else t[:59] + "…"
-            if col == LABEL:
-                return s.label
+            if col == LABEL:          # the editor gets the name itself, the cell shows it safely
+                return shown(s.label) if role == Qt.ItemDataRole.DisplayRole else s.label
             return "yours" if s.is_manual else "model"
         if role == Qt.ItemDataRole.BackgroundRole and col == LABEL:
             lab = self.labels.get(s.label)
             return QColor(lab.color) if lab else None
         if role == Qt.ItemDataRole.ForegroundRole and col == LABEL:
             return QColor("#111111")
-        if role == Qt.ItemDataRole.ToolTipRole and col == SOURCE:
-            return None if s.is_manual else s.source
+        if role == Qt.ItemDataRole.ToolTipRole:        # from files: never markup (gui.plain)
+            if col == SOURCE:
+                return None if s.is_manual else plain_tooltip(f"model: {s.source}")
+            t = self.text[s.start:s.end]
+            return plain_tooltip((t if len(t) <= 300 else t[:299] + "…") if col == TEXT else s.label)
         if role == Qt.ItemDataRole.FontRole and col == SOURCE and not s.is_manual:
             font = QFont()
             font.setItalic(True)
@@ -88,7 +94,7 @@ class LabelDelegate(QStyledItemDelegate):
         return combo
 
     def setEditorData(self, editor, index):
-        editor.setCurrentText(index.data())
+        editor.setCurrentText(index.data(Qt.ItemDataRole.EditRole))
 
     def setModelData(self, editor, model, index):
         model.setData(index, editor.currentText())
@@ -110,9 +116,7 @@ class SpanTable(QTableView):
         header = self.horizontalHeader()
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         # Fixed widths: ResizeToContents would measure ~1,000 rows after every edit.
-        char = self.fontMetrics().averageCharWidth()
-        self.setColumnWidth(LABEL, char * 13 + 12)
-        self.setColumnWidth(SOURCE, char * 7 + 12)
+        fit_columns(self, {LABEL: ["WORK_OF_ART"], SOURCE: ["yours", "model"]})
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.setMinimumWidth(150)
         self.setWordWrap(False)
