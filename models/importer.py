@@ -18,56 +18,26 @@ documents only, every one of them in the project.
 """
 from __future__ import annotations
 
-import os
 import time
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
+from models.display import shown
 from models.edits import ChangeLabels
-from models.formats.brat import iter_brat
-from models.formats.csv import iter_csv
-from models.formats.docbin import iter_docbin
-from models.formats.doccano import OFFSETS, iter_doccano
+from models.formats.doccano import OFFSETS
 from models.formats.errors import ImportProblem, codec_name, collect
-from models.formats.html import iter_html
-from models.formats.jsonl import iter_jsonl
-from models.formats.txt import iter_txt
+from models.formats.files import open_regular
+from models.formats.records import document_problem, unexpected
+from models.import_sources import (ANNOTATED, ENCODED, FOLDER_ENDINGS, FOLDER_FORMATS,  # noqa: F401
+                                   FORMAT_CHOICES, FORMATS, Source, expand, format_of)
 from models.store import Store
 
-# format name -> (reader, file name endings it is chosen for with --format auto)
-FORMATS: dict[str, tuple[Callable[..., Iterator[dict | ImportProblem]], tuple[str, ...]]] = {
-    "txt": (iter_txt, (".txt", ".text", ".md")),
-    "jsonl": (iter_jsonl, (".jsonl",)),
-    "csv": (iter_csv, (".csv",)),
-    "html": (iter_html, (".html", ".htm")),
-    "doccano": (iter_doccano, ()),          # .jsonl too: only ever chosen with --format doccano
-    "brat": (iter_brat, (".ann",)),
-    "spacy": (iter_docbin, (".spacy",)),
-}
-# The endings a folder is searched for, by format (where they differ from FORMATS').
-FOLDER_ENDINGS = {"doccano": (".jsonl",)}
-FORMAT_CHOICES = ("auto", *FORMATS)
-FOLDER_FORMATS = ("txt", "html", "brat")   # what a folder brings in with --format auto
-ANNOTATED = ("jsonl", "doccano", "brat", "spacy")
-ENCODED = ("txt", "jsonl", "csv", "html", "doccano", "brat")   # read in another encoding (--encoding)
 BATCH_SIZE = 500
 MAX_BATCH_SECONDS = 2.0    # a batch of slow pages (HTML extraction) is committed early
 
 Progress = Callable[[int, int, str], object]
-
-
-def format_of(path: Path) -> str | None:
-    suffix = path.suffix.lower()
-    for name, (_, suffixes) in FORMATS.items():
-        if suffix in suffixes:
-            return name
-    return None
-
-
-def _known_types() -> str:
-    return ", ".join(s for _, suffixes in FORMATS.values() for s in suffixes)
 
 
 @dataclass
@@ -120,87 +90,6 @@ class ImportReport:
         self.files += other.files
 
 
-@dataclass(frozen=True)
-class Source:
-    path: Path
-    fmt: str
-    name: str           # what meta["source"] says: the file name, or its path inside a folder
-    size: int
-
-
-def expand(paths: Iterable[str | Path], fmt: str = "auto") -> tuple[list[Source], list[ImportProblem]]:
-    """The files to read for ``paths`` (folders opened, formats chosen) and the paths refused.
-
-    ``fmt`` other than ``auto`` reads every file given by name in that format whatever its
-    ending; inside a folder it picks the files with that format's endings.
-    """
-    if fmt not in FORMAT_CHOICES:
-        raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMAT_CHOICES)})")
-    sources: list[Source] = []
-    problems: list[ImportProblem] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            found = _folder(path, fmt, problems)
-            if not found:
-                kinds = FOLDER_FORMATS if fmt == "auto" else (fmt,)
-                endings = ", ".join(s for k in kinds for s in _endings(k))
-                problems.append(ImportProblem(str(path), None, f"folder has no {endings} files"))
-            sources += found
-            continue
-        if not path.is_file():
-            problems.append(ImportProblem(str(path), None, "no such file"))
-            continue
-        kind = format_of(path) if fmt == "auto" else fmt
-        if kind is None:
-            problems.append(ImportProblem(str(path), None, f"unknown file type {path.suffix!r} "
-                                          f"(expected one of {_known_types()}, or a folder)"))
-            continue
-        sources.append(Source(path, kind, path.name, _size(path, kind)))
-    return sources, problems
-
-
-def _endings(fmt: str) -> tuple[str, ...]:
-    return FOLDER_ENDINGS.get(fmt, FORMATS[fmt][1])
-
-
-def _folder(root: Path, fmt: str, problems: list[ImportProblem]) -> list[Source]:
-    kinds = FOLDER_FORMATS if fmt == "auto" else (fmt,)
-    found = []
-
-    def unreadable(e: OSError) -> None:
-        problems.append(ImportProblem(e.filename or str(root), None,
-                                      f"cannot read folder: {e.strerror or e}"))
-
-    for folder, dirs, files in os.walk(root, onerror=unreadable):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        names = set(files)
-        for name in files:
-            path = Path(folder, name)
-            suffix = path.suffix.lower()
-            kind = next((k for k in kinds if suffix in _endings(k)), None)
-            if kind == "txt" and "brat" in kinds and path.stem + ".ann" in names:
-                continue                        # the text of a brat pair: read with its .ann
-            if kind and not name.startswith(".") and path.is_file():
-                rel = path.relative_to(root)
-                found.append((rel.parts, Source(path, kind, rel.as_posix(), _size(path, kind))))
-    found.sort(key=lambda x: x[0])
-    return [s for _, s in found]
-
-
-def _size(path: Path, kind: str | None = None) -> int:
-    paths = [path]
-    if kind == "brat":           # the pair: the bytes of both files are read
-        paths = [path.with_suffix(".txt"), path.with_suffix(".ann")]
-    total = 0
-    for p in paths:
-        try:
-            total += p.stat().st_size
-        except OSError:
-            pass
-    return total
-
-
 def _read(source: Source, f: BinaryIO, text_column: str | None,
           offsets: str = "codepoints", encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     reader = FORMATS[source.fmt][0]
@@ -250,18 +139,33 @@ def _items(source: Source, text_column: str | None, position: list[int] | None =
         yield ImportProblem(str(source.path), None, f"--encoding {encoding} does not apply to "
                             f"{source.fmt} files: read as UTF-8", False)
         encoding = None
-    try:
-        f = source.path.open("rb")
-    except OSError as e:
-        yield ImportProblem(str(source.path), None, f"cannot read file: {e.strerror or e}")
+    f, why = open_regular(source.path)      # never blocks: a FIFO put in its place is refused
+    if f is None:
+        yield ImportProblem(str(source.path), None, why)
         return
+    file = str(source.path)
     with f:
-        for item in _read(source, f, text_column, offsets, encoding):
+        items = _read(source, f, text_column, offsets, encoding)
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                break
+            except Exception as e:      # a defect the reader did not foresee: this file, named
+                yield ImportProblem(file, None, unexpected(e, "the rest of this file"))
+                break
             if position is not None:
                 try:
                     position[0] = f.tell()
                 except (OSError, ValueError):
                     pass
+            if not isinstance(item, ImportProblem):
+                # What the project cannot hold (a lone surrogate, NaN, nesting too deep, a text
+                # past SQLite's limit) is refused here, for every reader, before the batch.
+                why = document_problem(item)
+                if why:
+                    item = ImportProblem(item.get("file") or file, item.get("line"),
+                                         f"{why}; skipped")
             yield item
 
 
@@ -360,7 +264,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
             text += f", {report.duplicates} duplicates"
         if rejected := len(report.rejected):
             text += f", {rejected} rejected"
-        return f"{current}: {text}" if current else text
+        return f"{shown(current)}: {text}" if current else text
 
     def commit(last: bool = False) -> bool:
         """Commit the batch, report progress; True if the import is to stop here."""

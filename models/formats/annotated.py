@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from models.formats.errors import ImportProblem
+from models.formats.records import short
 from models.labels import label_name_problem
 from models.spans import MANUAL, Span
 
@@ -30,11 +31,13 @@ def is_offset(value) -> bool:
 
 
 def check_span(start, end, label, text: str) -> str | None:
-    """Why (start, end, label) cannot stand against ``text``, or None if it can."""
+    """Why (start, end, label) cannot stand against ``text``, or None if it can. Offsets of any
+    size are refused here, before SQLite (whose integers stop at 2**63) or a message (a number of
+    4,000 digits is shown shortened) sees them."""
     if not is_offset(start) or not is_offset(end):
-        return f"offsets must be integers, got {start!r}, {end!r}"
+        return f"offsets must be integers, got {short(start)}, {short(end)}"
     if not 0 <= start < end <= len(text):
-        return f"{start}-{end} is empty, inverted or outside the text (length {len(text)})"
+        return f"{short(start)}-{short(end)} is empty, inverted or outside the text (length {len(text)})"
     return label_name_problem(label)
 
 
@@ -82,7 +85,8 @@ def clean_spans(raw: Iterable[tuple], text: str, file: str, line: int | None,
         at = where[0] if where else line
         why = check_span(start, end, label, text)
         if why:
-            what = f"{name} ({start}-{end} {label})" if is_offset(start) and is_offset(end) else name
+            what = (f"{name} ({short(start)}-{short(end)} {label if isinstance(label, str) else short(label)})"
+                    if is_offset(start) and is_offset(end) else name)
             problems.append(ImportProblem(file, at, f"{what} skipped: {why}", False))
         else:
             span = Span(start, end, label, source)

@@ -26,7 +26,10 @@ from typing import BinaryIO, Iterable, Iterator
 
 from models.document import DONE, Document
 from models.formats.annotated import clean_spans, excerpt
+from models.display import shown, storable
 from models.formats.errors import ImportProblem, codec_name, decode_bytes
+from models.formats.files import open_regular, read_whole
+from models.formats.records import short
 from models.formats.txt import headline
 from models.spans import Span
 
@@ -35,6 +38,7 @@ from models.spans import Span
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _FRAGMENT = re.compile(f"[^{LINE_BREAKS}]+")
 _T_LINE = re.compile(r"^T\S*$")
+_OFFSET = re.compile("[0-9]+")        # ASCII digits only: int() would take '١٢', '1_000', '+5'
 
 
 def file_stem(doc_id: int) -> str:
@@ -112,12 +116,13 @@ def parse_ann(ann: str, text: str, file: str) -> tuple[list[Span], list[ImportPr
             continue
         label, _, where = fields[1].partition(" ")
         try:
-            frags = [tuple(int(x) for x in part.split()) for part in where.split(";")]
+            frags = [tuple(int(x) if _OFFSET.fullmatch(x) else _no_offset() for x in part.split())
+                     for part in where.split(";")]
             if not frags or any(len(f) != 2 for f in frags):
                 raise ValueError
-        except ValueError:
-            problems.append(ImportProblem(file, lineno, f"{name} skipped: offsets {where!r} are not "
-                                          "'start end' or 'start end;start end'", False))
+        except ValueError:          # (also a number past Python's digit limit)
+            problems.append(ImportProblem(file, lineno, f"{shown(name)[:40]} skipped: offsets {short(where)} "
+                                          "are not 'start end' or 'start end;start end'", False))
             continue
         frags.sort()
         start, end = frags[0][0], frags[-1][1]
@@ -146,28 +151,40 @@ def parse_ann(ann: str, text: str, file: str) -> tuple[list[Span], list[ImportPr
     return spans, problems
 
 
+def _no_offset():
+    raise ValueError
+
+
+def _read(path: Path, f: BinaryIO | None) -> tuple[bytes | None, str | None]:
+    """The bytes of ``path`` (from ``f`` when it is the file the import opened), (None, None) if
+    there is no such file, or (None, why) — a FIFO or a device beside the .ann is never read."""
+    if f is None:
+        f, why = open_regular(path)
+        if f is None:
+            return None, (None if why == "no such file" else why)
+        with f:
+            return read_whole(f)
+    return read_whole(f)
+
+
 def iter_brat(f: BinaryIO, file: str, source: str | None = None,
               encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """The document of one brat pair; ``f`` is either file of the pair (the other is opened).
     ``encoding``: of a pair that is not UTF-8 (brat's offsets are characters, so they hold)."""
     path = Path(file)
     txt_path, ann_path = pair_of(path)
-    try:
-        data = f.read() if path == txt_path else txt_path.read_bytes()
-    except OSError as e:
+    data, why = _read(txt_path, f if path == txt_path else None)
+    if data is None or why:
         yield ImportProblem(str(txt_path), None, f"cannot read the text of this brat document: "
-                            f"{e.strerror or e}")
+                            f"{why or 'no such file'}")
         return
     text, problem = decode_bytes(data, str(txt_path), encoding)
     if problem:
         yield problem
         return
-    try:
-        ann_bytes = f.read() if path == ann_path else ann_path.read_bytes()
-    except FileNotFoundError:
-        ann_bytes = None
-    except OSError as e:
-        yield ImportProblem(str(ann_path), None, f"cannot read file: {e.strerror or e}")
+    ann_bytes, why = _read(ann_path, f if path == ann_path else None)
+    if why:
+        yield ImportProblem(str(ann_path), None, why)
         return
     spans: list[Span] = []
     if ann_bytes is None:
@@ -188,8 +205,8 @@ def iter_brat(f: BinaryIO, file: str, source: str | None = None,
                 return
         spans, problems = parse_ann(ann, text, str(ann_path))
         yield from problems
-    name = source or txt_path.name
+    name = storable(source or txt_path.name)
     if name.endswith(".ann"):
         name = name[:-4] + ".txt"
-    yield {"text": text, "title": headline(text) or txt_path.stem, "meta": {"source": name},
+    yield {"text": text, "title": headline(text) or storable(txt_path.stem), "meta": {"source": name},
            "spans": spans, "status": DONE, "file": str(ann_path)}

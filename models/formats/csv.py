@@ -13,15 +13,20 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from models.display import storable
 from models.formats.errors import (HEAD, ImportProblem, codec_name, collect, detect, open_and_read,
                                    sniff, utf8_first)
+from models.formats.files import MAX_TEXT_BYTES
+from models.formats.records import unexpected
 from models.formats.txt import headline
 
 DEFAULT_TEXT_COLUMN = "text"
 TITLE_COLUMN = "title"
 
-# A news article can be far longer than the csv module's default 128 KiB field limit.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+# A news article can be far longer than the csv module's default 128 KiB field limit; one longer
+# than SQLite holds as a text could not be stored (a quote never closed would otherwise read the
+# rest of the file into one field). A record that breaks it is reported and the next one read.
+csv.field_size_limit(min(sys.maxsize, MAX_TEXT_BYTES))
 
 
 def _find(header: list[str], name: str) -> int | None:
@@ -58,7 +63,7 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
         yield ImportProblem(file, None, "file is empty")
         return
     f.seek(0)
-    source = source or Path(file).name
+    source = storable(source or Path(file).name)
     # surrogateescape: a byte that is not UTF-8 rejects only the record it is in (checked below).
     # --encoding is for the records that are not UTF-8 (read as UTF-8, each bad one decoded
     # again in it): applied to UTF-8 records it would turn "é" into "Ã©".
@@ -73,57 +78,86 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
     col = title_col = None
     start = 1
     hinted = False
+    def rows():
+        """The records, and for one that is not valid CSV its problem: the reader goes on after
+        it (a field over the limit, a stray quote), so only that record is lost."""
+        nonlocal start
+        while True:
+            before = reader.line_num
+            try:
+                yield next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as e:     # (--encoding utf-16: a lone surrogate)
+                yield ImportProblem(file, start, f"cannot be read as {unit} (byte "
+                                    f"0x{e.object[e.start]:02x} in or after this line); the rest "
+                                    "of the file was not read")
+                return
+            except csv.Error as e:
+                line, start = start, reader.line_num + 1
+                if reader.line_num == before:       # no progress: nothing more can be read
+                    yield ImportProblem(file, line, f"not valid CSV ({e}); the rest of the file "
+                                        "was not read")
+                    return
+                yield ImportProblem(file, line, f"not valid CSV ({e}); record skipped")
+
     try:
-        for row in reader:
+        for row in rows():
+            if isinstance(row, ImportProblem):
+                yield row
+                continue
             line, start = start, reader.line_num + 1
-            if not row or (len(row) == 1 and not row[0].strip() and header is None):
-                continue                                    # blank line
-            if fallback and _not_utf8(row):
-                try:
-                    row = [x.encode("utf-8", "surrogateescape").decode(fallback) for x in row]
-                except UnicodeDecodeError:
-                    unit = fallback
-            if header is None:
-                if _not_utf8(row):
-                    yield ImportProblem(file, line, f"header is not {unit}; save the file as "
-                                        "UTF-8, or run again with --encoding NAME (e.g. cp1252)")
-                    return
-                row[0] = row[0].removeprefix("\ufeff")          # a BOM is no part of the name
-                header = [h or f"column {i + 1}" for i, h in enumerate(row)]
-                want = text_column or DEFAULT_TEXT_COLUMN
-                col = _find(header, want)
-                if col is None:
-                    yield ImportProblem(file, line, f"no column {want!r} (columns: "
-                                        f"{', '.join(repr(h) for h in header)}); "
-                                        "choose the text column with --text-column")
-                    return
-                title_col = _find(header, TITLE_COLUMN)
-                if title_col == col:
-                    title_col = None
-                continue
-            bad = _not_utf8(row)
-            if bad:
-                hint, guess = "", None
-                if not hinted and not encoding and not fallback:    # the first bad record says what to do
-                    guess = detect(head)
-                    hint = (f"; it looks like {guess} — run again with --encoding {guess}" if guess
-                            else "; run again with --encoding NAME if the file is not UTF-8")
-                hinted = True
-                yield ImportProblem(file, line, f"not {unit} (byte 0x{bad:02x}); record skipped{hint}",
-                                    encoding=guess)
-                continue
-            if len(row) != len(header):
-                yield ImportProblem(file, line, f"record has {len(row)} fields, the header has "
-                                    f"{len(header)}; record skipped")
-                continue
-            body = row[col]
-            if not body.strip():
-                yield ImportProblem(file, line, f"column {header[col]!r} is empty")
-                continue
-            meta = {"source": source}
-            meta.update((h, v) for i, (h, v) in enumerate(zip(header, row)) if i not in (col, title_col))
-            title = row[title_col].strip() if title_col is not None else ""
-            yield {"text": body, "title": title or headline(body), "meta": meta, "line": line}
+            try:
+                if not row or (len(row) == 1 and not row[0].strip() and header is None):
+                    continue                                    # blank line
+                if fallback and _not_utf8(row):
+                    try:
+                        row = [x.encode("utf-8", "surrogateescape").decode(fallback) for x in row]
+                    except UnicodeDecodeError:
+                        unit = fallback
+                if header is None:
+                    if _not_utf8(row):
+                        yield ImportProblem(file, line, f"header is not {unit}; save the file as "
+                                            "UTF-8, or run again with --encoding NAME (e.g. cp1252)")
+                        return
+                    row[0] = row[0].removeprefix("\ufeff")          # a BOM is no part of the name
+                    header = [h or f"column {i + 1}" for i, h in enumerate(row)]
+                    want = text_column or DEFAULT_TEXT_COLUMN
+                    col = _find(header, want)
+                    if col is None:
+                        yield ImportProblem(file, line, f"no column {want!r} (columns: "
+                                            f"{', '.join(repr(h) for h in header)}); "
+                                            "choose the text column with --text-column")
+                        return
+                    title_col = _find(header, TITLE_COLUMN)
+                    if title_col == col:
+                        title_col = None
+                    continue
+                bad = _not_utf8(row)
+                if bad:
+                    hint, guess = "", None
+                    if not hinted and not encoding and not fallback:    # the first bad record says what to do
+                        guess = detect(head)
+                        hint = (f"; it looks like {guess} — run again with --encoding {guess}" if guess
+                                else "; run again with --encoding NAME if the file is not UTF-8")
+                    hinted = True
+                    yield ImportProblem(file, line, f"not {unit} (byte 0x{bad:02x}); record skipped{hint}",
+                                        encoding=guess)
+                    continue
+                if len(row) != len(header):
+                    yield ImportProblem(file, line, f"record has {len(row)} fields, the header has "
+                                        f"{len(header)}; record skipped")
+                    continue
+                body = row[col]
+                if not body.strip():
+                    yield ImportProblem(file, line, f"column {header[col]!r} is empty")
+                    continue
+                meta = {"source": source}
+                meta.update((h, v) for i, (h, v) in enumerate(zip(header, row)) if i not in (col, title_col))
+                title = row[title_col].strip() if title_col is not None else ""
+                yield {"text": body, "title": title or headline(body), "meta": meta, "line": line}
+            except Exception as e:      # a defect met on one record: that record, named
+                yield ImportProblem(file, line, unexpected(e, "this record"))
     except csv.Error as e:
         yield ImportProblem(file, start, f"not valid CSV ({e}); the rest of the file was not read")
         return

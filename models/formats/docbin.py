@@ -22,7 +22,10 @@ from typing import BinaryIO, Iterator
 
 from models.document import DONE, STATUSES, Document
 from models.formats.annotated import clean_spans
+from models.display import shown, storable
 from models.formats.errors import ImportProblem
+from models.formats.files import read_whole
+from models.formats.records import MAX_DEPTH, unexpected
 from models.formats.txt import headline
 from models.spans import Span
 
@@ -157,6 +160,120 @@ def new_docbin():
     return _DocBin(attrs=ATTRS, store_user_data=True)
 
 
+# Reading a .spacy file. spaCy's DocBin.from_bytes is zlib.decompress then msgpack: 1.5 MB
+# of zeros compressed (zlib compresses up to ~1000x) took 3.2 GB before any check could run.
+# Here the data is inflated a piece at a time and refused once it passes a cap relative to the
+# file: a DocBin of news text compresses ~8x (measured: 5,000 articles, 2.4 MB -> 20.5 MB; the
+# same article 2,000 times, a duplicate import would skip, 127x); MAX_RATIO allows far more than
+# real data needs, MIN_INFLATED lets a small file hold anything reasonable, and MAX_INFLATED
+# (~200,000 articles) bounds memory whatever the file — about three times the cap at the peak
+# (the inflated bytes, msgpack's objects, spaCy's token arrays). msgpack is then told how long
+# an array or map may be: each element of a real DocBin's lists (one per document or per
+# distinct string) stands for at least 8 bytes of token data.
+MAX_RATIO = 100
+MIN_INFLATED = 64 << 20
+MAX_INFLATED = 2 << 30
+INFLATE_CHUNK = 8 << 20
+
+
+class Refused(ValueError):
+    """A .spacy file not read, with why."""
+
+
+def inflate_limit(size: int) -> int:
+    return min(MAX_INFLATED, max(MIN_INFLATED, MAX_RATIO * size))
+
+
+def inflate(data: bytes) -> bytearray:
+    """``zlib.decompress(data)``, refused (Refused) past ``inflate_limit(len(data))`` bytes:
+    never more than that limit plus one chunk is held."""
+    import zlib
+    limit = inflate_limit(len(data))
+    z = zlib.decompressobj()
+    out = bytearray()
+    pending = data
+    try:
+        while not z.eof:
+            piece = z.decompress(pending, INFLATE_CHUNK)
+            out += piece
+            if len(out) > limit:
+                raise Refused(f"refused: it decompresses to more than {limit:,} bytes (over "
+                              f"{len(out) // max(len(data), 1):,} times its {len(data):,} bytes; a "
+                              "DocBin compresses about 10 times) — a zip bomb, or not a DocBin")
+            pending = z.unconsumed_tail
+            if not piece and not pending:
+                break                   # all input used, nothing more to come: cut short
+    except zlib.error as e:
+        raise Refused(f"not a spaCy DocBin (.spacy) file (not zlib data: {e})") from None
+    if not z.eof:
+        raise Refused("not a spaCy DocBin (.spacy) file (the compressed data ends early)")
+    return out
+
+
+def load_docbin(data: bytes):
+    """The ``DocBin`` of a ``.spacy`` file's bytes, as ``DocBin.from_bytes`` makes it, with
+    bounded memory (``inflate``, msgpack's lengths capped); Refused if it is not one."""
+    import numpy
+    import srsly
+    from spacy.tokens import DocBin
+    from thinc.api import NumpyOps
+    raw = inflate(data)
+    most = max(len(raw) // 8, 1024)
+    try:
+        msg = srsly.msgpack.loads(raw, raw=False, max_array_len=most, max_map_len=most)
+        del raw
+        db = DocBin()
+        db.attrs = list(msg["attrs"])
+        db.strings = set(msg["strings"])
+        lengths = numpy.frombuffer(msg["lengths"], dtype="int32")
+        flat_spaces = numpy.frombuffer(msg["spaces"], dtype=bool)
+        flat_tokens = numpy.frombuffer(msg["tokens"], dtype="uint64")
+        flat_tokens = flat_tokens.reshape((flat_tokens.size // len(db.attrs), len(db.attrs)))
+        db.tokens = NumpyOps().unflatten(flat_tokens, lengths)
+        db.spaces = NumpyOps().unflatten(flat_spaces.reshape((flat_spaces.size, 1)), lengths)
+        db.cats = list(msg["cats"])
+        db.span_groups = list(msg.get("span_groups", [b"" for _ in lengths]))
+        db.flags = list(msg.get("flags", [{} for _ in lengths]))
+        db.user_data = list(msg["user_data"]) if "user_data" in msg else [None] * len(lengths)
+    except Exception as e:      # msgpack, numpy, missing keys: not a DocBin
+        raise Refused(f"not a spaCy DocBin (.spacy) file ({type(e).__name__}: {str(e)[:120]})") from None
+    if not len(db.tokens) == len(db.cats) == len(db.flags) == len(db.span_groups):
+        raise Refused("not a spaCy DocBin (.spacy) file (its lists disagree on how many documents)")
+    return db
+
+
+def _doc(db, i: int, vocab, orth: int):
+    """Document ``i`` of ``db`` (``DocBin.get_docs``, one document at a time: a bad one is
+    skipped, not the rest of the file)."""
+    import srsly
+    from spacy.tokens import Doc
+    from spacy.tokens._dict_proxies import SpanGroups
+    tokens, spaces = db.tokens[i], db.spaces[i]
+    if db.flags[i].get("has_unknown_spaces"):
+        spaces = None
+    doc = Doc(vocab, words=tokens[:, orth], spaces=spaces)
+    doc = doc.from_array(db.attrs, tokens)
+    doc.cats = db.cats[i]
+    if db.span_groups[i] and db.span_groups[i] != SpanGroups._EMPTY_BYTES:
+        doc.spans.from_bytes(db.span_groups[i])
+    if i < len(db.user_data) and db.user_data[i] is not None:
+        doc.user_data.update(srsly.msgpack.loads(db.user_data[i], raw=False, use_list=False))
+    return doc
+
+
+def _docs(db, vocab) -> Iterator:
+    """(number from 1, Doc or the exception that stopped it) for every document of ``db``."""
+    from spacy.attrs import ORTH
+    for string in db.strings:
+        vocab[string]
+    orth = db.attrs.index(ORTH)
+    for i in range(len(db.tokens)):
+        try:
+            yield i + 1, _doc(db, i, vocab, orth)
+        except Exception as e:
+            yield i + 1, e
+
+
 def _plain(value):
     """msgpack gives tuples for lists (``use_list=False``): back to JSON's shapes."""
     if isinstance(value, (list, tuple)):
@@ -167,44 +284,68 @@ def _plain(value):
 
 
 def iter_docbin(f: BinaryIO, file: str, source: str | None = None) -> Iterator[dict | ImportProblem]:
-    """The documents of a ``.spacy`` file (read whole: a DocBin is one compressed message)."""
-    from spacy.tokens import DocBin
+    """The documents of a ``.spacy`` file (read whole: a DocBin is one compressed message).
+    A document that cannot be read (its user data, its strings) is a problem of its own."""
     from spacy.vocab import Vocab
-    try:
-        data = f.read()
-    except OSError as e:
-        yield ImportProblem(file, None, f"cannot read file: {e.strerror or e}")
+    data, why = read_whole(f)
+    if why:
+        yield ImportProblem(file, None, why)
         return
     if not data:
         yield ImportProblem(file, None, "file is empty")
         return
     try:
-        docs = DocBin().from_bytes(data).get_docs(Vocab())
-    except Exception as e:          # zlib, msgpack or spaCy errors: not a DocBin
-        yield ImportProblem(file, None, f"not a spaCy DocBin (.spacy) file ({type(e).__name__}: "
-                            f"{str(e)[:120]})")
+        db = load_docbin(data)
+    except Refused as e:
+        yield ImportProblem(file, None, str(e))
         return
-    name = source or file.rsplit("/", 1)[-1]
+    del data
+    name = storable(source or file.rsplit("/", 1)[-1])
     n = 0
-    for i, doc in enumerate(docs, 1):
+    for i, doc in _docs(db, Vocab()):
         n += 1
-        text = doc.text
-        if not text:
-            yield ImportProblem(file, None, f"document {i}: empty text; skipped")
+        if isinstance(doc, Exception):
+            yield ImportProblem(file, None, f"document {i}: {_unreadable(doc)}")
             continue
-        raw = [(f"document {i}: entity {k}", e.start_char, e.end_char, e.label_)
-               for k, e in enumerate(doc.ents, 1)]
-        spans, problems = clean_spans(raw, text, file, None)
-        yield from problems
-        if any(len(group) for group in doc.spans.values()):
-            yield ImportProblem(file, None, f"document {i}: span groups (doc.spans) ignored; "
-                                "only doc.ents are entities", False)
-        own = doc.user_data.get(USER_DATA)
-        own = _plain(own) if isinstance(own, dict) else {}
-        meta = own.get("meta") if isinstance(own.get("meta"), dict) else {"source": name}
-        title = own.get("title") if isinstance(own.get("title"), str) else headline(text)
-        status = own.get("status") if own.get("status") in STATUSES else DONE
-        yield {"text": text, "title": title, "meta": meta, "spans": spans, "status": status,
-               "line": i, "file": file}
+        item = _document(doc, i, file, name)
+        if isinstance(item, dict):
+            yield from item.pop("problems")
+        yield item
     if not n:
         yield ImportProblem(file, None, "the DocBin holds no documents")
+
+
+def _unreadable(e: Exception) -> str:
+    """Why one document of a DocBin could not be read: bad data (msgpack, spaCy's strings)
+    said as such, anything else named as the defect it is."""
+    from srsly.msgpack import StackError
+    if isinstance(e, (StackError, RecursionError)):
+        return f"its user data is nested more than {MAX_DEPTH} levels deep; skipped"
+    if isinstance(e, (ValueError, KeyError, TypeError)):      # msgpack's errors are ValueErrors
+        return f"cannot be read ({type(e).__name__}: {shown(str(e))[:120]}); skipped"
+    return unexpected(e, "it")
+
+
+def _document(doc, i: int, file: str, name: str) -> dict | ImportProblem:
+    text = doc.text
+    if not text:
+        return ImportProblem(file, None, f"document {i}: empty text; skipped")
+    raw = [(f"document {i}: entity {k}", e.start_char, e.end_char, e.label_)
+           for k, e in enumerate(doc.ents, 1)]
+    spans, problems = clean_spans(raw, text, file, None)
+    if any(len(group) for group in doc.spans.values()):
+        problems.append(ImportProblem(file, None, f"document {i}: span groups (doc.spans) "
+                                      "ignored; only doc.ents are entities", False))
+    own = doc.user_data.get(USER_DATA)
+    try:
+        own = _plain(own) if isinstance(own, (dict, list, tuple)) else {}
+    except RecursionError:
+        return ImportProblem(file, None, f"document {i}: its user data is nested more than "
+                             f"{MAX_DEPTH} levels deep; skipped")
+    if not isinstance(own, dict):
+        own = {}
+    meta = own.get("meta") if isinstance(own.get("meta"), dict) else {"source": name}
+    title = own.get("title") if isinstance(own.get("title"), str) else headline(text)
+    status = own.get("status") if own.get("status") in STATUSES else DONE
+    return {"text": text, "title": title, "meta": meta, "spans": spans, "status": status,
+            "line": i, "file": file, "problems": problems}

@@ -15,7 +15,6 @@ title; ``status`` (written by this export) sets the status, and a document witho
 """
 from __future__ import annotations
 
-import json
 from typing import BinaryIO, Iterator
 
 from models.document import DONE, STATUSES, Document
@@ -23,6 +22,7 @@ from models.formats.annotated import clean_spans
 from models.formats.errors import ImportProblem
 from models.formats.jsonl import json_lines, json_object
 from models.formats.offsets import OffsetError, Utf16
+from models.formats.records import short, unexpected
 from models.spans import Span
 
 OFFSETS = ("codepoints", "utf16")
@@ -60,10 +60,17 @@ def iter_doccano(f: BinaryIO, file: str, source: str | None = None, offsets: str
             yield item
             continue
         lineno, line = item
-        doc, problems = parse_record(line, file, lineno, offsets)
+        try:
+            doc, problems = parse_record(line, file, lineno, offsets)
+        except Exception as e:          # a defect met on one line: that line, named, not the import
+            doc, problems = None, [ImportProblem(file, lineno, unexpected(e))]
         yield from problems
         if doc is not None:
             yield doc
+
+
+def _label(label) -> str:
+    return label if isinstance(label, str) else short(label)
 
 
 def _raw_spans(obj: dict, file: str, lineno: int, problems: list[ImportProblem]) -> list[tuple]:
@@ -94,7 +101,7 @@ def _raw_spans(obj: dict, file: str, lineno: int, problems: list[ImportProblem])
         else:
             problems.append(ImportProblem(file, lineno, f"{name} skipped: expected [start, end, "
                                           "label] or {start_offset, end_offset, label}, found "
-                                          f"{json.dumps(item, ensure_ascii=False)[:60]}", False))
+                                          f"{short(item)}", False))
     return out
 
 
@@ -121,8 +128,8 @@ def parse_record(line: str, file: str, lineno: int,
                     start, end = conv.from_utf16(start), conv.from_utf16(end)
                 converted.append((name, start, end, label))
             except OffsetError as e:
-                problems.append(ImportProblem(file, lineno, f"{name} ({start}-{end} {label}, UTF-16) "
-                                              f"skipped: {e}", False))
+                problems.append(ImportProblem(file, lineno, f"{name} ({start}-{end} {_label(label)}, "
+                                              f"UTF-16) skipped: {e}", False))
         raw = converted
     spans, found = clean_spans(raw, text, file, lineno)
     problems += found

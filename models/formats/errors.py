@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
+
+from models.display import shown
+from models.formats.files import open_regular, read_whole
 
 HEAD = 8192          # bytes looked at to tell text from binary
 DECODE_CHUNK = 1 << 20      # bytes decoded at a time
@@ -50,16 +54,70 @@ class ImportProblem:
     encoding: str | None = None
 
     def __str__(self) -> str:
+        # One line, every character visible: file names and messages quote what files hold
+        # (a name's raw bytes, ESC, a newline) — escaped, never sent to a terminal or a window.
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
+        return shown(f"{where}: {self.message}")
+
+
+EXAMPLES = "e.g. cp1252, latin-1, utf-16"
+# What --encoding is tried on: the syntaxes of the codecs that read ASCII as other characters
+# (Python escapes, IDNA/punycode labels, UTF-7's +...- runs), and ordinary punctuation.
+_PROBE_TEXT = "Aa0 xn--dma.\\x41\\u0041+AEE-,;:!?()"
+_PROBE_BYTES = (b"xn--dma.abc", b"\\x41\\u0041\\n", b"+AEE-", b"Aa0 ,.:;!?()")
+
+
+@lru_cache(maxsize=None)
+def _not_text_encoding(name: str) -> str | None:
+    """Why the codec ``name`` is not a character encoding a file's text can be read in, or None.
+
+    An allowlist by property, not a list of names: a codec is accepted when (1) Python marks
+    it a text encoding (bytes <-> str; not base64, hex, zlib, bz2, uu, quopri, rot13), (2) it
+    writes a text and reads it back exactly (not ``undefined``, ``raw_unicode_escape``), (3) it
+    encodes character by character (a stream: not ``punycode``), and (4) wherever it reads
+    plain ASCII bytes at all, each character it reads is one character's worth of bytes — the
+    file's characters as written, no escape syntax (not ``unicode_escape``, ``idna``,
+    ``utf-7``). Every character encoding Python ships passes: UTF-8/16/32 (with or without a
+    BOM), the ISO-8859 and Windows code pages, EBCDIC, Shift JIS, EUC, GB18030, Big5, ISO-2022…
+    """
+    info = codecs.lookup(name)
+    if not getattr(info, "_is_text_encoding", True):
+        return ("is a transform (bytes to bytes or text to text, as base64, zlib or rot13), "
+                "not a text encoding")
+    try:
+        data = info.encode(_PROBE_TEXT)[0]
+        if info.decode(data)[0] != _PROBE_TEXT:
+            return "does not read back the text it writes"
+        encoder = info.incrementalencoder()
+        if b"".join(encoder.encode(c) for c in _PROBE_TEXT) + encoder.encode("", True) != data:
+            return "does not encode text character by character"
+        width = len(info.encode("AA")[0]) - len(info.encode("A")[0])
+    except (UnicodeError, TypeError, ValueError, LookupError) as e:
+        return f"cannot encode ordinary text ({type(e).__name__})"
+    for probe in _PROBE_BYTES:
+        try:
+            got = info.decode(probe)[0]
+        except (UnicodeError, ValueError):
+            continue                # not ASCII-based (UTF-32): nothing read as an escape
+        if width and len(got) * width != len(probe):
+            return (f"reads escapes, not the characters of a file as written "
+                    f"({shown(repr(probe.decode()))} becomes {shown(repr(got))})")
+    return None
 
 
 def codec_name(encoding: str) -> str:
-    """Python's name of an encoding ("CP-1252" -> "cp1252"); ValueError if there is none."""
+    """Python's name of a text encoding ("CP-1252" -> "cp1252"); ValueError if there is none,
+    or if the codec is no character encoding of text (``rot13``, ``base64``, ``unicode_escape``,
+    ``idna``…: see ``_not_text_encoding``)."""
     try:
-        return codecs.lookup(encoding).name
-    except (LookupError, TypeError):
-        raise ValueError(f"unknown encoding {encoding!r} (e.g. cp1252, latin-1, utf-16)") from None
+        name = codecs.lookup(encoding).name
+    except (LookupError, TypeError, ValueError):
+        raise ValueError(f"unknown encoding {shown(repr(encoding))} ({EXAMPLES})") from None
+    why = _not_text_encoding(name)
+    if why:
+        raise ValueError(f"--encoding {shown(encoding)}: {name} {why}; name the character encoding "
+                         f"the file is in ({EXAMPLES})")
+    return name
 
 
 def utf8_first(encoding: str | None) -> bool:
@@ -199,10 +257,13 @@ def preview(path: str | Path, encoding: str, longest: int = 80) -> str:
 
 def decode_utf8(path: Path) -> tuple[str, ImportProblem | None]:
     """The file's text, or a problem saying why it cannot be read as UTF-8 text."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        return "", ImportProblem(str(path), None, f"cannot read file: {e.strerror or e}")
+    f, why = open_regular(path)
+    if f is None:
+        return "", ImportProblem(str(path), None, why)
+    with f:
+        data, why = read_whole(f)
+    if why:
+        return "", ImportProblem(str(path), None, why)
     return decode_bytes(data, str(path))
 
 
@@ -217,10 +278,9 @@ def collect(items: Iterable[dict | ImportProblem]) -> tuple[list[dict], list[Imp
 def open_and_read(path: str | Path, reader, **options) -> Iterator[dict | ImportProblem]:
     """Run a streaming ``reader(binary_file, name, **options)`` over the file at ``path``."""
     path = Path(path)
-    try:
-        f = path.open("rb")
-    except OSError as e:
-        yield ImportProblem(str(path), None, f"cannot read file: {e.strerror or e}")
+    f, why = open_regular(path)
+    if f is None:
+        yield ImportProblem(str(path), None, why)
         return
     with f:
         yield from reader(f, str(path), **options)

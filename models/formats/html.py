@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from models.display import storable
 from models.formats.errors import ImportProblem, collect, decode_bytes, open_and_read, sniff
+from models.formats.files import read_whole
 from models.formats.txt import headline
 
 META_FIELDS = ("title", "date", "url")
@@ -38,10 +40,9 @@ def iter_html(f: BinaryIO, file: str, source: str | None = None,
     ``encoding``: what the page is in when it does not say so itself (default: the page's
     ``<meta charset>``, else what trafilatura makes of it).
     """
-    try:
-        data = f.read()
-    except OSError as e:
-        yield ImportProblem(file, None, f"cannot read file: {e.strerror or e}")
+    data, why = read_whole(f)
+    if why:
+        yield ImportProblem(file, None, why)
         return
     if not data.strip():
         yield ImportProblem(file, None, "file is empty")
@@ -66,8 +67,8 @@ def iter_html(f: BinaryIO, file: str, source: str | None = None,
         yield ImportProblem(file, None, "no article text found in the page")
         return
     path = Path(file)
-    title = meta.get("title") or headline(text) or path.stem
-    yield {"text": text, "title": title, "meta": {"source": source or path.name, **meta}}
+    title = meta.get("title") or headline(text) or storable(path.stem)
+    yield {"text": text, "title": title, "meta": {"source": storable(source or path.name), **meta}}
 
 
 def read_html(path: str | Path) -> tuple[list[dict], list[ImportProblem]]:

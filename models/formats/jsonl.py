@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
-from models.formats.annotated import drop_overlapping, overlap_message
+from models.formats.annotated import drop_overlapping, is_offset, overlap_message
 from models.formats.errors import (HEAD, ImportProblem, codec_name, collect, detect, not_utf8,
                                    open_and_read, sniff, utf8_first)
+from models.formats.files import MAX_TEXT_BYTES
+from models.formats.records import MAX_DEPTH, SURROGATE_ESCAPE, short, unexpected, unstorable
 from models.labels import label_name_problem
 from models.spans import Span, SpanError, validate
 
 REJECTED_SOURCE = "imported"        # the source of a rejected span whose task names none
 DOCCANO_HINT = "looks like doccano"
+# A line longer than this is skipped without being held: its text could not be stored anyway.
+MAX_LINE_BYTES = MAX_TEXT_BYTES
 
 
 def read_jsonl(path: str | Path, labels: Iterable[str] | None = None) -> tuple[list[dict], list[ImportProblem]]:
@@ -44,7 +49,10 @@ def iter_jsonl(f: BinaryIO, file: str, source: str | None = None,
             yield item
             continue
         lineno, line = item
-        doc, problems = parse_line(line, file, lineno)
+        try:
+            doc, problems = parse_line(line, file, lineno)
+        except Exception as e:          # a defect met on one line: that line, named, not the import
+            doc, problems = None, [ImportProblem(file, lineno, unexpected(e))]
         for p in problems:
             if p.message.startswith(DOCCANO_HINT):
                 if hinted:
@@ -75,7 +83,12 @@ def json_lines(f: BinaryIO, file: str, encoding: str | None = None) -> Iterator[
     seen = False
     offset = 0
     hinted = False
-    for lineno, raw in enumerate(f, 1):
+    for lineno, raw in enumerate(raw_lines(f), 1):
+        if isinstance(raw, int):            # a line too long to hold: skipped, not read
+            offset += raw
+            seen = True
+            yield ImportProblem(file, lineno, too_long(raw))
+            continue
         at, offset = offset, offset + len(raw)
         if not raw.strip():
             continue
@@ -106,13 +119,55 @@ def json_lines(f: BinaryIO, file: str, encoding: str | None = None) -> Iterator[
         yield ImportProblem(file, None, "file is empty")
 
 
+def raw_lines(f: BinaryIO, limit: int | None = None) -> Iterator[bytes | int]:
+    """The lines of a binary file (split on ``\\n``), or for a line longer than ``limit`` bytes
+    (default ``MAX_LINE_BYTES``) its length in bytes: such a line is skipped a megabyte at a
+    time, never held in memory (a 10 GB file without a line break is not a JSONL file)."""
+    limit = MAX_LINE_BYTES if limit is None else limit
+    while raw := f.readline(limit + 1):
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        size = len(raw)
+        while chunk := f.readline(1 << 20):
+            size += len(chunk)
+            if chunk.endswith(b"\n"):
+                break
+        yield size
+
+
+def too_long(size: int, unit: str = "bytes") -> str:
+    return (f"line is {size:,} {unit} long, more than a project can hold as one text "
+            f"({MAX_LINE_BYTES:,} bytes); skipped")
+
+
+def _text_lines(text: io.TextIOWrapper) -> Iterator[str | int]:
+    """``raw_lines`` for a decoded stream (``--encoding utf-16``): lines, or the length in
+    characters of one too long to hold."""
+    limit = MAX_LINE_BYTES // 4 if MAX_LINE_BYTES > 4 else MAX_LINE_BYTES
+    while line := text.readline(limit + 1):
+        if len(line) <= limit or line.endswith("\n"):
+            yield line
+            continue
+        size = len(line)
+        while chunk := text.readline(1 << 20):
+            size += len(chunk)
+            if chunk.endswith("\n"):
+                break
+        yield size
+
+
 def _lines_in(f: BinaryIO, file: str, encoding: str) -> Iterator[tuple[int, str] | ImportProblem]:
     """The lines of a JSONL file in ``encoding`` (split on \\n only)."""
     text = io.TextIOWrapper(f, encoding=codec_name(encoding), newline="\n")
     seen = False
     lineno = 0
     try:
-        for lineno, line in enumerate(text, 1):
+        for lineno, line in enumerate(_text_lines(text), 1):
+            if isinstance(line, int):
+                seen = True
+                yield ImportProblem(file, lineno, too_long(line, "characters"))
+                continue
             if lineno == 1:
                 line = line.removeprefix("\ufeff")
             if line.strip():
@@ -129,17 +184,39 @@ def _lines_in(f: BinaryIO, file: str, encoding: str) -> Iterator[tuple[int, str]
         yield ImportProblem(file, None, "file is empty")
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def json_object(line: str) -> tuple[dict | None, str | None]:
-    """The JSON object of one line that has a 'text' field, or why not."""
+    """The JSON object of one line that has a 'text' field, or why not.
+
+    Every JSON reader (JSONL, doccano) goes through here: what Python's ``json`` reads but a
+    project cannot hold is refused for the whole line — NaN/Infinity, a number past Python's
+    digit limit, nesting past the recursion limit, and a lone surrogate anywhere (a value, a key,
+    a field this app ignores; looked for only in a line with a ``\\uD8xx``-``\\uDFxx`` escape,
+    the one way JSON text can hold one). What is stored is checked again, whatever the reader
+    (``records.document_problem``), nesting included."""
     try:
-        obj = json.loads(line)
+        obj = json.loads(line, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         msg = e.msg.removesuffix(" at")         # "Invalid control character at"
         return None, f"not valid JSON ({msg[:1].lower()}{msg[1:]} at column {e.colno})"
+    except RecursionError:
+        return None, f"not read: nested too deeply (more than {MAX_DEPTH} levels of [ and {{)"
+    except ValueError as e:
+        if "digits" in str(e):          # "Exceeds the limit (4300 digits) for integer string…"
+            return None, (f"not read: a number of more than {sys.get_int_max_str_digits():,} "
+                          "digits (Python's limit)")
+        return None, f"not valid JSON ({e})"
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, found {type(obj).__name__}"
     if "text" not in obj:
         return None, "no 'text' field"
+    if SURROGATE_ESCAPE.search(line):
+        why = unstorable(obj)
+        if why:
+            return None, f"not storable: {why}"
     return obj, None
 
 
@@ -157,9 +234,13 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
     if not isinstance(text, str) or not text:
         return bad("'text' must be a non-empty string")
     meta = obj.get("meta")
-    if not isinstance(meta, dict):
+    if not isinstance(meta, dict):          # (not an object: ignored, as it always was)
         meta = {}
     title = obj.get("title") or meta.get("title") or ""
+    if not isinstance(title, str):
+        bad(f"'title' must be a string, found {type(title).__name__} {short(title)}; title left out",
+            False)
+        title = ""
     reject = obj.get("answer") == "reject"
     spans = []
     if "spans" not in obj and any(isinstance(obj.get(k), list) and obj[k] and
@@ -189,8 +270,11 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
                 if not isinstance(source, str) or not source or source == "manual":
                     source = REJECTED_SOURCE
             span = Span(raw["start"], raw["end"], raw["label"], source)
-            if isinstance(span.start, bool) or isinstance(span.end, bool):
-                raise SpanError(f"offsets must be integers, got {span.start!r}, {span.end!r}")
+            if not is_offset(span.start) or not is_offset(span.end):
+                raise SpanError(f"offsets must be integers, got {short(span.start)}, {short(span.end)}")
+            if not (-len(text) <= span.start <= len(text) and -len(text) <= span.end <= len(text)):
+                raise SpanError(f"span {short(span.start)}-{short(span.end)} is empty, inverted or "
+                                f"outside the text (length {len(text)})")
             why = label_name_problem(span.label)
             if why:         # a label the label set would refuse must not reach the store
                 raise SpanError(why)

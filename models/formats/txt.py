@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from models.display import storable
 from models.formats.errors import ImportProblem, collect, decode_bytes, open_and_read
+from models.formats.files import read_whole
 
 
 def iter_txt(f: BinaryIO, file: str, source: str | None = None,
@@ -15,17 +17,18 @@ def iter_txt(f: BinaryIO, file: str, source: str | None = None,
     the file is in (default UTF-8; one that is not is refused, naming the encoding it looks
     like).
     """
-    try:
-        data = f.read()
-    except OSError as e:
-        yield ImportProblem(file, None, f"cannot read file: {e.strerror or e}")
+    data, why = read_whole(f)
+    if why:
+        yield ImportProblem(file, None, why)
         return
     text, problem = decode_bytes(data, file, encoding)
     if problem:
         yield problem
         return
     path = Path(file)
-    yield {"text": text, "title": headline(text) or path.stem, "meta": {"source": source or path.name}}
+    # A file name that is not UTF-8 (its raw bytes as surrogates) is kept escaped: storable().
+    yield {"text": text, "title": headline(text) or storable(path.stem),
+           "meta": {"source": storable(source or path.name)}}
 
 
 def read_txt(path: str | Path) -> tuple[list[dict], list[ImportProblem]]:
