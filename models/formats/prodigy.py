@@ -10,9 +10,29 @@ from typing import IO, Callable, Iterable
 
 import murmurhash
 
+from models.display import shown
 from models.document import DONE, Document
 from models.ner import token_offsets
 from models.spans import Span
+
+
+class InvalidTask(ValueError):
+    """A span that cannot make a valid task (outside its text, or off every token): the export
+    stops rather than write ``token_end: null`` or a span past the end."""
+
+
+def _check(doc: Document, span: Span, what: str = "") -> None:
+    title = f" ({doc.title[:40]!r})" if doc.title else ""
+    raise InvalidTask(f"document {doc.id}{title}: span {span.start}-{span.end} "
+                      f"{shown(span.label)} {what}")
+
+
+def _checked(doc: Document, spans: list[Span]) -> None:
+    n = len(doc.text)
+    for s in spans:
+        if not (type(s.start) is int and type(s.end) is int and 0 <= s.start < s.end <= n
+                and isinstance(s.label, str) and s.label):
+            _check(doc, s, f"is empty, inverted or outside its text ({n} characters)")
 
 
 def _hash(obj: dict) -> int:
@@ -93,6 +113,7 @@ def _task_and_text(doc: Document, spans: list[Span], tokenizer=None,
                    tokens: bool = True) -> tuple[dict, str]:
     """The task and its text encoded as JSON (once: for both hashes and the line)."""
     text = doc.text
+    _checked(doc, spans)
     if not tokens:
         out_spans = [_suggested({"start": s.start, "end": s.end, "label": s.label}, s, doc)
                      for s in spans]
@@ -113,6 +134,9 @@ def _task_and_text(doc: Document, spans: list[Span], tokenizer=None,
                              "token_start": index(starts, s.start), "token_end": index(ends, s.end)},
                             s, doc)
                  for s in spans]
+    for s, out in zip(spans, out_spans):
+        if out["token_start"] is None or out["token_end"] is None:      # never: tokens are cut
+            _check(doc, s, "does not begin and end on tokens")          # at every span's edges
     return _task(doc, token_list, out_spans)
 
 

@@ -2,6 +2,7 @@
 rules, and that an export is written whole or not at all."""
 from __future__ import annotations
 
+import errno
 import json
 
 import pytest
@@ -392,11 +393,16 @@ def test_a_failed_export_leaves_the_previous_files_and_no_part(corpus, tmp_path,
     def failing(store, all_documents=False):
         for i, item in enumerate(real(store, all_documents)):
             if i == 3:
-                raise OSError("disk full")
+                raise OSError(errno.ENOSPC, "No space left on device")
             yield item
     monkeypatch.setattr(exporter, "documents", failing)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(exporter.ExportWriteFailed) as e:
         export(corpus, out, fmt, all_documents=True)
+    where = {"brat": f"{out}/doc-000003.ann", "spacy": f"{out}"}.get(fmt, f"{out}")
+    after = f"the files in {out} are as they were" if fmt in ("brat", "spacy") else \
+        f"the previous {out} is intact"
+    assert str(e.value) == (f"not exported: could not write {where}: No space left on device "
+                            f"(ENOSPC); {after}")
     assert snapshot(out) == before
     assert not list(tmp_path.rglob("*.part"))
 
