@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import shutil
 import signal
 import sys
 import time
 from pathlib import Path
+
+from models.display import echo, shown
 
 # ==== Other subcommands: REGISTER `train` HERE ======================================================
 # name -> module. The module defines ``add_parser(subparsers)`` (adds its sub-parser, named as
@@ -37,10 +40,18 @@ def _fraction(value: str) -> float:
     return x
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose error line is ``shown`` (an argument, e.g. a file name given on the
+    command line, cannot forge lines or escape sequences); its sub-parsers are of this class."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, shown(f"{self.prog}: error: {message}") + "\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     from models.importer import FORMAT_CHOICES
-    p = argparse.ArgumentParser(prog="article-annotator",
-                                description="Annotate named entities in news articles.")
+    p = _Parser(prog="article-annotator", description="Annotate named entities in news articles.")
     sub = p.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="import articles (.txt, .md, .jsonl, .csv, .html, brat "
                          ".ann, .spacy, folders) and annotated data")
@@ -104,27 +115,60 @@ def _open(path: str, create: bool = False, read_only_ok: bool = False):
     from models.store import ReadOnlyLocation, Store, StoreError
     if not Path(path).exists():
         if not create:
-            sys.exit(f"error: no project file {path}")
-        print(f"creating project {path}", file=sys.stderr)
+            _fail(f"error: no project file {path}")
+        echo(f"creating project {path}", file=sys.stderr)
     try:
         try:
             store = Store(path)
         except ReadOnlyLocation:
             if not read_only_ok:
                 raise
-            print(f"note: {path} cannot be written where it is; reading it read-only",
-                  file=sys.stderr)
+            echo(f"note: {path} cannot be written where it is; reading it read-only",
+                 file=sys.stderr)
             return Store(path, readonly=True)
     except StoreError as e:
-        sys.exit(f"error: {e}")
+        _fail(f"error: {e}")
     if store.upgraded:
         old, copy = store.upgraded
-        print(f"note: upgraded {path} from schema {old}; the file as it was is kept as {copy}",
-              file=sys.stderr)
+        echo(f"note: upgraded {path} from schema {old}; the file as it was is kept as {copy}",
+             file=sys.stderr)
     return store
 
 
+def _fail(message: str):
+    """Exit with 1 and ``message`` (one line, shown), which Python prints on stderr."""
+    raise SystemExit(shown(message))
+
+
+def _quiet_stdout() -> None:
+    """After the reader of standard output closed it: point the descriptor at /dev/null, so
+    the interpreter's last flush of what is still buffered does not fail again ("Exception
+    ignored ... BrokenPipeError") — Python's recipe, docs.python.org/3/library/signal.html
+    (note on SIGPIPE)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):       # not a real descriptor (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit code. A reader that closes standard output early
+    (``export P - | head``) ends it with one line on stderr and 1, never a traceback."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        echo("error: the reader of standard output closed it before the end (broken pipe)",
+             file=sys.stderr)
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -146,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             return importlib.import_module(PLUGINS[args.command]).run(args)
     except KeyboardInterrupt:
         # A second Ctrl+C: the batch being written was rolled back; committed ones stay.
-        print("\ninterrupted: every batch committed before is kept", file=sys.stderr)
+        echo("", "interrupted: every batch committed before is kept", file=sys.stderr)
         return INTERRUPTED
     return 2
 
@@ -191,11 +235,11 @@ class ProgressBar:
             eta = f"{_clock(elapsed * (1 - frac) / frac)} left  "
         if self.tty:
             fill = round(frac * self.width)
-            line = f"[{'#' * fill}{'-' * (self.width - fill)}] {frac:4.0%}  {eta}{text}"
+            line = f"[{'#' * fill}{'-' * (self.width - fill)}] {frac:4.0%}  {eta}{shown(text)}"
             cols = shutil.get_terminal_size((80, 24)).columns - 1
             self.stream.write("\r" + line[:cols].ljust(cols))     # never wraps the line
         else:
-            self.stream.write(f"{frac:4.0%}  {eta}{text}\n")
+            self.stream.write(f"{frac:4.0%}  {eta}{shown(text)}\n")
         self.stream.flush()
         self.shown = True
 
@@ -217,8 +261,8 @@ class CtrlC:
         if self.pressed:
             raise KeyboardInterrupt
         self.pressed = True
-        print("\nstopping after the current batch (Ctrl+C again to stop at once)",
-              file=sys.stderr, flush=True)
+        echo("", "stopping after the current batch (Ctrl+C again to stop at once)",
+             file=sys.stderr, flush=True)
 
     def __enter__(self) -> "CtrlC":
         try:
@@ -247,12 +291,12 @@ def _import(args) -> int:
         bar.close()
         store.close()
     for problem in report.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        echo(f"warning: {problem}", file=sys.stderr)
     for name in report.new_labels:
         where = report.new_label_where.get(name)
-        print(f"note: label {name} added to the label set" + (f" (first: {where})" if where else ""),
-              file=sys.stderr)
-    print(report.summary())
+        echo(f"note: label {name} added to the label set" + (f" (first: {where})" if where else ""),
+             file=sys.stderr)
+    echo(report.summary())
     if report.cancelled:
         return INTERRUPTED
     return 1 if report.rejected and not report.added and not report.duplicates else 0
@@ -265,7 +309,7 @@ def _preannotate(args) -> int:
         pipe = ner.load(args.model or store.setting("model"))
     except ner.ModelError as e:
         store.close()
-        sys.exit(f"error: {e}")
+        _fail(f"error: {e}")
     todo = annotate.pending(store, force=args.force)
     bar = ProgressBar()
     t0 = time.perf_counter()
@@ -287,14 +331,15 @@ def _preannotate(args) -> int:
         store.close()
     summary = f"{finished} documents pre-annotated with {pipe.source}: {added} spans"
     if finished < len(todo):
-        print(f"{summary} (stopped: {len(todo) - finished} left; run again to resume)")
+        echo(f"{summary} (stopped: {len(todo) - finished} left; run again to resume)")
         return INTERRUPTED
-    print(summary)
+    echo(summary)
     return 0
 
 
 def _export(args, parser) -> int:
     from models.exporter import DIRECTORY_FORMATS, OPTIONS, ExportError, MisalignedSpans, export
+    from models.store import StoreError
     fmt = args.format
     options = {"all_documents": args.all, "dev_fraction": args.dev_fraction, "seed": args.seed,
                "snap": args.snap, "offsets": args.offsets, "include_rejected": args.include_rejected,
@@ -308,20 +353,31 @@ def _export(args, parser) -> int:
     if args.out == "-" and fmt in DIRECTORY_FORMATS:
         parser.error(f"--format {fmt} writes a folder; standard output cannot hold it")
     store = _open(args.project, read_only_ok=True)
+    out = args.out
+    if out == "-":
+        out = sys.stdout
+        if hasattr(out, "reconfigure"):     # the same UTF-8 bytes as a file, whatever the locale
+            out.reconfigure(encoding="utf-8")
     try:
-        # atomic: never a half-written export (standard output excepted)
-        report = export(store, sys.stdout if args.out == "-" else args.out, fmt, **options)
+        # atomic: never a half-written export (standard output and pipes excepted)
+        report = export(store, out, fmt, **options)
     except MisalignedSpans as e:
         for issue in e.report.misaligned:
-            print(f"  {issue}", file=sys.stderr)
-        print(f"error: {e}", file=sys.stderr)
+            echo(f"  {issue}", file=sys.stderr)
+        echo(f"error: {e}", file=sys.stderr)
         return 1
-    except ExportError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (ExportError, StoreError) as e:
+        if args.out == "-" and isinstance(e.__cause__, BrokenPipeError):
+            _quiet_stdout()
+        echo(f"error: {e}", file=sys.stderr)
         return 1
     finally:
         store.close()
     for issue in report.changed:
-        print(f"changed: {issue}", file=sys.stderr)
-    print(report.summary(), file=sys.stderr)
+        echo(f"changed: {issue}", file=sys.stderr)
+    echo(report.summary(), file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

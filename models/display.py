@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 # Bidirectional embeddings, overrides and isolates, and the invisible direction marks.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -47,9 +48,18 @@ def storable(text: str) -> str:
     return re.sub("[\ud800-\udfff]", _escape, text)
 
 
+def echo(*lines: object, file=None, flush: bool = False) -> None:
+    """Print each of ``lines`` as one line of ``file`` (standard output unless given), each
+    ``shown``: a title, a label or a file name in it cannot forge another line, move the
+    cursor or reverse what follows. The one way the command line prints what holds data."""
+    out = sys.stdout if file is None else file
+    for line in lines:
+        print(shown(line), file=out, flush=flush)
+
+
 def has_unsafe(text: str) -> bool:
     """Whether ``text`` holds a character ``shown`` would escape."""
     return _UNSAFE.search(text) is not None
 
 
-__all__ = ["shown", "path_shown", "storable", "has_unsafe", "BIDI_CONTROLS"]
+__all__ = ["shown", "path_shown", "storable", "has_unsafe", "echo", "BIDI_CONTROLS"]

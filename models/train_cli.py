@@ -1,6 +1,7 @@
 """`article-annotator train`: the command line over ``models.train`` (registered in cli.py)."""
 from __future__ import annotations
 
+from models.display import echo, shown
 from models.train import (DEFAULT_DEV_FRACTION, DEFAULT_MAX_STEPS, TrainError, _pct, format_scores,
                           train_project, use_model)
 
@@ -51,7 +52,7 @@ def run(args) -> int:
     def say(line: str) -> None:
         if bar.tty and bar.shown:       # clear the bar's line first; it is redrawn next step
             err.write("\r\033[K")
-        print(line, file=err, flush=True)
+        echo(line, file=err, flush=True)
 
     def progress(step: int, total: int, losses: dict) -> None:
         loss = f"  loss {losses['ner']:.2f}" if "ner" in losses else ""
@@ -61,8 +62,8 @@ def run(args) -> int:
         say(f"step {step:>6}  loss {losses.get('ner', 0.0):10.2f}  "
             f"dev P {_pct(s['p'])}  R {_pct(s['r'])}  F {_pct(s['f'])}")
 
-    print(f"training NER {'from ' + args.base if args.base else 'from scratch'} on the done "
-          f"documents of {args.project}, at most {args.max_steps} steps", file=err, flush=True)
+    echo(f"training NER {'from ' + args.base if args.base else 'from scratch'} on the done "
+         f"documents of {args.project}, at most {args.max_steps} steps", file=err, flush=True)
     try:
         with CtrlC() as ctrl_c:
             result = train_project(args.project, args.out_dir, base=args.base,
@@ -71,12 +72,11 @@ def run(args) -> int:
                                    cancelled=lambda: ctrl_c.pressed)
     except TrainError as e:
         bar.close()
-        print(f"error: {e}", file=err)
+        echo(f"error: {e}", file=err)
         return 1
     except KeyboardInterrupt:
         bar.close()
-        print("\ninterrupted: spaCy saved what it had as model-last in "
-              f"{args.out_dir}", file=err)
+        echo("", f"interrupted: spaCy saved what it had as model-last in {args.out_dir}", file=err)
         return INTERRUPTED
     bar.close()
     for title, changes in (("changed to line up with tokens", result.expanded_spans),
@@ -86,21 +86,28 @@ def run(args) -> int:
         if len(changes) > SHOW_CHANGES:
             say(f"warning: ... and {len(changes) - SHOW_CHANGES} more spans {title}")
     if result.model_path is None:
-        print("stopped before training began; nothing was written", file=err)
+        echo("stopped before training began; nothing was written", file=err)
         return INTERRUPTED
     n_ents = result.scores["overall"].get("n", 0)
-    print(f"{result.n_train} training documents, {result.n_dev} dev documents ({n_ents} entities); "
-          f"{result.steps} steps in {result.seconds:.1f} s"
-          + (" (stopped early)" if result.cancelled else ""))
-    print(format_scores(result.scores))
-    print(f"model: {result.model_path}")
+    echo(f"{result.n_train} training documents, {result.n_dev} dev documents ({n_ents} entities); "
+         f"{result.steps} steps in {result.seconds:.1f} s"
+         + (" (stopped early)" if result.cancelled else ""))
+    echo(*_score_lines(result.scores))
+    echo(f"model: {result.model_path}")
     if result.cancelled:
         if args.use:
-            print("stopped early: the project's model is not changed", file=err)
+            echo("stopped early: the project's model is not changed", file=err)
         return INTERRUPTED
     if args.use:
-        print(f"the project now pre-annotates with {use_model(args.project, result.model_path)}")
+        echo(f"the project now pre-annotates with {use_model(args.project, result.model_path)}")
     else:
-        print(f"to pre-annotate with it: article-annotator preannotate {args.project} "
-              f"--model {result.model_path}   (or train with --use)")
+        echo(f"to pre-annotate with it: article-annotator preannotate {args.project} "
+             f"--model {result.model_path}   (or train with --use)")
     return 0
+
+
+def _score_lines(scores: dict) -> list[str]:
+    """The score table's lines, each label name shown first (a label from a project file
+    cannot break the table into forged lines; the columns line up on what is printed)."""
+    safe = {**scores, "per_label": {shown(k): v for k, v in scores.get("per_label", {}).items()}}
+    return format_scores(safe).split("\n")
