@@ -1,7 +1,6 @@
 """Every QAction of the window in one place, with its shortcut."""
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -9,6 +8,8 @@ from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap, QShortc
 from PySide6.QtWidgets import QFileDialog, QToolBar
 
 from gui import dialogs
+from gui.plain import plain_tooltip
+from models.display import shown
 from models.document import DONE, SKIPPED
 from models.labels import KEY_ORDER, LabelSet
 
@@ -20,8 +21,8 @@ def new_action(parent, text: str, slot=None, shortcut=None, tip: str = "", check
         a.setShortcuts([QKeySequence(k) for k in keys])
         a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     if tip:
-        a.setStatusTip(tip)
-        a.setToolTip(tip)
+        a.setStatusTip(shown(tip))
+        a.setToolTip(plain_tooltip(tip))     # a tooltip is never markup (gui.plain)
     a.setCheckable(checkable)
     if slot is not None:
         a.triggered.connect(slot)
@@ -35,7 +36,8 @@ def swatch(color: str, size: int = 14) -> QIcon:
 
 
 def label_actions(parent, labels: LabelSet, apply) -> list[QAction]:
-    """One action per label: its key as shortcut; triggering applies the label."""
+    """One action per label: its key as shortcut; triggering applies the label (a key typed
+    as part of a word does not: ``gui.typing_guard`` filters the keys of ``_label_actions``)."""
     out = []
     for lab in labels:
         name = lab.name.replace("&", "&&")      # shown literally, not as a mnemonic
@@ -43,10 +45,21 @@ def label_actions(parent, labels: LabelSet, apply) -> list[QAction]:
                        lab.key or None, lab.description or lab.name)
         a.setIcon(swatch(lab.color))
         a.setIconText(f"{lab.key or '·'}   {name}")
-        # A tooltip that looks like markup ("<b>bold</b>") would be rendered: escape it.
-        a.setToolTip(f"<p style='white-space:pre'>{html.escape(lab.description or lab.name)}</p>")
         out.append(a)
     return out
+
+
+def _name_action(act: QAction, text: str) -> None:
+    act.setText(text.replace("&", "&&"))
+    act.setToolTip(plain_tooltip(text))
+
+
+def focus_search(w) -> None:
+    """Ctrl+Shift+F: the document list's search box (its dock shown if it was closed)."""
+    w.docs_dock.show()
+    w.docs_dock.raise_()
+    w.doc_panel.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    w.doc_panel.search.selectAll()
 
 
 def ask_save_copy(w) -> None:
@@ -73,8 +86,10 @@ def build_actions(w) -> None:
     s.undo_stack.canRedoChanged.connect(w.redo_action.setEnabled)
     w.undo_action.setEnabled(s.undo_stack.canUndo())     # the signals say only what changes
     w.redo_action.setEnabled(s.undo_stack.canRedo())
-    s.undo_stack.undoTextChanged.connect(lambda t: w.undo_action.setText(f"Undo {t}".strip()))
-    s.undo_stack.redoTextChanged.connect(lambda t: w.redo_action.setText(f"Redo {t}".strip()))
+    # The text names labels ("Undo Label “<b>”"): the toolbar's tooltip is plain text too.
+    for act, word, signal in ((w.undo_action, "Undo", s.undo_stack.undoTextChanged),
+                              (w.redo_action, "Redo", s.undo_stack.redoTextChanged)):
+        signal.connect(lambda t, act=act, word=word: _name_action(act, f"{word} {t}".strip()))
     # The menu says what would be undone; the toolbar button keeps one word, so the buttons
     # after it never move under the mouse (the full text is its tooltip).
     w.undo_action.setIconText("Undo")
@@ -95,6 +110,13 @@ def build_actions(w) -> None:
     w.next_action = new_action(a, "Next document", lambda: w.step_document(1), "Ctrl+PgDown")
     w.prev_action = new_action(a, "Previous document", lambda: w.step_document(-1), "Ctrl+PgUp")
     w.new_label_action = new_action(a, "New label…", w.new_label, "Ctrl+L")
+    fb = w.find_bar
+    w.find_action = new_action(a, "Find in the article…", fb.open_bar, "Ctrl+F",
+                               "Incremental: Enter / F3 next, Shift+Enter / Shift+F3 previous, Esc back")
+    w.find_next_action = new_action(a, "Find next", lambda: fb.step(1), "F3")
+    w.find_prev_action = new_action(a, "Find previous", lambda: fb.step(-1), "Shift+F3")
+    w.search_docs_action = new_action(a, "Search the documents…", lambda: focus_search(w), "Ctrl+Shift+F",
+                                      "The document list's search box (titles and texts)")
     file_menu = w.menuBar().addMenu("&File")
     file_menu.addAction(new_action(a, "New project…", w.new_project, "Ctrl+Shift+N"))
     file_menu.addAction(new_action(a, "Open project…", w.open_project, "Ctrl+O"))
@@ -114,7 +136,8 @@ def build_actions(w) -> None:
     file_menu.addAction(new_action(a, "Quit", w.close, "Ctrl+Q"))
     edit = w.menuBar().addMenu("&Edit")
     for act in (w.undo_action, w.redo_action, None, w.delete_action, w.confirm_action,
-                w.exact_action, None, w.new_label_action):
+                w.exact_action, None, w.find_action, w.find_next_action, w.find_prev_action,
+                w.search_docs_action, None, w.new_label_action):
         edit.addSeparator() if act is None else edit.addAction(act)
     doc = w.menuBar().addMenu("&Document")
     for act in (w.done_action, w.skip_action, w.next_action, w.prev_action):

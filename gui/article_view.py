@@ -5,14 +5,13 @@ It knows nothing of the store: it shows spans and reports what the person does.
 """
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QTextCursor, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip
 
 from gui.highlighter import TAG_PAD, QtSpan, SpanHighlighter
 from gui.offsets import OffsetMap
+from gui.plain import plain_tooltip
 from models.graphemes import widen
 from models.labels import LabelSet
 from models.spans import Span, index_of, span_at
@@ -129,6 +128,11 @@ class ArticleView(QPlainTextEdit):
         c.setPosition(self.map.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
         self.setTextCursor(c)
 
+    def show_range(self, start: int, end: int) -> None:
+        """Select code points [start, end) and scroll them into view (a find's match)."""
+        self.select_range(start, end)
+        self._show_with_margin()
+
     def select_span(self, span: Span | None, scroll: bool = True) -> None:
         self.selected = span
         c = self.textCursor()
@@ -184,7 +188,7 @@ class ArticleView(QPlainTextEdit):
             span = self.span_at_qt(self.cursorForPosition(e.pos()).position())
             if span:
                 tip = f"{span.label} · {'yours' if span.is_manual else 'model: ' + span.source}"
-                QToolTip.showText(e.globalPos(), f"<p style='white-space:pre'>{html.escape(tip)}</p>", self)
+                QToolTip.showText(e.globalPos(), plain_tooltip(tip), self)
             else:
                 QToolTip.hideText()
             return True

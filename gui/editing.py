@@ -11,7 +11,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QTextCursor
 
 from gui.article_view import ArticleView
+from gui.plain import one_line
 from gui.session import Session
+from gui.typing_guard import TypingGuard
 from models.ner import tokens_near
 from models.graphemes import is_boundary, strip, widen
 from models.spans import Span, TokenBounds, overlapping, span_at
@@ -33,6 +35,9 @@ class Annotator(QObject):
         view.escape.connect(lambda: self.select(None))
         self._caret = (0, 0)             # the cursor's last Qt position and anchor
         view.cursorPositionChanged.connect(self._keep_caret_on_clusters)
+        self.last_change = ""            # what the last label key changed (said again on a burst)
+        self.guard = TypingGuard(parent, self)      # label keys typed as a word are ignored
+        self.guard.ignored.connect(self._typing)
 
     def _bounds(self, start: int, end: int) -> TokenBounds:
         return TokenBounds(tokens_near(self.session.doc.text, start, end))
@@ -85,30 +90,62 @@ class Annotator(QObject):
 
     # -- labelling ---------------------------------------------------------------------------
     def apply_label(self, label: str) -> None:
-        """The label key: label the text selection, else relabel the selected span."""
+        """The label key: label the text selection, else relabel the selected span. The status
+        bar says what changed (a key pressed by mistake is never unseen)."""
         if self.session.doc is None:
             return
         rng = self.view.selected_range()
+        text = self.session.doc.text
         if rng is not None:
             start, end = rng
             if not (self.exact or rng == self._exact_range):
                 start, end = self.snapped(start, end)
             # never half an emoji; never a space or line break at an edge (a line break
             # cannot be coloured, and spaCy refuses such a span)
-            start, end = strip(self.session.doc.text, *widen(self.session.doc.text, start, end))
+            start, end = strip(text, *widen(text, start, end))
             if start >= end:
                 self.message.emit("The selection holds no token to label (only whitespace).")
                 return
+            replaced = overlapping(self.session.spans, start, end)
             if self.session.add_span(start, end, label):
                 self._exact_range = None
                 self.select(self._find(start, end))
+                was = ", ".join(sorted({s.label for s in replaced}))
+                self._changed(f"{was} → {label}" if was else label, text[start:end],
+                              f" (replaced {len(replaced)} spans)" if len(replaced) > 1 else "")
             return
         if self.view.selected is not None:
-            span = self.view.selected
-            if self.session.relabel(span, label):
-                self.select(self._find(span.start, span.end))
+            self.relabel(self.view.selected, label)
             return
         self.message.emit("Select some text (mouse or Shift+arrows) or a span (Tab) first.")
+
+    def relabel(self, span: Span, label: str) -> bool:
+        """A new label for a span (a label key, or the entity table's Label column)."""
+        words = self.session.doc.text[span.start:span.end]
+        if span.label == label and span.is_manual:
+            self.message.emit(f"{_quoted(words)} is already {one_line(label, 40)}: nothing changed.")
+            return False
+        if not self.session.relabel(span, label):
+            return False
+        self.select(self._find(span.start, span.end))
+        self._changed(f"Confirmed {label}" if span.label == label else f"{span.label} → {label}", words)
+        return True
+
+    def _changed(self, what: str, words: str, more: str = "") -> None:
+        self.last_change = f"{one_line(what, 90)} on {_quoted(words)}{more}"
+        self.message.emit(self.last_change + self._reopened())
+
+    def _reopened(self) -> str:
+        """The note for an edit that put a document marked done back in progress."""
+        return (" — this document was marked done: it is in progress again (Ctrl+Z undoes both)"
+                if self.session.reopened else "")
+
+    def _typing(self, key: str) -> None:
+        n = self.guard.ignored_count
+        keys = f"{n} label keys" if n > 1 else f"Label key “{one_line(key, 10)}”"
+        last = f" Last change: {self.last_change} (Ctrl+Z undoes it)." if self.last_change else ""
+        self.message.emit(f"Typing? {keys} ignored: they came right after another typed key. "
+                          f"Click the article or press Esc, then press label keys one at a time.{last}")
 
     def delete(self) -> None:
         span = self.view.selected
@@ -118,12 +155,16 @@ class Annotator(QObject):
         following = self._neighbour(span, +1)
         if self.session.delete(span):
             self.select(following)
+            self.message.emit(f"Deleted {one_line(span.label, 40)} on "
+                              f"{_quoted(self.session.doc.text[span.start:span.end])}{self._reopened()}")
 
     def confirm(self) -> None:
         """Confirm the selected suggestion and go on to the next one not reviewed (Enter, Enter…
         reviews a document; Delete rejects and goes on too)."""
         span = self.view.selected
         if span is not None and self.session.confirm(span):
+            if self.session.reopened:
+                self.message.emit(f"Confirmed {one_line(span.label, 40)}{self._reopened()}")
             spans = self.session.spans
             following = next((s for s in spans if s.start >= span.end and not s.is_manual),
                              next((s for s in spans if not s.is_manual), None))   # from the top
@@ -158,6 +199,8 @@ class Annotator(QObject):
             return
         if self.session.resize(span, start, end):
             self.select(self._find(start, end))
+            if self.session.reopened:
+                self.message.emit(f"Resized {one_line(span.label, 40)}{self._reopened()}")
 
     # -- moving between spans --------------------------------------------------------------
     def select(self, span: Span | None, clear_text: bool = True) -> None:
@@ -193,3 +236,7 @@ class Annotator(QObject):
     def _find(self, start: int, end: int) -> Span | None:
         s = span_at(self.session.spans, start)
         return s if s is not None and s.start == start and s.end == end else None
+
+
+def _quoted(words: str) -> str:
+    return f"“{one_line(' '.join(words.split()), 40)}”"

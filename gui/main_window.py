@@ -1,10 +1,8 @@
 """The main window: builds the widgets and wires them. Behaviour lives elsewhere."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from gui import dialogs
 from gui.actions import build_actions, label_actions, set_read_only
@@ -12,14 +10,16 @@ from gui.article_view import ArticleView
 from gui.corpus import CorpusJobs, JobBar
 from gui.document_panel import DocumentPanel
 from gui.editing import Annotator
-from gui.export_dialog import ExportDialog, TrainDialog
+from gui.find_bar import FindBar
 from gui.follow import Follower
 from gui.model_service import ModelService
+from gui.plain import one_line
 from gui.session import Session
 from gui.span_table import SpanTable
+from gui.window_io import WindowIO
 from gui.workers import Runner
 from models import annotate
-from models.importer import import_text
+from models.display import path_shown
 from models.store import Store, StoreError
 
 
@@ -29,7 +29,7 @@ def plain_label(text: str = "") -> QLabel:
     return label
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowIO, QMainWindow):
     project_requested = Signal(str)      # open another project (the app makes a new window)
 
     def __init__(self, store: Store, model: str | None = None):
@@ -41,7 +41,9 @@ class MainWindow(QMainWindow):
         self.view = ArticleView()
         self.annotator = Annotator(self.session, self.view, self)
         self.view.setMinimumWidth(240)     # a narrow window shrinks the side panels, not the article
-        self.setCentralWidget(self.view)
+        self.find_bar = FindBar(self.view, lambda: self.annotator.select(None, clear_text=False),
+                                lambda m: self.statusBar().showMessage(m, 4000))
+        self.setCentralWidget(self._column(self.view, self.find_bar))
         self.view.setAcceptDrops(False)       # files dropped anywhere go to the window: import
         self.setAcceptDrops(True)
         self.resize(1400, 860)
@@ -54,7 +56,7 @@ class MainWindow(QMainWindow):
         self._position_timer.timeout.connect(self.save_position)
         self.view.cursorPositionChanged.connect(self._position_timer.start)
         self.view.verticalScrollBar().valueChanged.connect(self._position_timer.start)
-        self.project_title = store.path.name + (" (read-only)" if store.readonly else "")
+        self.project_title = path_shown(store.path.name) + (" (read-only)" if store.readonly else "")
         self.setWindowTitle(f"{self.project_title} — article-annotator")
         # Load the model only once the window has painted: spaCy's loading holds the GIL in
         # long stretches and would delay the first frame by ~250 ms on a large project.
@@ -68,6 +70,16 @@ class MainWindow(QMainWindow):
             set_read_only(self)
 
     # -- building ------------------------------------------------------------------------------
+    @staticmethod
+    def _column(*widgets) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for widget in widgets:
+            layout.addWidget(widget)
+        return box
+
     def _build_docks(self) -> None:
         self.doc_panel = DocumentPanel(self.store, self)
         self.doc_panel.open_doc = lambda: self.session.doc.id if self.session.doc else None
@@ -132,6 +144,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         s = self.session
         s.document_opened.connect(self._document_opened)
+        s.document_opened.connect(lambda _doc: self.find_bar.refresh())
         s.spans_changed.connect(self._spans_changed)
         s.labels_changed.connect(self._labels_changed)
         s.status_changed.connect(lambda doc_id, _st: self._refresh_doc(doc_id))
@@ -141,8 +154,7 @@ class MainWindow(QMainWindow):
         self.annotator.span_selected.connect(self._span_selected)
         self.doc_table.selectionModel().currentRowChanged.connect(self._doc_row_chosen)
         self.span_table.selectionModel().currentRowChanged.connect(self._span_row_chosen)
-        self.span_table.model_.relabel_requested.connect(
-            lambda span, label: self.session.relabel(span, label) and self.annotator.select(None))
+        self.span_table.model_.relabel_requested.connect(self.annotator.relabel)
         self.span_table.delete_requested.connect(self.annotator.delete)
         self.model.ready.connect(self._model_ready)
         self.model.failed.connect(self._model_failed)
@@ -172,7 +184,7 @@ class MainWindow(QMainWindow):
         row = self.docs_model.row_of(doc.id)
         if row >= 0 and self.doc_table.currentIndex().row() != row:
             self.doc_table.selectRow(row)
-        self.setWindowTitle(f"{doc.title or 'Untitled'} — {self.project_title} — article-annotator")
+        self.setWindowTitle(f"{one_line(doc.title, 80) or 'Untitled'} — {self.project_title} — article-annotator")
         if annotate.wants_model(self.store, doc.id):
             self._pending_prediction = doc.id
             self.model.predict(doc.id, doc.text)
@@ -269,7 +281,7 @@ class MainWindow(QMainWindow):
 
     # -- the model -------------------------------------------------------------------------------
     def _model_ready(self, source: str) -> None:
-        self.model_label.setText(f"Model: {source}")
+        self.model_label.setText(f"Model: {one_line(source, 60)}")
         doc = self.session.doc
         if doc and annotate.wants_model(self.store, doc.id):
             self.model.predict(doc.id, doc.text)
@@ -309,87 +321,6 @@ class MainWindow(QMainWindow):
         if choice is not None and self._written("Model not changed", self.store.set_setting,
                                                 "model", choice or None):
             self.model.load(choice or None)
-
-    # -- projects, import, export ------------------------------------------------------------------
-    def new_project(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New project", str(self.store.path.parent / "project.annotator"),
-                                              "Annotation projects (*.annotator *.db)")
-        if path:
-            self.project_requested.emit(path)
-
-    def open_project(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(self.store.path.parent),
-                                              "Annotation projects (*.annotator *.db);;All files (*)")
-        if path:
-            self.project_requested.emit(path)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in QSettings().value("recent_projects", [], list) or []:
-            self.recent_menu.addAction(path, lambda p=path: self.project_requested.emit(p))
-
-    def import_files(self, paths: list[str] | None = None) -> None:
-        if not paths:
-            paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", str(Path.home()),
-                                                    "Articles and annotated data (*.txt *.md *.jsonl *.csv *.html *.htm *.ann *.spacy);;All files (*)")
-        if paths and not self.jobs.import_files(paths):
-            self.statusBar().showMessage("Another job is running; import when it is done.", 8000)
-
-    def _preannotated(self, doc_ids: list[int]) -> None:
-        self.docs_model.refresh_rows(doc_ids)         # in place: no reload, the view stays put
-        self._refresh_progress()
-        self.session.refresh(set(doc_ids))
-
-    def dragEnterEvent(self, e) -> None:
-        if e.mimeData().hasUrls() and all(u.isLocalFile() for u in e.mimeData().urls()):
-            e.acceptProposedAction()
-
-    def dropEvent(self, e) -> None:
-        """Files and folders dropped on the window are imported."""
-        self.import_files([u.toLocalFile() for u in e.mimeData().urls()])
-        e.acceptProposedAction()
-
-    def paste_article(self) -> None:
-        got = dialogs.PasteDialog.ask(self)
-        report = got and self._written("Not imported", import_text, self.store, got[1], got[0])
-        if report:
-            self._imported(report)
-
-    def _imported(self, report) -> None:
-        self.docs_model.reload()
-        self._refresh_progress()
-        self.session.labels = self.store.labels()
-        self._labels_changed()
-        self.statusBar().showMessage(f"Import: {report.summary()}", 8000)
-        if report.problems:
-            dialogs.show_problems(self, "Import", f"Import: {report.summary()}", report.problems)
-        if report.added:
-            self.open_document(report.added[0])
-
-    def export(self) -> None:
-        choice = ExportDialog.ask(self, self.store.path)
-        if choice is not None:
-            self.jobs.export(*choice)
-
-    def _exported(self, report) -> None:
-        where = f" to {report.out}" if report.out and not report.cancelled else ""
-        self.statusBar().showMessage(f"Export: {report.summary()}{where}", 30000)
-
-    def train(self) -> None:
-        choice = TrainDialog.ask(self, self.store.path)
-        if choice is not None:
-            self.jobs.train(*choice)
-
-    def _trained(self, result) -> None:
-        from models.train import format_scores, use_model
-        if result.model_path is None:
-            self.statusBar().showMessage("Training stopped before it began.", 8000)
-            return
-        text = (f"{result.n_train} training and {result.n_dev} dev documents, {result.steps} steps.\n\n"
-                f"{format_scores(result.scores)}\n\nUse {result.model_path} to pre-annotate this project?")
-        if dialogs.ask_yes_no(self, "Model trained", text) and \
-                self._written("Model not changed", use_model, self.store, result.model_path):
-            self.model.load(str(result.model_path))
 
     def showEvent(self, e) -> None:
         super().showEvent(e)

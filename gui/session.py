@@ -14,7 +14,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from models import annotate
 from models import edits as E
-from models.document import DONE, SKIPPED, Document
+from models.document import DONE, IN_PROGRESS, SKIPPED, Document
 from models.labels import Label, LabelSet
 from models.spans import Span
 from models.store import Store, StoreError
@@ -79,6 +79,7 @@ class Session(QObject):
         self.unwritable = False     # the last write failed (SQLite): settings wait for an edit
         self.back: tuple[int, int, int] | None = None  # (left, arrived at, stack index): see undo
         self._in_command = False    # Qt's undo stack is running one of our commands
+        self.reopened = False       # the last person's edit put a document marked done back in progress
 
     # -- documents -------------------------------------------------------------------------
     def open_document(self, doc_id: int) -> bool:
@@ -230,27 +231,37 @@ class Session(QObject):
         self.saved.emit("Saved")
 
     # -- what a person does ----------------------------------------------------------------
+    def _person(self, edit: E.ReplaceSpans) -> bool:
+        """A person's change of the open document's spans. A document marked done goes back
+        to "in progress" in the same edit (one undo restores both); ``reopened`` says so."""
+        self.reopened = False
+        if self.doc.status == DONE:
+            done = self.push(E.reopen(edit, DONE, IN_PROGRESS))
+            self.reopened = done
+            return done
+        return self.push(edit)
+
     def add_span(self, start: int, end: int, label: str) -> bool:
         if not self.doc or start >= end:
             return False
-        return self.push(E.add_span(self.doc.id, Span(start, end, label), self.spans))
+        return self._person(E.add_span(self.doc.id, Span(start, end, label), self.spans))
 
     def relabel(self, span: Span, label: str) -> bool:
         if span.label == label and span.is_manual:
             return False
         edit = E.confirm(self.doc.id, span) if span.label == label else E.relabel(self.doc.id, span, label)
-        return self.push(edit)
+        return self._person(edit)
 
     def confirm(self, span: Span) -> bool:
-        return not span.is_manual and self.push(E.confirm(self.doc.id, span))
+        return not span.is_manual and self._person(E.confirm(self.doc.id, span))
 
     def delete(self, span: Span) -> bool:
-        return self.push(E.remove_span(self.doc.id, span))
+        return self._person(E.remove_span(self.doc.id, span))
 
     def resize(self, span: Span, start: int, end: int) -> bool:
         if start >= end or (start, end) == (span.start, span.end):
             return False
-        return self.push(E.resize(self.doc.id, span, start, end, self.spans))
+        return self._person(E.resize(self.doc.id, span, start, end, self.spans))
 
     def set_status(self, status: str) -> bool:
         if not self.doc or self.doc.status == status:

@@ -136,6 +136,13 @@ def finish(doc_id: int, spans: list[Span], old_status: str, status: str, text: s
     return Batch(doc_id, tuple(edits), text)
 
 
+def reopen(edit: ReplaceSpans, old_status: str, status: str = "in progress") -> Batch:
+    """A person's edit of a document marked done, with the document put back to "in
+    progress" in the same step: a changed document is never exported as accepted unseen, and
+    one undo gives back both the spans and the status."""
+    return Batch(edit.doc_id, (SetStatus(edit.doc_id, old_status, status, "Reopen"), edit), edit.text)
+
+
 def resize(doc_id: int, span: Span, start: int, end: int, current: list[Span]) -> ReplaceSpans:
     new = span.with_(start=start, end=end, source=MANUAL)
     others = tuple(s for s in overlapping(current, start, end) if s != span)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from gui.typing_guard import BURST_MS
 from tests.gui.viewprobe import drag_qt, point_at_qt
 
 TEXT = "North Korea’s envoy met officials in Seoul on Monday."
@@ -59,6 +60,7 @@ def test_selections_and_resizes_never_split_a_flag_or_an_accent(make_window, sta
     assert (ids[0], text.index("Berlin"), f + 2, "GPE", "manual") in db_rows(store.path, ids[0])
     j = text.index("Jose")
     v.select_range(j, j + 4)                               # "Jose" without its combining accent
+    qtbot.wait(BURST_MS + 50)             # a person's pause (back-to-back label keys are typing)
     qtbot.keyClick(v, Qt.Key.Key_1)
     assert (ids[0], j, j + 5, "PERSON", "manual") in db_rows(store.path, ids[0])
     w.exact_action.trigger()

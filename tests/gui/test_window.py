@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from gui import dialogs
 from gui.main_window import MainWindow
+from gui.typing_guard import BURST_MS
 from models.labels import Label
 from models.store import Store
 from tests.gui.viewprobe import background_at, colour_at, coloured
@@ -29,6 +30,11 @@ def annotated(make_window, stand_in_model, qtbot):
 
 def key(qtbot, w, k, mods=Qt.KeyboardModifier.NoModifier):
     qtbot.keyClick(w.view, k, mods)
+
+
+def pause(qtbot):
+    """A person's pause between two label keys (back-to-back ones are typing: gui.typing_guard)."""
+    qtbot.wait(BURST_MS + 50)
 
 
 def test_model_suggestions_highlight_the_right_characters(annotated, db_rows):
@@ -56,6 +62,7 @@ def test_label_edit_relabel_delete_undo_redo_through_the_keyboard(annotated, qtb
     assert colour_at(w.view, start) == COLORS["ORG"] and colour_at(w.view, start + 8) == COLORS["ORG"]
     assert colour_at(w.view, start + 9) is None
     assert w.view.selected.label == "ORG"
+    pause(qtbot)
     key(qtbot, w, Qt.Key.Key_1)                        # relabel the selected span: PERSON
     assert (doc, start, start + 9, "PERSON", "manual") in db_rows(path, doc)
     assert colour_at(w.view, start) == COLORS["PERSON"]
@@ -197,6 +204,7 @@ def test_a_failed_write_is_not_shown_as_saved(annotated, qtbot, monkeypatch, db_
     assert db_rows(store.path, ids[0]) == before
     assert w.session.undo_stack.index() == 1 and w.undo_action.isEnabled()
     monkeypatch.setattr(store, "apply", real_apply)
+    pause(qtbot)
     key(qtbot, w, Qt.Key.Key_2)                         # retry works
     assert (ids[0], s, s + 9, "ORG", "manual") in db_rows(store.path, ids[0])
     assert w.save_label.text() == "All changes saved"
