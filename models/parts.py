@@ -11,11 +11,16 @@ through a link), once, before anything is written:
   *through* the link, as a shell's ``>`` or any editor does — the ``.part`` goes beside the
   file the link points to and is renamed over that file, so the link stays a link and the file
   it names gets the export (a dangling link is how "the latest export" links are often made);
-- a pipe (FIFO), a character device (``/dev/null``, a terminal) or an open descriptor named
-  through ``/proc`` or ``/dev/fd`` (``/dev/stdout``): written straight into it — there is no
-  file to replace, and renaming over it would destroy the device or pipe;
-- a block device (a disk), a socket, a folder (where a file is wanted), a link that loops or
-  whose folder does not exist: refused (``TargetRefused``), nothing written.
+- a pipe (FIFO), a terminal, ``/dev/null``, ``/dev/zero`` or ``/dev/full``, or an open
+  descriptor named through ``/proc`` or ``/dev/fd`` (``/dev/stdout``): written straight into
+  it — there is no file to replace, and renaming over it would destroy the device or pipe;
+- any other character device (``/dev/kmsg``, ``/dev/watchdog``, ``/dev/mem``: opening or
+  writing one does something), a block device (a disk), a socket, a folder (where a file is
+  wanted), a link that loops or whose folder does not exist: refused (``TargetRefused``),
+  nothing written.
+
+A ``.part`` is always a new file of its own (``O_EXCL``; one left by a killed export is removed
+first): a link planted under that name is removed, never written through.
 
 ``describe`` turns an ``OSError`` met while writing (disk full, read-only, permission, quota,
 I/O error, a reader that closed the pipe) into the one line a person reads; ``discard`` never
@@ -35,6 +40,11 @@ from models.display import path_shown, shown
 from models.project_file import sync_folder
 
 _MAX_LINKS = 40                 # as the kernel's own limit (ELOOP)
+# Character devices an export may write into (Linux numbers): /dev/null, /dev/zero, /dev/full
+# (memory devices 1:3, 1:5, 1:7), and terminals — virtual consoles and serial lines (major 4),
+# /dev/tty and /dev/console (5:0, 5:1), pseudo-terminals (136-143).
+_WRITABLE_DEVICES = {(1, 3), (1, 5), (1, 7), (5, 0), (5, 1)}
+_TERMINAL_MAJORS = {4, *range(136, 144)}
 
 
 class TargetRefused(Exception):
@@ -108,14 +118,42 @@ def target(path: str | os.PathLike) -> Target:
     kind = kind_of(st.st_mode)
     if stat.S_ISREG(st.st_mode):
         return Target(path, at, False, "file", True)
-    if stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
+    if stat.S_ISFIFO(st.st_mode) or (stat.S_ISCHR(st.st_mode) and _writable_device(st.st_rdev)):
         return Target(path, path, True, kind, False)
+    if stat.S_ISCHR(st.st_mode):
+        raise TargetRefused(f"{name} is a character device ({os.major(st.st_rdev)}:"
+                            f"{os.minor(st.st_rdev)}) that is neither a terminal nor /dev/null; "
+                            "an export writes a file, a pipe, a terminal, /dev/null or /dev/full")
     if stat.S_ISDIR(st.st_mode):
         raise TargetRefused(f"{name} is a folder")
     if stat.S_ISBLK(st.st_mode):
         raise TargetRefused(f"{name} is a block device (a disk); an export never writes over one")
     raise TargetRefused(f"{name} is a {kind}; an export writes a file, a pipe or a device "
                         "such as /dev/null")
+
+
+def _writable_device(rdev: int) -> bool:
+    return (os.major(rdev), os.minor(rdev)) in _WRITABLE_DEVICES or os.major(rdev) in _TERMINAL_MAJORS
+
+
+def _new_file(part: Path, mode: str, like: Path | None) -> IO:
+    """``part`` created afresh (never through a link or over a file someone else holds open),
+    with the permissions of ``like`` (the file it will replace) if given."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(part, flags, 0o666)
+    except FileExistsError:             # left by an export that was killed: a new one
+        os.unlink(part)
+        fd = os.open(part, flags, 0o666)
+    try:
+        if like is not None:
+            os.fchmod(fd, stat.S_IMODE(os.stat(like).st_mode))
+        if "b" in mode:
+            return open(fd, "wb", closefd=True)
+        return open(fd, "w", encoding="utf-8", newline="", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def folder_problem(path: str | os.PathLike) -> str | None:
@@ -172,9 +210,7 @@ class Parts:
             return t, open(t.at, mode, **({} if "b" in mode else {"encoding": "utf-8",
                                                                     "newline": ""}))
         self.parts.append((t.part, t))
-        if "b" in mode:
-            return t, t.part.open(mode)
-        return t, t.part.open(mode, encoding="utf-8", newline="")
+        return t, _new_file(t.part, mode, t.at if t.existed else None)
 
     @contextmanager
     def text(self, path: Path) -> Iterator[IO[str]]:

@@ -53,6 +53,12 @@ def mine(folder: Path) -> list[str]:
     return sorted(n for n in os.listdir(folder) if not n.startswith("p.annotator") and n != "home")
 
 
+def same(a: os.stat_result, b: os.stat_result) -> bool:
+    """The same file, unchanged (reading a link's target updates its access time only)."""
+    return (a.st_mode, a.st_ino, a.st_dev, a.st_rdev, a.st_size, a.st_mtime_ns) == \
+        (b.st_mode, b.st_ino, b.st_dev, b.st_rdev, b.st_size, b.st_mtime_ns)
+
+
 def no_parts(folder: Path) -> bool:
     return not list(folder.rglob("*.part"))
 
@@ -181,7 +187,7 @@ def test_a_block_device_is_refused(capsys, project, tmp_path):
         assert rc == 1
         assert err == (f"error: not exported: {target} is a block device (a disk); an export "
                        "never writes over one\n")
-    assert os.lstat(disk) == before and os.path.islink(link)
+    assert same(os.lstat(disk), before) and os.path.islink(link)
 
 
 def test_dev_stdout_is_written_straight_into_standard_output(project, tmp_path):
@@ -223,7 +229,7 @@ def test_a_folder_export_refuses_what_is_not_a_folder(capsys, project, tmp_path,
     before = os.lstat(tmp_path / "out")
     rc, _, err = run(capsys, "export", project, tmp_path / "out", "--format", "brat")
     assert rc == 1 and err == f"error: not exported: {message.format(t=tmp_path)}\n"
-    assert os.lstat(tmp_path / "out") == before and no_parts(tmp_path)
+    assert same(os.lstat(tmp_path / "out"), before) and no_parts(tmp_path)
 
 
 def test_special_files_inside_a_folder_export_follow_the_same_rule(capsys, project, tmp_path):
@@ -251,8 +257,8 @@ def test_special_files_inside_a_folder_export_follow_the_same_rule(capsys, proje
 class Failing(io.RawIOBase):
     """A file that takes ``limit`` bytes, then fails with ``code`` (as a full disk does)."""
 
-    def __init__(self, path, limit: int, code: int):
-        self.real = io.FileIO(path, "w")
+    def __init__(self, fd: int, limit: int, code: int):
+        self.real = io.FileIO(fd, "w", closefd=True)
         self.limit, self.code, self.written = limit, code, 0
 
     def writable(self) -> bool:
@@ -273,15 +279,16 @@ class Failing(io.RawIOBase):
 
 
 def fail_parts(monkeypatch, code: int, limit: int = 1000):
-    """Every ``.part`` opened from now on fails with ``code`` after ``limit`` bytes."""
-    real_open = Path.open
+    """Every ``.part`` opened from now on fails with ``code`` after ``limit`` bytes (the
+    ``.part`` is made by ``os.open`` then wrapped by ``open(fd)`` in models.parts)."""
+    from models import parts
 
-    def opening(self, mode="r", *args, encoding=None, newline=None, **kw):
-        if not self.name.endswith(".part"):
-            return real_open(self, mode, *args, encoding=encoding, newline=newline, **kw)
-        raw = io.BufferedWriter(Failing(self, limit, code))
+    def opening(file, mode="r", *args, encoding=None, newline=None, **kw):
+        if not isinstance(file, int):
+            return open(file, mode, *args, encoding=encoding, newline=newline, **kw)
+        raw = io.BufferedWriter(Failing(file, limit, code))
         return raw if "b" in mode else io.TextIOWrapper(raw, encoding=encoding, newline=newline)
-    monkeypatch.setattr(Path, "open", opening)
+    monkeypatch.setattr(parts, "open", opening, raising=False)
 
 
 @pytest.mark.parametrize("code,name", [(errno.ENOSPC, "No space left on device (ENOSPC)"),
@@ -344,13 +351,13 @@ def test_errors_at_sync_rename_or_open_keep_the_previous_file(capsys, project, t
             raise OSError(code, os.strerror(code), str(self), None, str(target))
         monkeypatch.setattr(Path, "replace", replace)
     else:
-        real_open = Path.open
+        real_open = os.open
 
-        def opening(self, *a, **kw):
-            if self.name.endswith(".part"):
-                raise OSError(code, os.strerror(code), str(self))
-            return real_open(self, *a, **kw)
-        monkeypatch.setattr(Path, "open", opening)
+        def opening(path, *a, **kw):
+            if os.fsdecode(path).endswith(".part"):
+                raise OSError(code, os.strerror(code), os.fsdecode(path))
+            return real_open(path, *a, **kw)
+        monkeypatch.setattr(os, "open", opening)
     rc, _, err = run(capsys, "export", project, out)
     assert rc == 1
     assert err == f"error: not exported: could not write {out}: {name}; the previous {out} is intact\n"
@@ -398,3 +405,81 @@ def test_the_window_gets_the_same_line(project, tmp_path, monkeypatch):
     assert str(e.value) == (f"not exported: could not write {out}: No space left on device "
                             f"(ENOSPC); the previous {out} is intact")
     assert isinstance(e.value.__cause__, OSError) and out.read_bytes() == OLD
+
+
+# -- devices that do something, terminals, and the .part itself ------------------------------------
+
+@pytest.mark.parametrize("device", ["/dev/kmsg", "/dev/random", "/dev/cpu_dma_latency",
+                                    "/dev/loop-control", "/dev/ptmx", "/dev/watchdog"])
+def test_a_device_that_does_something_is_refused_unopened(capsys, project, tmp_path, device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device} here")
+    st = os.lstat(device)
+    link = tmp_path / "out.jsonl"
+    link.symlink_to(device)
+    for target in (device, link):
+        rc, _, err = run(capsys, "export", project, target)
+        assert rc == 1 and err == (
+            f"error: not exported: {target} is a character device ({os.major(st.st_rdev)}:"
+            f"{os.minor(st.st_rdev)}) that is neither a terminal nor /dev/null; an export writes "
+            "a file, a pipe, a terminal, /dev/null or /dev/full\n")
+    assert same(os.lstat(device), st) and os.path.islink(link)
+
+
+def test_dev_zero_takes_it_like_dev_null(capsys, project):
+    assert run(capsys, "export", project, "/dev/zero")[0] == 0
+    assert stat.S_ISCHR(os.lstat("/dev/zero").st_mode)
+
+
+def test_a_terminal_is_written_into(capsys, project, tmp_path):
+    master, slave = os.openpty()
+    name = os.ttyname(slave)
+    if not os.path.exists(name):            # no /dev/pts mounted here: the same terminal by its
+        name = f"/proc/self/fd/{slave}"     # open descriptor
+    got = bytearray()
+
+    def read():
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            got.extend(chunk)
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    rc, _, err = run(capsys, "export", project, name, "--format", "labels")
+    assert stat.S_ISCHR(os.stat(name).st_mode) and os.isatty(slave)      # still the terminal
+    os.close(slave)
+    reader.join(5)
+    os.close(master)
+    assert rc == 0 and err == "18 labels exported\n"
+    # the terminal turns each \n into \r\n on its way out
+    assert bytes(got).replace(b"\r\n", b"\n") == expected_jsonl(project, tmp_path, "labels")
+
+
+def test_a_link_planted_as_the_part_is_never_written_through(capsys, project, tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.part").symlink_to(victim)
+    assert run(capsys, "export", project, out)[0] == 0
+    assert victim.read_bytes() == b"precious"
+    assert not os.path.islink(out) and out.read_bytes() == expected_jsonl(project, tmp_path)
+    assert no_parts(tmp_path)
+
+
+def test_a_part_left_by_a_killed_export_is_replaced(capsys, project, tmp_path):
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.part").write_bytes(b"half an export from yesterday")
+    assert run(capsys, "export", project, out)[0] == 0
+    assert out.read_bytes() == expected_jsonl(project, tmp_path) and no_parts(tmp_path)
+
+
+def test_the_replaced_file_keeps_its_permissions(capsys, project, tmp_path):
+    out = tmp_path / "shared.jsonl"
+    out.write_bytes(OLD)
+    os.chmod(out, 0o640)
+    assert run(capsys, "export", project, out)[0] == 0
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o640 and out.read_bytes() != OLD
