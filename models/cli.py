@@ -140,13 +140,13 @@ def _fail(message: str):
     raise SystemExit(shown(message))
 
 
-def _quiet_stdout() -> None:
-    """After the reader of standard output closed it: point the descriptor at /dev/null, so
-    the interpreter's last flush of what is still buffered does not fail again ("Exception
-    ignored ... BrokenPipeError") — Python's recipe, docs.python.org/3/library/signal.html
-    (note on SIGPIPE)."""
+def _quiet_stdout(stream=None) -> None:
+    """After the reader of standard output (or ``stream``) closed it: point the descriptor at
+    /dev/null, so the interpreter's last flush of what is still buffered does not fail again
+    ("Exception ignored ... BrokenPipeError") — Python's recipe,
+    docs.python.org/3/library/signal.html (note on SIGPIPE)."""
     try:
-        fd = sys.stdout.fileno()
+        fd = (sys.stdout if stream is None else stream).fileno()
     except (AttributeError, OSError, ValueError):       # not a real descriptor (a test's capture)
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -156,15 +156,22 @@ def _quiet_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code. A reader that closes standard output early
-    (``export P - | head``) ends it with one line on stderr and 1, never a traceback."""
+    (``export P - | head``) ends it with one line on stderr and 1, never a traceback (nor when
+    it is stderr's reader that left: then nothing more is said)."""
     try:
         code = _main(argv)
         sys.stdout.flush()
         return code
     except BrokenPipeError:
-        _quiet_stdout()
-        echo("error: the reader of standard output closed it before the end (broken pipe)",
-             file=sys.stderr)
+        try:
+            sys.stdout.flush()
+        except OSError:
+            _quiet_stdout()
+        try:
+            echo("error: the reader of standard output closed it before the end (broken pipe)",
+                 file=sys.stderr, flush=True)
+        except OSError:
+            _quiet_stdout(sys.stderr)
         return 1
 
 
@@ -371,6 +378,10 @@ def _export(args, parser) -> int:
             _quiet_stdout()
         echo(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        echo("", "interrupted: nothing was exported; the previous files are as they were",
+             file=sys.stderr)
+        return INTERRUPTED
     finally:
         store.close()
     for issue in report.changed:

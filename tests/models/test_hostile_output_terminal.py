@@ -256,3 +256,19 @@ def test_an_export_refuses_a_span_past_its_text_even_unchecked(tmp_path, monkeyp
     assert str(e.value) == (f"not exported: document 2 ('T'): span 30-99 GPE is empty, inverted or "
                             f"outside its text ({len(TEXT)} characters)")
     assert out.read_bytes() == b"previous" and not list(tmp_path.glob("*.part"))
+
+
+def test_a_closed_stderr_ends_the_command_with_1_not_120(tmp_path):
+    """``import P … 2>&1 >file | head -c 0``: the reader of the messages left before the first
+    one; the command stops with 1 (a failed flush at exit would make it 120), writing nothing
+    on standard output."""
+    good = tmp_path / "a.txt"
+    good.write_text(TEXT, encoding="utf-8")
+    out = tmp_path / "stdout"
+    with open(out, "wb") as f:
+        p = subprocess.Popen([sys.executable, "-m", "models.cli", "import",
+                              str(tmp_path / "p.annotator"), str(good)], cwd=ROOT, stdout=f,
+                             stderr=subprocess.PIPE)
+        p.stderr.close()
+        assert p.wait(60) == 1
+    assert out.read_bytes() == b""
