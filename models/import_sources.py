@@ -114,7 +114,7 @@ def _folder(root: Path, fmt: str, problems: list[ImportProblem]) -> list[Source]
     for folder, dirs, files in os.walk(root, onerror=unreadable):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         names = set(files)
-        for name in files:
+        for name in sorted(files):        # (problems in a stable order too)
             path = Path(folder, name)
             suffix = path.suffix.lower()
             kind = next((k for k in kinds if suffix in _endings(k)), None)

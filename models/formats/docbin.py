@@ -25,7 +25,7 @@ from models.formats.annotated import clean_spans
 from models.display import shown, storable
 from models.formats.errors import ImportProblem
 from models.formats.files import read_whole
-from models.formats.records import MAX_DEPTH, unexpected
+from models.formats.records import MAX_DEPTH, document_problem, unexpected
 from models.formats.txt import headline
 from models.spans import Span
 
@@ -186,7 +186,7 @@ def inflate_limit(size: int) -> int:
 
 def inflate(data: bytes) -> bytearray:
     """``zlib.decompress(data)``, refused (Refused) past ``inflate_limit(len(data))`` bytes:
-    never more than that limit plus one chunk is held."""
+    never more than that limit plus one byte is held."""
     import zlib
     limit = inflate_limit(len(data))
     z = zlib.decompressobj()
@@ -194,11 +194,11 @@ def inflate(data: bytes) -> bytearray:
     pending = data
     try:
         while not z.eof:
-            piece = z.decompress(pending, INFLATE_CHUNK)
+            piece = z.decompress(pending, min(INFLATE_CHUNK, limit + 1 - len(out)))
             out += piece
             if len(out) > limit:
                 raise Refused(f"refused: it decompresses to more than {limit:,} bytes (over "
-                              f"{len(out) // max(len(data), 1):,} times its {len(data):,} bytes; a "
+                              f"{limit // max(len(data), 1):,} times its {len(data):,} bytes; a "
                               "DocBin compresses about 10 times) — a zip bomb, or not a DocBin")
             pending = z.unconsumed_tail
             if not piece and not pending:
@@ -322,7 +322,8 @@ def _unreadable(e: Exception) -> str:
     if isinstance(e, (StackError, RecursionError)):
         return f"its user data is nested more than {MAX_DEPTH} levels deep; skipped"
     if isinstance(e, (ValueError, KeyError, TypeError)):      # msgpack's errors are ValueErrors
-        return f"cannot be read ({type(e).__name__}: {shown(str(e))[:120]}); skipped"
+        detail = shown(str(e))[:120]
+        return f"cannot be read ({type(e).__name__}{': ' + detail if detail else ''}); skipped"
     return unexpected(e, "it")
 
 
@@ -347,5 +348,8 @@ def _document(doc, i: int, file: str, name: str) -> dict | ImportProblem:
     meta = own.get("meta") if isinstance(own.get("meta"), dict) else {"source": name}
     title = own.get("title") if isinstance(own.get("title"), str) else headline(text)
     status = own.get("status") if own.get("status") in STATUSES else DONE
+    why = document_problem({"text": text, "title": title, "meta": meta, "spans": spans})
+    if why:                 # msgpack holds what JSON cannot: NaN, bytes, extension types
+        return ImportProblem(file, None, f"document {i}: {why}; skipped")
     return {"text": text, "title": title, "meta": meta, "spans": spans, "status": status,
             "line": i, "file": file, "problems": problems}
