@@ -232,10 +232,10 @@ SHORTCUTS = [
     ("Shift+Left / Shift+Right", "move the span's end by a token"),
     ("Ctrl+Shift+Left / Ctrl+Shift+Right", "move the span's start by a token"),
     ("Esc", "clear the selection"),
-    ("Ctrl+F", "find in the article: type to search, Esc goes back with the match selected"),
-    ("Enter / F3, Shift+Enter / Shift+F3", "next / previous match (in the find bar, or after it)"),
-    ("Ctrl+Shift+F", "search the document list (titles and texts); Down goes to the list"),
-    ("label keys typed as a word", "ignored (a key within 0.3 s of another typed key is typing)"),
+    ("Ctrl+F", "find in the article; Esc: back to it, the match selected"),
+    ("Enter / F3, Shift+Enter / Shift+F3", "next / previous match"),
+    ("Ctrl+Shift+F", "search the document list (titles and texts)"),
+    ("label keys typed as a word", "ignored: a key within 0.3 s of another is typing"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo — every edit, the model's too"),
     ("Ctrl+Enter", "done (accepts the suggestions left), open the next"),
     ("Ctrl+Shift+Enter", "skip, open the next"),
@@ -272,9 +272,9 @@ class ShortcutsDialog(QDialog):
         box.rejected.connect(self.reject)
         layout.addWidget(box)
         # As large as the table (every row, no scrolling), but never beyond the screen.
-        frame = 2 * table.frameWidth()
-        width = sum(table.columnWidth(c) for c in range(2)) + frame + 4
-        height = table.horizontalHeader().sizeHint().height() + table.verticalHeader().length() + frame + 2
+        frame = 2 * table.frameWidth() + 8          # and a little air
+        width = sum(table.columnWidth(c) for c in range(2)) + frame
+        height = table.horizontalHeader().sizeHint().height() + table.verticalHeader().length() + frame
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         table.setMinimumSize(min(width, screen.width() - 80), min(height, screen.height() - 160))
         self.adjustSize()

@@ -53,12 +53,13 @@ class DocumentPanel(QWidget):
         t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = t.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        # fixed widths, no per-row measuring: the widest a cell can be, or the header
-        months = [datetime(2024, m, 28, 22, 58).strftime("%d %b %H:%M") for m in range(1, 13)]
-        fit_columns(t, {0: ["99999"], 2: list(STATUSES), 3: ["99999"], 4: months + ["2024-12-28"]})
         t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 6)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)                  # a header click calls model.sort()
+        # fixed widths, no per-row measuring: the widest a cell can be, or the header (with
+        # its sort indicator: measured once sorting is on)
+        months = [datetime(2024, m, 28, 22, 58).strftime("%d %b %H:%M") for m in range(1, 13)]
+        fit_columns(t, {0: ["99999"], 2: list(STATUSES), 3: ["99999"], 4: months + ["2024-12-28"]})
         t.setMinimumWidth(150)
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.PlainText)
