@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ class Target:
 
 def kind_of(mode: int) -> str:
     for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "folder"),
-                       (stat.S_ISLNK, "symbolic link"), (stat.S_ISFIFO, "named pipe"),
+                       (stat.S_ISLNK, "symbolic link"), (stat.S_ISFIFO, "pipe"),
                        (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
                        (stat.S_ISSOCK, "socket")):
         if test(mode):
@@ -74,13 +75,16 @@ def kind_of(mode: int) -> str:
     return "special file"
 
 
+_FD_FOLDER = re.compile(r"^/proc/[^/]+(/task/[^/]+)?/fd$")
+
+
 def _through_proc(path: Path) -> bool:
-    """Whether following ``path``'s links passes through ``/proc`` (``/dev/stdout``,
-    ``/dev/fd/N``, ``/proc/self/fd/N``): an open descriptor, not a name a file can be renamed
-    over."""
+    """Whether following ``path``'s links passes through a process's descriptor table
+    (``/dev/stdout``, ``/dev/fd/N``, ``/proc/self/fd/N``): an open descriptor, which the
+    kernel resolves itself — not a name a file can be renamed over."""
     p = str(path)
     for _ in range(_MAX_LINKS):
-        if os.path.realpath(os.path.dirname(os.path.abspath(p))).startswith("/proc/"):
+        if _FD_FOLDER.match(os.path.realpath(os.path.dirname(os.path.abspath(p)))):
             return True
         if not os.path.islink(p):
             return False
@@ -112,7 +116,7 @@ def target(path: str | os.PathLike) -> Target:
         except OSError as e:
             raise TargetRefused(f"{name} is a symbolic link that cannot be followed: "
                                 f"{cause(e)}") from None
-        if _through_proc(path):
+        if _through_proc(path) and stat.S_ISREG(st.st_mode):     # /dev/stdout > file
             return Target(path, path, True, "open descriptor", False)
         at = Path(os.path.realpath(path))
     kind = kind_of(st.st_mode)

@@ -66,6 +66,15 @@ def test_export_into_a_pipe_closed_early_is_one_line(big, command):
     assert shell.stderr == BROKEN and shell.returncode == 1     # the exporter's code (pipefail)
 
 
+def test_dev_stdout_into_a_pipe_closed_early_is_one_line(big):
+    shell = subprocess.run(["bash", "-c", f'set -o pipefail; "{sys.executable}" -m models.cli '
+                            f'export "$P" /dev/stdout | head -c 100 >/dev/null'],
+                           env={**os.environ, "P": str(big)}, cwd=ROOT, capture_output=True)
+    assert shell.returncode == 1 and shell.stderr == (
+        b"error: not exported: the reader of /dev/stdout (a pipe) closed it before the end "
+        b"(broken pipe)\n")
+
+
 def test_export_into_a_pipe_read_then_closed(big):
     p = subprocess.Popen([sys.executable, "-m", "models.cli", "export", str(big), "-"], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -112,7 +112,7 @@ def test_a_fifo_whose_reader_leaves_is_one_line(capsys, project, tmp_path):
     rc, _, err = run(capsys, "export", project, fifo)
     reader.join(10)
     assert rc == 1
-    assert err == (f"error: not exported: the reader of {fifo} (a named pipe) closed it before "
+    assert err == (f"error: not exported: the reader of {fifo} (a pipe) closed it before "
                    "the end (broken pipe)\n")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
@@ -222,7 +222,7 @@ def test_a_link_to_a_folder_is_the_folder(capsys, project, tmp_path):
      "{t}/out is a character device; the brat format writes a folder"),
     (lambda t: (t / "out").symlink_to(t / "gone"),
      "{t}/out is a symbolic link to {t}/gone, which does not exist; the brat format writes a folder"),
-    (lambda t: os.mkfifo(t / "out"), "{t}/out is a named pipe; the brat format writes a folder"),
+    (lambda t: os.mkfifo(t / "out"), "{t}/out is a pipe; the brat format writes a folder"),
 ])
 def test_a_folder_export_refuses_what_is_not_a_folder(capsys, project, tmp_path, make, message):
     make(tmp_path)
