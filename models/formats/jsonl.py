@@ -21,7 +21,7 @@ from models.formats.annotated import drop_overlapping, is_offset, overlap_messag
 from models.formats.errors import (HEAD, ImportProblem, codec_name, collect, detect, not_utf8,
                                    open_and_read, sniff, utf8_first)
 from models.formats.files import MAX_TEXT_BYTES
-from models.formats.records import MAX_DEPTH, SURROGATE_ESCAPE, short, unexpected, unstorable
+from models.formats.records import MAX_DEPTH, lone_surrogate_escape, short, unexpected, unstorable
 from models.labels import label_name_problem
 from models.spans import Span, SpanError, validate
 
@@ -194,7 +194,7 @@ def json_object(line: str) -> tuple[dict | None, str | None]:
     Every JSON reader (JSONL, doccano) goes through here: what Python's ``json`` reads but a
     project cannot hold is refused for the whole line — NaN/Infinity, a number past Python's
     digit limit, nesting past the recursion limit, and a lone surrogate anywhere (a value, a key,
-    a field this app ignores; looked for only in a line with a ``\\uD8xx``-``\\uDFxx`` escape,
+    a field this app ignores; looked for only in a line that escapes a lone ``\\uD800``-``\\uDFFF``,
     the one way JSON text can hold one). What is stored is checked again, whatever the reader
     (``records.document_problem``), nesting included."""
     try:
@@ -213,7 +213,7 @@ def json_object(line: str) -> tuple[dict | None, str | None]:
         return None, f"expected a JSON object, found {type(obj).__name__}"
     if "text" not in obj:
         return None, "no 'text' field"
-    if SURROGATE_ESCAPE.search(line):
+    if lone_surrogate_escape(line):
         why = unstorable(obj)
         if why:
             return None, f"not storable: {why}"

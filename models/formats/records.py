@@ -30,8 +30,46 @@ from models.formats import files
 MAX_DEPTH = 100          # levels of nesting a stored value may have (meta is 2 or 3 in practice)
 SURROGATE = re.compile("[\ud800-\udfff]")
 # In a JSON line, a surrogate can only come from a \uD800-\uDFFF escape (UTF-8 cannot encode
-# one): a line without such an escape needs no walk.
-SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# one), and a pair of them (\ud83d\ude00, how ensure_ascii writes an emoji) is one character.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
+
+
+# A high half not followed by a low one, or a low half not preceded by a high one: exact when
+# no backslash in the line is itself escaped before a "u" (no "\\\\u"), as in almost every line.
+_LONE = re.compile(r"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                   r"|[c-fC-F][0-9a-fA-F]{2}(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}))")
+
+
+def lone_surrogate_escape(line: str) -> bool:
+    """Whether a valid JSON ``line`` escapes a lone surrogate (see ``_lone_escape``); one regular
+    expression in C for all but the lines holding an escaped backslash before a "u"."""
+    if "\\u" not in line:
+        return False
+    if "\\\\u" not in line:
+        return _LONE.search(line) is not None
+    return _lone_escape(line)
+
+
+def _lone_escape(line: str) -> bool:
+    """Whether a valid JSON ``line`` escapes a lone surrogate (``\\ud800`` not followed by a
+    low half, a low half alone), without decoding it: only the surrogate escapes are looked at
+    (a few per line at most), so a line of emoji written as pairs costs next to nothing. A
+    backslash that is itself escaped (``\\\\ud800``, the six characters as text) is no escape."""
+    low_at = -1                     # where the low half of the last high one must stand
+    for m in SURROGATE_ESCAPE.finditer(line):
+        i = j = m.start()
+        while j and line[j - 1] == "\\":
+            j -= 1
+        if (i - j) % 2:
+            continue                # an escaped backslash, then the letters "ud800"
+        high = m.group(1) in "89abAB"
+        if i == low_at and not high:
+            low_at = -1             # the pair is complete
+            continue
+        if low_at != -1 or not high:
+            return True             # a high half not followed by a low one, or a low alone
+        low_at = m.end()
+    return low_at != -1
 
 _repr = reprlib.Repr()
 _repr.maxlevel, _repr.maxstring, _repr.maxother, _repr.maxlong = 2, 40, 40, 40
@@ -134,5 +172,5 @@ def document_problem(doc: dict) -> str | None:
     return None
 
 
-__all__ = ["MAX_DEPTH", "SURROGATE", "SURROGATE_ESCAPE", "short", "unexpected", "unstorable",
+__all__ = ["MAX_DEPTH", "SURROGATE", "SURROGATE_ESCAPE", "lone_surrogate_escape", "short", "unexpected", "unstorable",
            "document_problem"]
