@@ -209,8 +209,8 @@ def import_docs(store: Store, docs: list[dict], report: ImportReport) -> None:
             for name in missing:
                 d, s = first[name]
                 where = f"{d['file']}:{d['line']}" if d.get("file") and d.get("line") else d.get("file", "")
-                report.new_label_where[name] = (f"{where}, " if where else "") + \
-                    f"span {s.start}-{s.end} {d['text'][s.start:s.end]!r}"
+                report.new_label_where[name] = shown((f"{where}, " if where else "") +
+                                                     f"span {s.start}-{s.end} {d['text'][s.start:s.end]!r}")
         added, dupes = store.add_documents(plain)
         for d in rejects:
             doc_id = store.find_text(d["text"])

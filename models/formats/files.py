@@ -67,6 +67,8 @@ def file_problem(path: str | os.PathLike) -> str | None:
         if e.errno == errno.ENOTDIR:
             return "no such file (a part of the path is a file, not a folder)"
         return f"cannot read file: {e.strerror or e}"
+    except ValueError:                  # "embedded null byte": no file can have this name
+        return "is not a file name (it holds a NUL character)"
     return mode_problem(st.st_mode, path)
 
 

@@ -341,3 +341,25 @@ def test_cli_reports_special_files_and_imports_the_rest(tmp_path, capsys):
         "not a regular file",
         f"warning: {tmp_path}/ok.jsonl:2: {NESTING}"]
     assert texts_in(project) == ["Kept."]
+
+
+def test_cli_notes_and_summary_stay_one_line_each(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _raw_file(folder, b"n\xe9w\x1b[2J.jsonl",
+              b'{"text": "Kim met Putin.", "spans": [{"start": 0, "end": 3, "label": "WEAPONX"}]}\n')
+    path = os.fsdecode(os.fsencode(folder) + b"/n\xe9w\x1b[2J.jsonl")
+    project = tmp_path / "p.annotator"
+    assert cli.main(["import", str(project), path]) == 0
+    out, err = capsys.readouterr()
+    assert out == "1 added, new labels: WEAPONX\n"
+    assert err.splitlines()[1:] == [
+        f"note: label WEAPONX added to the label set (first: {folder}/n\\xe9w\\x1b[2J.jsonl:1, "
+        "span 0-3 'Kim')"]
+    assert spans_in(project) == [("Kim met Putin.", 0, 3, "WEAPONX")]
+
+
+def test_a_path_holding_nul_is_refused(store, project):
+    report = import_paths(store, ["bad\x00name.txt"])
+    assert [str(p) for p in report.problems] == [
+        "bad\\x00name.txt: is not a file name (it holds a NUL character)"]
