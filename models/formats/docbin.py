@@ -18,6 +18,7 @@ title, status and meta from that user data where present. Without it, a document
 """
 from __future__ import annotations
 
+import gc
 from typing import BinaryIO, Iterator
 
 from models.document import DONE, STATUSES, Document
@@ -271,6 +272,7 @@ def _docs(db, vocab) -> Iterator:
         try:
             yield i + 1, _doc(db, i, vocab, orth)
         except Exception as e:
+            gc.enable()     # srsly.msgpack_loads (span groups) disables it, and leaves it off when it fails
             yield i + 1, e
 
 
@@ -321,7 +323,8 @@ def _unreadable(e: Exception) -> str:
     from srsly.msgpack import StackError
     if isinstance(e, (StackError, RecursionError)):
         return f"its user data is nested more than {MAX_DEPTH} levels deep; skipped"
-    if isinstance(e, (ValueError, KeyError, TypeError)):      # msgpack's errors are ValueErrors
+    if isinstance(e, (ValueError, KeyError, TypeError, AttributeError, IndexError)):
+        # msgpack's errors are ValueErrors; the others: a list or map not of DocBin's shape
         detail = shown(str(e))[:120]
         return f"cannot be read ({type(e).__name__}{': ' + detail if detail else ''}); skipped"
     return unexpected(e, "it")

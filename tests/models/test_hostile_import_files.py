@@ -323,3 +323,24 @@ def test_an_unexpected_error_escaping_a_reader_stops_that_file_only(store, proje
         f"{tmp_path}/a.txt: the rest of this file could not be read: unexpected KeyError: "
         "'missing' (skipped; please report this)"]
     assert texts_in(project) == ["Read before the defect.", "Next file."]
+
+
+def test_a_docbin_document_of_the_wrong_shape_is_that_document(store, project, tmp_path):
+    import gc
+    import spacy
+    from spacy.tokens import DocBin
+    nlp = spacy.blank("en")
+    db = DocBin(store_user_data=True)
+    for t in ["Kim one.", "Lee two.", "Park three."]:
+        db.add(nlp(t))
+    db.span_groups[0] = b"\xc1junk"           # srsly.msgpack_loads fails (and turned gc off)
+    db.flags[1] = 5                           # not a map
+    (tmp_path / "s.spacy").write_bytes(db.to_bytes())
+    report = import_paths(store, [tmp_path / "s.spacy"])
+    f = tmp_path / "s.spacy"
+    assert [str(p) for p in report.problems] == [
+        f"{f}: document 1: cannot be read (FormatError); skipped",
+        f"{f}: document 2: cannot be read (AttributeError: 'int' object has no attribute 'get'); "
+        "skipped"]
+    assert texts_in(project) == ["Park three."]
+    assert gc.isenabled()
