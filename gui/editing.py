@@ -5,6 +5,7 @@ the selection) unless exact mode is on or Alt was held while selecting.
 """
 from __future__ import annotations
 
+import time
 from bisect import bisect_left, bisect_right
 
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +22,7 @@ from models.spans import Span, TokenBounds, overlapping, span_at
 
 class Annotator(QObject):
     message = Signal(str)            # a hint for the status bar
+    warning = Signal(str)            # one that must not go unseen (shown longer)
     span_selected = Signal(object)   # Span or None
 
     def __init__(self, session: Session, view: ArticleView, parent=None):
@@ -36,6 +38,7 @@ class Annotator(QObject):
         self._caret = (0, 0)             # the cursor's last Qt position and anchor
         view.cursorPositionChanged.connect(self._keep_caret_on_clusters)
         self.last_change = ""            # what the last label key changed (said again on a burst)
+        self._change_at = 0.0            # when (time.monotonic)
         self.guard = TypingGuard(parent, self)      # label keys typed as a word are ignored
         self.guard.ignored.connect(self._typing)
 
@@ -110,9 +113,11 @@ class Annotator(QObject):
             if self.session.add_span(start, end, label):
                 self._exact_range = None
                 self.select(self._find(start, end))
-                was = ", ".join(sorted({s.label for s in replaced}))
-                self._changed(f"{was} → {label}" if was else label, text[start:end],
-                              f" (replaced {len(replaced)} spans)" if len(replaced) > 1 else "")
+                same = len(replaced) == 1 and (replaced[0].start, replaced[0].end) == (start, end)
+                gone = ", ".join(f"{one_line(r.label, 40)} {_quoted(text[r.start:r.end])}" for r in replaced[:3])
+                more = f" and {len(replaced) - 3} more" if len(replaced) > 3 else ""
+                self._changed(f"{replaced[0].label} → {label}" if same else label, text[start:end],
+                              f" (replaced {gone}{more})" if replaced and not same else "")
             return
         if self.view.selected is not None:
             self.relabel(self.view.selected, label)
@@ -133,6 +138,7 @@ class Annotator(QObject):
 
     def _changed(self, what: str, words: str, more: str = "") -> None:
         self.last_change = f"{one_line(what, 90)} on {_quoted(words)}{more}"
+        self._change_at = time.monotonic()
         self.message.emit(self.last_change + self._reopened())
 
     def _reopened(self) -> str:
@@ -142,10 +148,13 @@ class Annotator(QObject):
 
     def _typing(self, key: str) -> None:
         n = self.guard.ignored_count
-        keys = f"{n} label keys" if n > 1 else f"Label key “{one_line(key, 10)}”"
-        last = f" Last change: {self.last_change} (Ctrl+Z undoes it)." if self.last_change else ""
-        self.message.emit(f"Typing? {keys} ignored: they came right after another typed key. "
-                          f"Click the article or press Esc, then press label keys one at a time.{last}")
+        key = key.lower() if len(key) == 1 else key          # as the toolbar shows it
+        keys = f"{n} label keys" if n > 1 else f"label key “{one_line(key, 10)}”"
+        if self.last_change and self._change_at >= self.guard.chain_start:
+            said = f"only the first acted: {self.last_change} (Ctrl+Z undoes it)"
+        else:
+            said = "nothing changed"
+        self.warning.emit(f"Typing? {keys} ignored, {said}. Press Esc or click the article first.")
 
     def delete(self) -> None:
         span = self.view.selected

@@ -151,6 +151,7 @@ class MainWindow(WindowIO, QMainWindow):
         s.saved.connect(lambda st: self.save_label.setText("All changes saved" if st == "Saved" else st))
         s.error.connect(lambda msg: dialogs.show_error(self, "Not saved", msg))
         self.annotator.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.annotator.warning.connect(lambda m: self.statusBar().showMessage(m, 15000))
         self.annotator.span_selected.connect(self._span_selected)
         self.doc_table.selectionModel().currentRowChanged.connect(self._doc_row_chosen)
         self.span_table.selectionModel().currentRowChanged.connect(self._span_row_chosen)

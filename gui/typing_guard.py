@@ -60,6 +60,7 @@ class TypingGuard(QObject):
         self._last: tuple[float, int] | None = None   # last typed character: (monotonic, timestamp)
         self._burst = False         # the key being handled came within a burst
         self.ignored_count = 0      # label keys ignored in the current burst
+        self.chain_start = 0.0      # when (time.monotonic) the current run of typed keys began
         QApplication.instance().installEventFilter(self)
 
     def eventFilter(self, obj, e) -> bool:
@@ -89,7 +90,7 @@ class TypingGuard(QObject):
         self._burst = last is not None and (now - last[0]) * 1000 < BURST_MS \
             and (not stamp or not last[1] or stamp - last[1] < BURST_MS)
         if not self._burst:
-            self.ignored_count = 0
+            self.ignored_count, self.chain_start = 0, now
 
     def _ours(self, obj) -> bool:
         window = obj.window() if hasattr(obj, "window") and callable(obj.window) else None

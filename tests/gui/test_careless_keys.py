@@ -68,13 +68,13 @@ def select_span(w, text):
 
 # -- a burst of label keys is typing ----------------------------------------------------------
 
-@pytest.mark.parametrize("word,first", [
-    ("quiet", "FAC"),          # q FAC, then u i e t (all label keys): only the first acts
-    ("2024", "ORG"),           # digits are label keys too
-    ("eye", "WORK_OF_ART"),    # the same key again
-    ("i o", "QUANTITY"),       # a space is typing too
+@pytest.mark.parametrize("word,first,ignored", [
+    ("quiet", "FAC", "4 label keys"),      # q FAC, then u i e t (label keys): only the first acts
+    ("2024", "ORG", "2 label keys"),       # digits are label keys too (0 is none)
+    ("eye", "WORK_OF_ART", "2 label keys"),    # the same key again
+    ("i o", "QUANTITY", "label key “o”"),      # a space is typing too
 ])
-def test_a_word_typed_on_a_selected_span_changes_it_once_and_says_so(window, qtbot, word, first):
+def test_a_word_typed_on_a_selected_span_changes_it_once_and_says_so(window, qtbot, word, first, ignored):
     w, store, ids = window
     select_span(w, "Kim Jong Un")
     before, entries = rows(store, ids[0]), journal(store)
@@ -82,22 +82,24 @@ def test_a_word_typed_on_a_selected_span_changes_it_once_and_says_so(window, qtb
     after = rows(store, ids[0])
     assert after == [(0, 11, first, "manual")] + before[1:]
     assert journal(store) == entries + 1                       # one edit, one undo
-    msg = message(w)
-    assert msg.startswith("Typing?") and "ignored" in msg
-    assert f"PERSON → {first} on “Kim Jong Un”" in msg         # what the first key did
+    assert message(w) == (f"Typing? {ignored} ignored, only the first acted: PERSON → {first} "
+                          "on “Kim Jong Un” (Ctrl+Z undoes it). Press Esc or click the article first.")
     qtbot.keyClick(w.view, Qt.Key.Key_Z, CTRL)
     assert rows(store, ids[0]) == before
 
 
-@pytest.mark.parametrize("word", ["poison", "pyq", "Pi", "  19"])
-def test_a_word_whose_first_letter_is_no_label_key_changes_nothing(window, qtbot, word):
+@pytest.mark.parametrize("word,ignored", [("poison", "3 label keys"), ("pyq", "2 label keys"),
+                                          ("Pi", "label key “i”"), ("  19", "2 label keys")])
+def test_a_word_whose_first_letter_is_no_label_key_changes_nothing(window, qtbot, word, ignored):
     # p and P are no label keys: every label key after them is typing
     w, store, ids = window
     select_span(w, "Seoul")
     before, entries = rows(store, ids[0]), journal(store)
+    qtbot.wait(PAUSE)                   # an earlier change is not this word's
     qtbot.keyClicks(w.view, word)
     assert rows(store, ids[0]) == before and journal(store) == entries
-    assert message(w).startswith("Typing?")
+    assert message(w) == (f"Typing? {ignored} ignored, nothing changed. "
+                          "Press Esc or click the article first.")
 
 
 def test_a_word_on_a_text_selection_labels_it_once(window, qtbot):
@@ -107,7 +109,8 @@ def test_a_word_on_a_text_selection_labels_it_once(window, qtbot):
     qtbot.keyClicks(w.view, "23456")
     assert (s, s + 9, "ORG", "manual") in rows(store, ids[0])
     assert w.view.selected.label == "ORG"
-    assert "ORG on “officials”" in message(w) and message(w).startswith("Typing?")
+    assert message(w) == ("Typing? 4 label keys ignored, only the first acted: ORG on “officials” "
+                          "(Ctrl+Z undoes it). Press Esc or click the article first.")
 
 
 def test_deliberate_keys_spaced_like_a_person_all_act_and_each_is_said(window, qtbot):
@@ -130,6 +133,16 @@ def test_deliberate_keys_spaced_like_a_person_all_act_and_each_is_said(window, q
     qtbot.keyClick(w.view, Qt.Key.Key_3)                      # GPE on a GPE suggestion: confirmed
     assert (s.start, s.end, "GPE", "manual") in rows(store, ids[0])
     assert message(w) == "Confirmed GPE on “Seoul”"
+    # a new span over others says what it replaced
+    w.view.select_range(0, 3)
+    qtbot.wait(PAUSE)
+    qtbot.keyClick(w.view, Qt.Key.Key_4)
+    assert rows(store, ids[0])[0] == (0, 3, "LOC", "manual")
+    assert message(w) == "LOC on “Kim” (replaced ORG “Kim Jong Un”)"
+    w.view.select_range(0, TEXT.index("Seoul") + 5)
+    qtbot.wait(PAUSE)
+    qtbot.keyClick(w.view, Qt.Key.Key_5)
+    assert message(w) == "NORP on “Kim Jong Un met officials in Seoul” (replaced LOC “Kim”, GPE “Seoul”)"
 
 
 @pytest.mark.parametrize("between", [
