@@ -78,10 +78,12 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
     col = title_col = None
     start = 1
     hinted = False
+    stopped = False
+
     def rows():
         """The records, and for one that is not valid CSV its problem: the reader goes on after
         it (a field over the limit, a stray quote), so only that record is lost."""
-        nonlocal start
+        nonlocal start, stopped
         while True:
             before = reader.line_num
             try:
@@ -89,6 +91,7 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
             except StopIteration:
                 return
             except UnicodeDecodeError as e:     # (--encoding utf-16: a lone surrogate)
+                stopped = True
                 yield ImportProblem(file, start, f"cannot be read as {unit} (byte "
                                     f"0x{e.object[e.start]:02x} in or after this line); the rest "
                                     "of the file was not read")
@@ -96,6 +99,7 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
             except csv.Error as e:
                 line, start = start, reader.line_num + 1
                 if reader.line_num == before:       # no progress: nothing more can be read
+                    stopped = True
                     yield ImportProblem(file, line, f"not valid CSV ({e}); the rest of the file "
                                         "was not read")
                     return
@@ -163,7 +167,7 @@ def iter_csv(f: BinaryIO, file: str, source: str | None = None,
         return
     finally:
         text.detach()                # the caller owns (and closes) the binary file
-    if header is None:
+    if header is None and not stopped:
         yield ImportProblem(file, None, "file is empty")
 
 

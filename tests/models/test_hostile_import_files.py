@@ -344,3 +344,23 @@ def test_a_docbin_document_of_the_wrong_shape_is_that_document(store, project, t
         "skipped"]
     assert texts_in(project) == ["Park three."]
     assert gc.isenabled()
+
+
+def test_a_lone_surrogate_in_utf16_never_becomes_text(store, project, tmp_path):
+    """--encoding utf-16 decodes strictly: half a surrogate pair is a file (or the rest of
+    one) refused, never a lone surrogate in a text (UTF-7, which would make one, is refused)."""
+    import codecs
+    lone = b"\x00\xd8"                                     # U+D800 in UTF-16-LE, alone
+    (tmp_path / "a.txt").write_bytes(codecs.BOM_UTF16_LE + "lone ".encode("utf-16-le") + lone)
+    (tmp_path / "b.csv").write_bytes(codecs.BOM_UTF16_LE + "text\nlone ".encode("utf-16-le") + lone)
+    (tmp_path / "c.jsonl").write_bytes(codecs.BOM_UTF16_LE + '{"text": "'.encode("utf-16-le") + lone
+                                       + '"}\n'.encode("utf-16-le"))
+    (tmp_path / "d.txt").write_bytes("Fine in UTF-16.".encode("utf-16"))
+    report = import_paths(store, sorted(tmp_path.glob("[abcd].*")), encoding="utf-16")
+    assert [str(p) for p in report.problems] == [
+        f"{tmp_path}/a.txt:1: cannot be read as utf-16 (byte 0x00 at line 1, offset 12)",
+        f"{tmp_path}/b.csv:1: cannot be read as utf-16 (byte 0x00 in or after this line); the rest "
+        "of the file was not read",
+        f"{tmp_path}/c.jsonl:1: cannot be read as utf-16 (byte 0x00 in or after this line); the rest "
+        "of the file was not read"]
+    assert texts_in(project) == ["Fine in UTF-16."]
