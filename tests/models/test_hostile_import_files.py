@@ -359,7 +359,7 @@ def test_a_lone_surrogate_in_utf16_never_becomes_text(store, project, tmp_path):
     report = import_paths(store, sorted(tmp_path.glob("[abcd].*")), encoding="utf-16")
     assert [str(p) for p in report.problems] == [
         f"{tmp_path}/a.txt:1: cannot be read as utf-16 (byte 0x00 at line 1, offset 12)",
-        f"{tmp_path}/b.csv:1: cannot be read as utf-16 (byte 0x00 in or after this line); the rest "
+        f"{tmp_path}/b.csv:2: cannot be read as utf-16 (byte 0x00 in or after this line); the rest "
         "of the file was not read",
         f"{tmp_path}/c.jsonl:1: cannot be read as utf-16 (byte 0x00 in or after this line); the rest "
         "of the file was not read"]
