@@ -30,7 +30,7 @@ from models.formats.doccano import OFFSETS
 from models.formats.errors import ImportProblem, codec_name, collect
 from models.formats.files import open_regular
 from models.formats.records import document_problem, unexpected
-from models.import_sources import (ANNOTATED, ENCODED, FOLDER_ENDINGS, FOLDER_FORMATS,  # noqa: F401
+from models.import_sources import (ANNOTATED, ENCODED, FOLDER_ENDINGS, FOLDER_FORMATS,
                                    FORMAT_CHOICES, FORMATS, Source, expand, format_of)
 from models.store import Store
 
@@ -306,3 +306,10 @@ def import_text(store: Store, text: str, title: str = "") -> ImportReport:
         return report
     import_docs(store, [{"text": text, "title": title, "meta": {"source": "pasted"}}], report)
     return report
+
+
+# The formats and the expansion of paths live in models/import_sources.py; they are named here
+# too, where callers have always found them.
+__all__ = ["ANNOTATED", "BATCH_SIZE", "ENCODED", "FOLDER_ENDINGS", "FOLDER_FORMATS", "FORMATS",
+           "FORMAT_CHOICES", "MAX_BATCH_SECONDS", "ImportReport", "Source", "check_options", "expand",
+           "format_of", "import_docs", "import_paths", "import_text", "read_source"]

@@ -57,7 +57,7 @@ def no_hang():
 
 # -- JSON nested deeper than Python reads, or than a project stores ---------------------------
 
-NESTING = f"not read: nested too deeply (more than 100 levels of [ and {{)"
+NESTING = "not read: nested too deeply (more than 100 levels of [ and {)"
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "doccano"])
