@@ -304,7 +304,12 @@ def import_text(store: Store, text: str, title: str = "") -> ImportReport:
     if not text.strip():
         report.problems.append(ImportProblem("pasted text", None, "text is empty"))
         return report
-    import_docs(store, [{"text": text, "title": title, "meta": {"source": "pasted"}}], report)
+    doc = {"text": text, "title": title, "meta": {"source": "pasted"}}
+    why = document_problem(doc)             # the same rule as for files (a lone surrogate…)
+    if why:
+        report.problems.append(ImportProblem("pasted text", None, why))
+        return report
+    import_docs(store, [doc], report)
     return report
 
 

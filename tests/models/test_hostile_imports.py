@@ -363,3 +363,13 @@ def test_a_path_holding_nul_is_refused(store, project):
     report = import_paths(store, ["bad\x00name.txt"])
     assert [str(p) for p in report.problems] == [
         "bad\\x00name.txt: is not a file name (it holds a NUL character)"]
+
+
+def test_pasted_text_follows_the_same_rule(store, project):
+    from models.importer import import_text
+    report = import_text(store, "half \ud83d a pair", "Pasted")
+    assert [str(p) for p in report.problems] == [
+        "pasted text: the text holds a lone surrogate (\\ud83d at character 5): not a character, "
+        "and UTF-8 cannot hold it"]
+    assert import_text(store, "A whole \U0001F600.", "Pasted").problems == []
+    assert docs_in(project) == [("A whole \U0001F600.", "Pasted", '{"source": "pasted"}', "new")]
