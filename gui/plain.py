@@ -14,8 +14,10 @@ import html
 
 from models.display import shown
 
-# pre-wrap: runs of spaces kept, long lines still wrap (Qt's CSS subset supports it).
-_PARAGRAPH = "<p style='white-space:pre-wrap'>{}</p>"
+# Runs of spaces kept; a short line on one line (Qt's tooltip would wrap it to a narrow
+# column), a long one wrapped (pre-wrap: Qt's CSS subset supports it).
+_PARAGRAPH = "<p style='white-space:{}'>{}</p>"
+ONE_LINE = 80
 
 
 def plain_tooltip(text: object) -> str:
@@ -23,8 +25,9 @@ def plain_tooltip(text: object) -> str:
     text = "" if text is None else text if isinstance(text, str) else str(text)
     if not text:
         return ""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return _PARAGRAPH.format("<br>".join(html.escape(shown(line), quote=False) for line in lines))
+    lines = [shown(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    wrap = "pre" if max(map(len, lines)) <= ONE_LINE else "pre-wrap"
+    return _PARAGRAPH.format(wrap, "<br>".join(html.escape(line, quote=False) for line in lines))
 
 
 def one_line(text: object, limit: int = 60) -> str:

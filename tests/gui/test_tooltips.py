@@ -32,7 +32,8 @@ def rendered(tip: str) -> str:
     return doc.toPlainText().replace("\u00a0", " ")
 
 
-@pytest.mark.parametrize("text", HOSTILE + ["plain", "a & b", "line one\nline two", "😀 𠮷 café"])
+@pytest.mark.parametrize("text", HOSTILE + ["plain", "a & b", "line one\nline two", "😀 𠮷 café",
+                                  "a long title, " * 20 + "<b>wrapped</b>  as  it is"])
 def test_plain_tooltip_shows_exactly_the_text(text):
     assert rendered(plain_tooltip(text)) == text
 
