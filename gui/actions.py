@@ -40,7 +40,7 @@ def label_actions(parent, labels: LabelSet, apply) -> list[QAction]:
     as part of a word does not: ``gui.typing_guard`` filters the keys of ``_label_actions``)."""
     out = []
     for lab in labels:
-        name = lab.name.replace("&", "&&")      # shown literally, not as a mnemonic
+        name = shown(lab.name).replace("&", "&&")      # shown literally, not as a mnemonic
         a = new_action(parent, f"{lab.key or ' '}   {name}", lambda _=False, n=lab.name: apply(n),
                        lab.key or None, lab.description or lab.name)
         a.setIcon(swatch(lab.color))

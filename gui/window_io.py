@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from gui import dialogs
 from gui.export_dialog import ExportDialog, TrainDialog
+from models.display import path_shown
 from models.importer import import_text
 
 
@@ -28,7 +29,8 @@ class WindowIO:
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for path in QSettings().value("recent_projects", [], list) or []:
-            self.recent_menu.addAction(path, lambda p=path: self.project_requested.emit(p))
+            self.recent_menu.addAction(path_shown(path).replace("&", "&&"),    # literally
+                                       lambda p=path: self.project_requested.emit(p))
 
     def import_files(self, paths: list[str] | None = None) -> None:
         if not paths:

@@ -88,6 +88,20 @@ def test_a_word_typed_on_a_selected_span_changes_it_once_and_says_so(window, qtb
     assert rows(store, ids[0]) == before
 
 
+@pytest.mark.parametrize("where", ["doc_table", "span_table"])
+def test_a_word_typed_in_a_list_changes_the_selected_span_once(window, qtbot, where):
+    # the lists take no letters: label keys reach the window there too
+    w, store, ids = window
+    select_span(w, "Kim Jong Un")
+    before = rows(store, ids[0])
+    widget = getattr(w, where)
+    widget.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
+    qtbot.keyClicks(widget, "quiet")
+    assert rows(store, ids[0]) == [(0, 11, "FAC", "manual")] + before[1:]
+    assert message(w).startswith("Typing? 4 label keys ignored, only the first acted: PERSON → FAC")
+
+
 @pytest.mark.parametrize("word,ignored", [("poison", "3 label keys"), ("pyq", "2 label keys"),
                                           ("Pi", "label key “i”"), ("  19", "2 label keys")])
 def test_a_word_whose_first_letter_is_no_label_key_changes_nothing(window, qtbot, word, ignored):
