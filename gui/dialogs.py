@@ -176,10 +176,11 @@ class EncodingQuestion:
     def text(files: list[str], encoding: str, preview: str) -> tuple[str, str]:
         """(the question, the Import button's text)."""
         from pathlib import Path
+        from models.display import path_shown, shown
         from models.formats.errors import describe
         name = describe(encoding)
         short = name.split(" (")[0]
-        names = [Path(f).name for f in files]
+        names = [path_shown(Path(f).name) for f in files]        # raw bytes as \xe9, not dropped
         wide = encoding.replace("_", "-").lower().startswith("utf-16")
         if len(names) == 1:
             what = f"{names[0]} is UTF-16." if wide else f"{names[0]} is not UTF-8. It looks like {name}"
@@ -187,7 +188,7 @@ class EncodingQuestion:
             listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             what = (f"{len(names)} files are UTF-16 ({listed})." if wide else
                     f"{len(names)} files are not UTF-8 ({listed}). They look like {name}")
-        sample = f'"{preview}"' if preview else "(no text at its start)"
+        sample = f'"{shown(preview)}"' if preview else "(no text at its start)"
         if len(names) > 1:
             what += ("" if wide else ".") + " The first begins"
         elif wide:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox,
                                QPushButton, QSpinBox, QVBoxLayout)
 
 from gui.dialogs import ask_yes_no, ok_cancel
-from models import ner
+from models import ner, parts
 from models.exporter import DIRECTORY_FORMATS, FORMATS
 from models.project_file import project_in_the_way
 
@@ -25,15 +25,22 @@ DESCRIPTIONS = {
 
 
 def replaced(fmt: str, out: Path) -> str | None:
-    """What an export to ``out`` would replace (a file, or files of a folder export), if any.
-    Not a project: the export refuses that with its reason, no question asked."""
+    """What an export to ``out`` would replace (a file, or files of a folder export), if any:
+    only a regular file is replaced (a pipe, a device or a link's target is written into, or the
+    export refuses it with its reason: no question asked). Not a project either: refused."""
     if fmt not in DIRECTORY_FORMATS and project_in_the_way(out):
         return None
-    if fmt in DIRECTORY_FORMATS:
-        names = ("train.spacy", "dev.spacy") if fmt == "spacy" else ("annotation.conf",)
-        found = [n for n in names if (out / n).exists()]
-        return f"{out}/{found[0]}" + (" and more" if len(found) > 1 else "") if found else None
-    return str(out) if out.exists() else None
+    names = ("train.spacy", "dev.spacy") if fmt == "spacy" else ("annotation.conf",)
+    found = [str(p) for p in ([out / n for n in names] if fmt in DIRECTORY_FORMATS else [out])
+             if _existed(p)]
+    return found[0] + (" and more" if len(found) > 1 else "") if found else None
+
+
+def _existed(path: Path) -> bool:
+    try:
+        return parts.target(path).existed
+    except parts.TargetRefused:
+        return False
 
 
 class ExportDialog(QDialog):

@@ -166,17 +166,32 @@ class MainWindow(WindowIO, QMainWindow):
     def start(self, open_doc: int | None = None) -> None:
         self.docs_model.reload()
         self._refresh_progress()
-        pos = self.store.setting("last_pos") or {}
-        doc_id = open_doc or self.store.setting("last_doc") or self.docs_model.doc_id(0)
+        pos, last = self._place()
+        doc_id = open_doc or last or self.docs_model.doc_id(0)
         if doc_id and self.open_document(doc_id) and pos.get("doc") == doc_id and not open_doc:
             self.view.restore_position(pos.get("cursor", 0), pos.get("top", 0))
+
+    def _place(self) -> tuple[dict, int | None]:
+        """Where the project was left (last_pos, last_doc), or nowhere if the file holds
+        something else there (it is only a convenience)."""
+        try:
+            pos, last = self.store.setting("last_pos"), self.store.setting("last_doc")
+        except StoreError:
+            return {}, None
+        if not isinstance(pos, dict) or not all(type(pos.get(k, 0)) is int for k in ("doc", "cursor", "top")):
+            pos = {}
+        return pos, last if type(last) is int else None
 
     def open_document(self, doc_id: int) -> bool:
         if self.session.doc and self.session.doc.id == doc_id:
             return True
         self.session.back = None
         self.save_position()
-        return self.session.open_document(doc_id)
+        try:
+            return self.session.open_document(doc_id)
+        except StoreError as e:         # a damaged row: said, and the open document stays
+            dialogs.show_error(self, "Cannot open this document", str(e))
+            return False
 
     def _document_opened(self, doc) -> None:
         self.view.set_content(doc.text, self.session.spans, self.session.labels)

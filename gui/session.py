@@ -83,21 +83,21 @@ class Session(QObject):
 
     # -- documents -------------------------------------------------------------------------
     def open_document(self, doc_id: int) -> bool:
-        doc = self.store.document(doc_id)
-        if doc is None:
+        doc = self.store.document(doc_id)       # each read checked: StoreError if damaged,
+        if doc is None:                          # and then nothing here has changed
             return False
-        self.doc = doc
-        self.spans = self.store.spans(doc_id)
-        self._load_history(doc_id)
+        spans, history = self.store.spans(doc_id), self.store.history(doc_id)
+        self.doc, self.spans = doc, spans
+        self._load_history(history)
         self.remember("last_doc", doc_id)
         self.document_opened.emit(doc)      # views show text and spans in one pass
         return True
 
-    def _load_history(self, doc_id: int) -> None:
-        """Rebuild the undo stack from the journal without touching the store."""
+    def _load_history(self, history: list) -> None:
+        """Rebuild the undo stack from the journal (``store.history``) without touching the
+        store."""
         stack = self.undo_stack
         stack.clear()
-        history = self.store.history(doc_id)
         commands = [EditCommand(self, edit, entry) for entry, edit, _ in history]
         for cmd in commands:
             stack.push(cmd)
@@ -135,7 +135,7 @@ class Session(QObject):
                 self._failed(e)
                 # The stack has already moved; put it back in step with the journal once Qt
                 # has finished this undo/redo.
-                QTimer.singleShot(0, lambda: self.doc and self._load_history(self.doc.id))
+                QTimer.singleShot(0, lambda: self.doc and self._load_history(self.store.history(self.doc.id)))
                 return
             self._after(edit)
         finally:
@@ -206,7 +206,7 @@ class Session(QObject):
         if self.doc and self.doc.id in doc_ids:
             self.doc.status = self.store.document_status(self.doc.id)
             self._reload()
-            self._load_history(self.doc.id)
+            self._load_history(self.store.history(self.doc.id))
 
     def _after(self, edit) -> None:
         """Views follow the store: re-read what the edit touched and tell them."""

@@ -9,6 +9,16 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from models.display import shown
+from models.export_report import ExportError
+from models.ner import ModelError
+from models.project_file import StoreError
+from models.train import TrainError
+
+# Errors that say in words what is wrong (a refused export, a damaged project, a disk that is
+# full): the window shows their message alone. Anything else is a bug: its type and traceback.
+EXPLAINED = (StoreError, ExportError, ModelError, TrainError)
+
 
 class _Emitter(QObject):
     done = Signal(object)
@@ -36,9 +46,11 @@ class Task(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn(self)
+        except EXPLAINED as e:
+            self.signals.failed.emit(shown(e))
         except Exception as e:  # reported to the UI, never lost
             traceback.print_exc()
-            self.signals.failed.emit(f"{type(e).__name__}: {e}")
+            self.signals.failed.emit(shown(f"{type(e).__name__}: {e}"))
         else:
             self.signals.done.emit(result)
 

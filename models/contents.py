@@ -141,6 +141,25 @@ def label(row: tuple) -> Label:
     return Label(name, color, key or "", description or "", order or 0)
 
 
+# Settings whose value the app uses as it is (others are places in the window: a wrong one is
+# ignored there).
+SETTING_TYPES = {"schema_version": (int,), "model": (str, type(None))}
+
+
+def settings(rows, file: str) -> None:
+    """Every setting (key, value) is JSON, and those the app acts on of the right type."""
+    for key, value in rows:
+        try:
+            parsed = json.loads(value)
+        except (TypeError, ValueError, RecursionError):
+            raise DamagedContent(f"the setting {shown(repr(key))[:60]} in {shown(file)} is not "
+                                 "JSON (the file was altered outside article-annotator?)") from None
+        if key in SETTING_TYPES and type(parsed) not in SETTING_TYPES[key]:
+            raise DamagedContent(f"the setting {key!r} in {shown(file)} is "
+                                 f"{shown(repr(parsed))[:40]}, not what article-annotator writes "
+                                 "(the file was altered outside article-annotator?)")
+
+
 def journal_edit(doc_id, entry: int, data) -> Edit:
     """An undo-history entry as an ``Edit``."""
     try:
@@ -157,4 +176,4 @@ def journal_edit(doc_id, entry: int, data) -> Edit:
                              "was used", doc_id) from None
 
 
-__all__ = ["DamagedContent", "decoding", "document", "span", "spans", "label", "journal_edit"]
+__all__ = ["DamagedContent", "decoding", "settings", "document", "span", "spans", "label", "journal_edit"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from models import migrations, project_file, schema_check
+from models import contents, migrations, project_file, schema_check
 from models.labels import default_labels
 from models.project_file import StoreError
 
@@ -12,6 +12,14 @@ SCHEMA_VERSION = migrations.LATEST
 
 
 def ensure_schema(self) -> None:
+    """Refuse, create or upgrade (see the module doc), then check the rows every window reads
+    at once — the settings and the label set — so a damaged one is refused here, naming it."""
+    _schema(self)
+    contents.settings(self.db.execute("SELECT key, value FROM settings"), self.path.name)
+    self.labels()
+
+
+def _schema(self) -> None:
     # Reads first, and only the schema: a file whose objects are not this app's is refused
     # before any row is read or written (models/schema_check.py). A current file needs no
     # write lock to open (another process may be in the middle of a long write); creating

@@ -247,15 +247,13 @@ def test_an_export_of_damaged_contents_writes_nothing_and_says_which_document(pr
     ("UPDATE labels SET ord = 'first' WHERE name = 'GPE'", "its order 'first' is not a whole number"),
     ("UPDATE labels SET description = x'00' WHERE name = 'GPE'", "its description is binary data"),
 ])
-def test_a_damaged_label_is_named(project, sql, expected):
-    tamper(project, sql)
-    s = Store(project)
-    try:
+def test_a_damaged_label_is_refused_when_the_project_opens_naming_it(project, sql, expected):
+    before = tamper(project, sql)
+    for readonly in (False, True):
         with pytest.raises(StoreError) as e:
-            s.labels()
+            Store(project, readonly=readonly)
         assert "the label 'GPE' in the project file is damaged" in str(e.value) and expected in str(e.value)
-    finally:
-        s.close()
+    assert project.read_bytes() == before
 
 
 @pytest.mark.parametrize("edit", ["'not json'", "'{\"type\": \"spans\"}'", "'{\"type\": \"rm -rf\"}'", "x'00'",
@@ -270,14 +268,16 @@ def test_a_damaged_undo_entry_is_named(project, edit):
         s.close()
 
 
-def test_a_setting_that_is_not_json_is_named(project):
-    tamper(project, "INSERT INTO settings VALUES ('model', '{not json')")
-    s = Store(project)
-    try:
-        with pytest.raises(StoreError, match="the setting 'model' in shared.annotator is not JSON"):
-            s.setting("model")
-    finally:
-        s.close()
+@pytest.mark.parametrize("value, expected", [
+    ("'{not json'", "the setting 'model' in shared.annotator is not JSON"),
+    ("x'00'", "the setting 'model' in shared.annotator is not JSON"),
+    ("'[\"rm\", \"-rf\"]'", "the setting 'model' in shared.annotator is ['rm', '-rf'], not what article-annotator writes"),
+])
+def test_a_damaged_setting_is_refused_when_the_project_opens_naming_it(project, value, expected):
+    tamper(project, f"INSERT INTO settings VALUES ('model', {value})")
+    with pytest.raises(StoreError) as e:
+        Store(project)
+    assert expected in str(e.value)
 
 
 def test_a_rejected_suggestion_past_the_end_is_named(project):
