@@ -76,16 +76,10 @@ def _snapshot(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple]:
             for key, (table, sql) in objects(conn).items()}
 
 
-@lru_cache(maxsize=None)
-def expected(version: int) -> tuple[frozenset, dict[tuple[str, str], tuple]]:
-    """What a file of schema ``version`` holds: the objects it must have, and for each object
-    it may have the definitions allowed — built by running this app's own migrations on an
-    empty in-memory database.
-
-    Schema 1 is the first release's tables; files written between issue 3 and the step
-    machinery hold some of schema 2's objects already (each added in place, as its step
-    would): a version-1 file may hold those too, each in its schema-2 form.
-    """
+@lru_cache(maxsize=1)
+def _snapshots() -> dict[int, dict]:
+    """Each schema version's objects, built once per process by running this app's own
+    migrations on an empty in-memory database: schema 1, then each step."""
     import sqlite_utils
     from models import migrations
     from models.labels import default_labels
@@ -101,6 +95,19 @@ def expected(version: int) -> tuple[frozenset, dict[tuple[str, str], tuple]]:
             snapshots[step.version] = _snapshot(conn)
     finally:
         conn.close()
+    return snapshots
+
+
+@lru_cache(maxsize=None)
+def expected(version: int) -> tuple[frozenset, dict[tuple[str, str], tuple]]:
+    """What a file of schema ``version`` holds: the objects it must have, and for each object
+    it may have the definitions allowed.
+
+    Schema 1 is the first release's tables; files written between issue 3 and the step
+    machinery hold some of schema 2's objects already (each added in place, as its step
+    would): a version-1 file may hold those too, each in its schema-2 form.
+    """
+    snapshots = _snapshots()
     if version not in snapshots:
         raise ValueError(f"no schema {version}")
     allowed: dict[tuple[str, str], tuple] = {}
