@@ -15,6 +15,7 @@ import sqlite3
 from contextlib import contextmanager
 
 from models.display import shown
+from models.formats.records import unstorable
 from models.document import STATUSES, Document
 from models.edits import Edit, edit_from_json
 from models.labels import KEY_ORDER, Label, label_name_problem
@@ -66,8 +67,12 @@ def _kind(value) -> str:
 def document(row: tuple) -> Document:
     """A ``Document`` from (id, text, title, meta, status, text_hash[, length])."""
     doc_id, text, title, meta, status, text_hash, *length = row
+    if text is None:
+        raise _damaged(doc_id, title, "it has no text (its row in the texts table is missing)")
     if not isinstance(text, str):
         raise _damaged(doc_id, title, f"its text is {_kind(text)}, not text")
+    if not text:
+        raise _damaged(doc_id, title, "its text is empty")
     if title is not None and not isinstance(title, str):
         raise _damaged(doc_id, None, f"its title is {_kind(title)}, not text")
     if length and length[0] != len(text):
@@ -88,6 +93,10 @@ def document(row: tuple) -> Document:
         if not isinstance(meta_value, dict):
             raise _damaged(doc_id, title, f"its meta is a JSON {type(meta_value).__name__}, "
                            "not an object")
+        # What an import would refuse (NaN, a lone surrogate, deep nesting) cannot be exported
+        why = unstorable(meta_value, "meta")
+        if why:
+            raise _damaged(doc_id, title, f"its {why}")
     return Document(doc_id, text, title or "", meta_value, status, text_hash or "")
 
 
@@ -169,6 +178,21 @@ def settings(rows, file: str) -> None:
                                  "(the file was altered outside article-annotator?)")
 
 
+def label_set(rows) -> list[Label]:
+    """The label set's rows (name, color, key, description, ord), each checked, and no key
+    used twice (it would do nothing: Qt cannot tell which label is meant)."""
+    labels = [label(r) for r in rows]
+    seen: dict[str, str] = {}
+    for lab in labels:
+        if lab.key and lab.key in seen:
+            raise DamagedContent(f"the label set in the project file is damaged: the key "
+                                 f"{lab.key!r} is used by both {shown(repr(seen[lab.key]))} and "
+                                 f"{shown(repr(lab.name))} (the file was altered outside "
+                                 "article-annotator?)")
+        seen[lab.key] = lab.name
+    return labels
+
+
 def journal_edit(doc_id, entry: int, data) -> Edit:
     """An undo-history entry as an ``Edit``."""
     try:
@@ -185,4 +209,4 @@ def journal_edit(doc_id, entry: int, data) -> Edit:
                              "was used", doc_id) from None
 
 
-__all__ = ["DamagedContent", "decoding", "settings", "document", "span", "spans", "label", "journal_edit"]
+__all__ = ["DamagedContent", "decoding", "settings", "label_set", "document", "span", "spans", "label", "journal_edit"]

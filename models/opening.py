@@ -52,23 +52,30 @@ def verified_version(self) -> int | None:
     found = schema_check.objects(conn)
     if not found:
         return None
-    if not schema_check.looks_like_a_project(found):
+    ours = schema_check.looks_like_a_project(found)
+    if ours is False:
         raise StoreError(f"{name} is an SQLite database but not an article-annotator "
                          "project; nothing was changed")
+    if ours is None:                # our tables, but settings or documents altered: its
+        _refuse(name, schema_check.foreign(conn, SCHEMA_VERSION))   # version cannot be trusted
     try:
         version = schema_check.version_of(conn)
     except schema_check.UntrustedProject as e:
         raise schema_check.ForeignProject(f"{name} cannot be opened: {e}; nothing was run "
                                           "or changed") from None
     check_version(self, version)
-    foreign = schema_check.foreign(conn, version)
+    _refuse(name, schema_check.foreign(conn, version))
+    return version
+
+
+def _refuse(name, foreign: list[str]) -> None:
+    """Refuse the file if anything in its schema is foreign (``schema_check.foreign``)."""
     if foreign:
         more = f", and {len(foreign) - 6} more" if len(foreign) > 6 else ""
         raise schema_check.ForeignProject(
             f"{name} cannot be opened: it holds what article-annotator never makes — "
             f"{'; '.join(foreign[:6])}{more}. A project file is data, never code: it was "
             "altered, or is another program's database. Nothing was run or changed")
-    return version
 
 
 def check_version(self, version: int) -> None:

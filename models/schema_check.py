@@ -40,12 +40,21 @@ class ForeignProject(StoreError):
     """A file refused because its schema holds what this app does not make."""
 
 
-def _normal(sql: str | None) -> str | None:
+# A quoted plain name: "name", [name] or `name` (how sqlite-utils 3 and 4 differ).
+_QUOTED_NAME = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"|\[([A-Za-z_][A-Za-z0-9_]*)\]|`([A-Za-z_][A-Za-z0-9_]*)`')
+
+
+def _normal(kind: str, sql: str | None) -> str | None:
+    """A definition's SQL for comparing: white space folded. For a table or an index, whose
+    every quoted word is a name (sqlite-utils quotes them, differently by release), plain
+    quoted names are unquoted and case folded too; a trigger's or a view's SQL is code, where
+    a double-quoted word may be a string: only its white space is folded."""
     if sql is None:
         return None
-    text = re.sub(r'["\[\]`]', "", sql)
-    text = _FOLD.sub(" ", text).strip().lower()
-    return re.sub(r" ?([(),]) ?", r"\1", text)
+    if kind in ("table", "index"):
+        sql = _QUOTED_NAME.sub(lambda m: m.group(1) or m.group(2) or m.group(3), sql).lower()
+    text = _FOLD.sub(" ", sql).strip()
+    return re.sub(r" ?([(),;]) ?", r"\1", text)
 
 
 def objects(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, str | None]]:
@@ -57,7 +66,7 @@ def objects(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, str | 
             "SELECT type, name, tbl_name, sql FROM sqlite_master"):
         if kind == "index" and sql is None and name.startswith("sqlite_autoindex_"):
             continue
-        found[(kind, name)] = (table, _normal(sql))
+        found[(kind, name)] = (table, _normal(kind, sql))
     return found
 
 
@@ -140,12 +149,18 @@ def foreign(conn: sqlite3.Connection, version: int) -> list[str]:
     return problems
 
 
-def looks_like_a_project(found: dict) -> bool:
+def looks_like_a_project(found: dict) -> bool | None:
     """Whether the file's ``settings`` and ``documents`` tables (from ``objects``) are defined
-    as some release of this app defines them: if not, it is another program's database."""
+    as some release of this app defines them (True); None if they are not, but the file has
+    this app's other tables too (a project with altered tables); False if it is another
+    program's database."""
     _, allowed = expected(1)
-    return all(found.get(key) in {d[:2] for d in allowed[key]}
-               for key in (("table", "settings"), ("table", "documents")))
+    mine = [found.get(key) in {d[:2] for d in allowed[key]}
+            for key in (("table", "settings"), ("table", "documents"))]
+    if all(mine):
+        return True
+    ours = {("table", n) for n in ("settings", "documents", "texts", "spans", "labels", "journal")}
+    return None if ours <= set(found) else False
 
 
 def version_of(conn: sqlite3.Connection) -> int:
@@ -160,7 +175,7 @@ def version_of(conn: sqlite3.Connection) -> int:
         number = value if kind == "integer" else json.loads(value) if kind == "text" else None
     except (ValueError, RecursionError):
         number = None
-    if type(number) is not int or number < 1:
+    if type(number) is not int or number < 1 or (kind == "text" and value != str(number)):
         shown_value = shown(repr(value))[:60]
         raise UntrustedProject(f"its schema_version is {shown_value}, which no article-annotator "
                                "writes (the file was altered, or is not a project)")

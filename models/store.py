@@ -296,7 +296,7 @@ class Store:
         return added, dupes
 
     _DOCUMENT = ("SELECT d.id, t.text, d.title, d.meta, d.status, d.text_hash, d.length "
-                 "FROM documents d JOIN texts t ON t.doc_id = d.id")
+                 "FROM documents d LEFT JOIN texts t ON t.doc_id = d.id")   # no text: damaged
 
     def document(self, doc_id: int) -> Document | None:
         """The document, checked (``contents.DamagedContent`` names what is wrong)."""
@@ -363,8 +363,8 @@ class Store:
         return contents.spans(doc_id, *self._bounds(doc_id), rows)
 
     def labels(self) -> LabelSet:
-        return LabelSet([contents.label(r) for r in self.db.execute(
-            "SELECT name, color, key, description, ord FROM labels ORDER BY ord, name")])
+        return LabelSet(contents.label_set(self.db.execute(
+            "SELECT name, color, key, description, ord FROM labels ORDER BY ord, name")))
 
     def history(self, doc_id: int) -> list[tuple[int, Edit, bool]]:
         """The document's journal, oldest first: (entry id, edit, undone)."""

@@ -64,6 +64,21 @@ PLANTED = {
                               "CREATE TRIGGER documents_spans_added AFTER INSERT ON spans BEGIN "
                               "DELETE FROM journal; END", "trigger documents_spans_added (on spans) defined differently"),
     "own trigger missing": ("SELECT 1", "DROP TRIGGER documents_spans_removed", "no trigger documents_spans_removed"),
+    # In code a double-quoted word is a string where no column has that name: never folded
+    "own trigger with a quoted string": (
+        "DROP TRIGGER documents_spans_added",
+        'CREATE TRIGGER documents_spans_added AFTER INSERT ON spans BEGIN UPDATE documents SET '
+        'n_spans = n_spans + 1 WHERE id = "NEW.doc_id"; END',
+        "trigger documents_spans_added (on spans) defined differently"),
+    "own trigger with quoted names": (
+        "DROP TRIGGER documents_spans_removed",
+        'CREATE TRIGGER documents_spans_removed AFTER DELETE ON spans BEGIN UPDATE "documents" SET '
+        '"n_spans" = "n_spans - 1 WHERE id = OLD.doc_id"; END',
+        "trigger documents_spans_removed (on spans) defined differently"),
+    "settings altered": ("DROP TABLE settings", "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT, "
+                         "CHECK (length(value) < 9))", "table settings defined differently"),
+    "documents altered": ("SELECT 1", "ALTER TABLE documents ADD COLUMN x TEXT DEFAULT 'evil'",
+                          "table documents defined differently"),
     "table missing": ("SELECT 1", "DROP TABLE journal", "no table journal"),
 }
 
@@ -109,7 +124,8 @@ def test_a_planted_trigger_does_not_run_on_export_either(project, tmp_path):
 
 
 @pytest.mark.parametrize("value", ["'abc'", "''", "'-1'", "'0'", "'2.5'", "'true'", "'null'",
-                                   "'\"2\"'", "'[2]'", "'1e400'", "x'32'", "NULL", "-2", "2.0"])
+                                   "'\"2\"'", "'[2]'", "'1e400'", "x'32'", "NULL", "-2", "2.0",
+                                   "' 2'", "'2 '", "'\n2'", "'02'", "'2e0'", "'+2'"])
 def test_a_tampered_schema_version_is_refused_with_its_value(project, value):
     before = tamper(project, f"UPDATE settings SET value = {value} WHERE key = 'schema_version'")
     for readonly in (False, True):
@@ -205,6 +221,12 @@ DAMAGE = {
     "offsets real": ("UPDATE spans SET end = 35.5", "not whole numbers"),
     "label not text": ("UPDATE spans SET label = x'41'", "has the label b'A', which is not a label name"),
     "label empty": ("UPDATE spans SET label = ''", "has the label '', which is not a label name"),
+    "meta surrogate": ("""UPDATE documents SET meta = '{"x": "\\ud800"}'""", "its meta.x holds a lone surrogate"),
+    "meta surrogate key": ("""UPDATE documents SET meta = '{"\\udc00": 1}'""", "holding a lone surrogate"),
+    "meta NaN": ("""UPDATE documents SET meta = '{"x": NaN}'""", "its meta.x is nan, which is not a JSON number"),
+    "meta Infinity": ("""UPDATE documents SET meta = '{"y": [Infinity]}'""", "is inf, which is not a JSON number"),
+    "no text row": ("DELETE FROM texts", "it has no text (its row in the texts table is missing)"),
+    "empty text": ("UPDATE texts SET text = ''", "its text is empty"),
     "overlap": ("INSERT INTO spans(doc_id, start, end, label, source) VALUES (1, 33, 40, 'GPE', 'manual')",
                 "span 33-40 overlaps span 31-36"),
 }
@@ -227,7 +249,8 @@ def test_damaged_contents_name_the_document_and_stop_every_reader(project, tmp_p
         s.close()
 
 
-@pytest.mark.parametrize("case", ["span past the end", "meta not JSON", "text as a BLOB", "overlap"])
+@pytest.mark.parametrize("case", ["span past the end", "meta not JSON", "text as a BLOB", "overlap",
+                                  "meta surrogate", "meta NaN", "no text row", "empty text"])
 def test_an_export_of_damaged_contents_writes_nothing_and_says_which_document(project, tmp_path, capsys, case):
     sql, expected = DAMAGE[case]
     tamper(project, "UPDATE documents SET status = 'done'", sql)
@@ -246,13 +269,16 @@ def test_an_export_of_damaged_contents_writes_nothing_and_says_which_document(pr
     ("UPDATE labels SET key = 'ab' WHERE name = 'GPE'", "its key 'ab' is not one of"),
     ("UPDATE labels SET ord = 'first' WHERE name = 'GPE'", "its order 'first' is not a whole number"),
     ("UPDATE labels SET description = x'00' WHERE name = 'GPE'", "its description is binary data"),
+    ("UPDATE labels SET key = '1' WHERE name = 'ORG'", "the key '1' is used by both 'PERSON' and 'ORG'"),
+    ("UPDATE labels SET name = 'GPE\x1b[2J' WHERE name = 'GPE'", "GPE\\x1b[2J"),
 ])
 def test_a_damaged_label_is_refused_when_the_project_opens_naming_it(project, sql, expected):
     before = tamper(project, sql)
     for readonly in (False, True):
         with pytest.raises(StoreError) as e:
             Store(project, readonly=readonly)
-        assert "the label 'GPE' in the project file is damaged" in str(e.value) and expected in str(e.value)
+        assert "in the project file is damaged" in str(e.value) and expected in str(e.value)
+        assert "\x1b" not in str(e.value)
     assert project.read_bytes() == before
 
 
