@@ -57,7 +57,16 @@ _ATTACHED = regex.compile(r"[\u200c\u200d\p{Variation_Selector}\U000e0020-\U000e
 # Every other invisible character is refused anywhere (a zero-width space, a soft hyphen, a
 # byte-order mark, a Hangul filler, the blank Braille pattern): "PER\u200bSON" would look like
 # PERSON and be another label.
-_INVISIBLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\u2800]")
+_INVISIBLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]")
+# Where an attached character is in its place (else it is one more invisible character:
+# "PER\u200dSON" or "PERSON\ufe0f" would look like PERSON and be another label):
+_PICTOGRAPH = regex.compile(r"\p{Extended_Pictographic}")
+_BEFORE_EMOJI_ZWJ = regex.compile(r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\ufe0f]")
+_EMOJI = regex.compile(r"\p{Emoji}")
+_HAN = regex.compile(r"\p{Han}")
+_LETTER = regex.compile(r"[\p{L}\p{M}]")
+_NO_JOINERS = regex.compile(r"[\p{Latin}\p{Greek}\p{Cyrillic}\p{Common}]")   # scripts that never need one
+_FLAG_TAGS = regex.compile(r"\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F")
 # A character that shows something: not a mark, control, format, private-use, unassigned,
 # separator or invisible character.
 _VISIBLE = regex.compile(r"[^\p{M}\p{C}\p{Z}\p{Default_Ignorable_Code_Point}\u2800\s]")
@@ -76,6 +85,28 @@ def _quoted(name: str) -> str:
     return repr(name) if len(name) <= SHOWN else repr(name[:SHOWN - 1] + "…")
 
 
+def _in_place(name: str, i: int, tags: set[int]) -> bool:
+    """Whether the invisible character at ``name[i]`` does what it is for there: a ZWJ inside
+    an emoji sequence, a ZWJ or ZWNJ between letters of a script that uses them (Persian,
+    Indic…, not Latin, Greek or Cyrillic), VS15/VS16 after an emoji, another variation
+    selector after a Han character, a tag character inside a flag's tag sequence."""
+    c = name[i]
+    if not _ATTACHED.match(c):
+        return False
+    before = name[i - 1] if i else ""
+    after = name[i + 1] if i + 1 < len(name) else ""
+    if c == "\u200d" and before and after and _BEFORE_EMOJI_ZWJ.match(before) \
+            and _PICTOGRAPH.match(after):
+        return True
+    if c in "\u200c\u200d":
+        return all(x and _LETTER.match(x) and not _NO_JOINERS.match(x) for x in (before, after))
+    if c in "\ufe0e\ufe0f":
+        return bool(before) and _EMOJI.match(before) is not None
+    if "\U000e0020" <= c <= "\U000e007f":
+        return i in tags
+    return bool(before) and _HAN.match(before) is not None       # other variation selectors
+
+
 def _unsafe(name: str) -> str | None:
     """What in ``name`` makes it no name a person can read, if anything."""
     found = _CONTROL.search(name)
@@ -87,17 +118,16 @@ def _unsafe(name: str) -> str | None:
         elif unicodedata.category(c) == "Cn":
             kind = "a noncharacter"
         return f"has {kind} ({_char(c)}) at character {found.start() + 1}"
+    tags = {i for m in _FLAG_TAGS.finditer(name) for i in range(m.start() + 1, m.end())}
     for found in _INVISIBLE.finditer(name):
-        if not _ATTACHED.match(found.group()):
+        if not _in_place(name, found.start(), tags):
             return f"has an invisible character ({_char(found.group())}) at character {found.start() + 1}"
     if not _VISIBLE.search(name):
         return "has nothing visible (only " + ", ".join(dict.fromkeys(map(_char, name[:3]))) + \
             (", …" if len(name) > 3 else "") + ")"
-    first = name[0]
-    if unicodedata.category(first).startswith("M") or _ATTACHED.match(first):
+    first = name[0]         # (a joiner or selector out of its place was refused above)
+    if unicodedata.category(first).startswith("M"):
         return f"begins with {_char(first)}, which belongs to a character before it"
-    if name[-1] in "\u200c\u200d":
-        return f"ends with {_char(name[-1])}, which joins nothing"
     return None
 
 
