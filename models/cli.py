@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     it is stderr's reader that left: then nothing more is said)."""
     try:
         code = _main(argv)
-        sys.stdout.flush()
+        if sys.stdout is not None:          # None: started with standard output closed
+            sys.stdout.flush()
         return code
     except BrokenPipeError:
         try:
@@ -359,6 +360,10 @@ def _export(args, parser) -> int:
             parser.error(f"{flag} applies to --format {' / '.join(OPTIONS[name])}, not {fmt}")
     if args.out == "-" and fmt in DIRECTORY_FORMATS:
         parser.error(f"--format {fmt} writes a folder; standard output cannot hold it")
+    if args.out == "-" and sys.stdout is None:      # started with standard output closed (>&-)
+        echo("error: not exported: standard output is closed; name a file instead of -",
+             file=sys.stderr)
+        return 1
     store = _open(args.project, read_only_ok=True)
     out = args.out
     if out == "-":

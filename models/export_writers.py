@@ -115,7 +115,7 @@ def _issue(doc: Document, span: Span, note: str, new=None) -> SpanIssue:
 
 
 def _brat(store, items, path, stream, files, report, options) -> None:
-    path.mkdir(parents=True, exist_ok=True)
+    files.folder(path)
     for doc, spans in items:
         txt, ann, notes = brat_format.document_files(doc, spans)
         stem = brat_format.file_stem(doc.id)
@@ -156,7 +156,7 @@ def _spacy(store, items, path, stream, files, report, options) -> None:
         raise MisalignedSpans(f"{n} span{'s do' if n > 1 else ' does'} not line up with spaCy's "
                               "tokens; nothing was written. Correct them, or export with "
                               "--snap expand|contract", report)
-    path.mkdir(parents=True, exist_ok=True)
+    files.folder(path)
     with files.binary(path / "train.spacy") as f:
         train.write(f)
     with files.binary(path / "dev.spacy") as f:

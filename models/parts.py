@@ -189,6 +189,19 @@ def cause(error: BaseException) -> str:
     return shown(error) or type(error).__name__
 
 
+def _open_direct(t: Target, mode: str) -> IO:
+    """Open a pipe or a device to write straight into. A pipe nobody reads from is an error at
+    once (ENXIO), not a wait for ever: opened non-blocking, then made blocking for writing."""
+    fd = os.open(t.at, os.O_WRONLY | (os.O_NONBLOCK if t.kind == "pipe" else 0))
+    try:
+        if t.kind == "pipe":
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""}))
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class Parts:
     """Files of one export: each written to ``<name>.part`` beside its target (or straight into
     a pipe or device, see ``target``) and synced to disk; all renamed into place by
@@ -197,9 +210,11 @@ class Parts:
     ``many`` (brat: two files per document): no fsync per file — one ``os.sync()`` before the
     renames flushes them all at once (20,000 fsyncs took 5 s; one sync, a few ms)."""
 
-    def __init__(self, many: bool = False):
+    def __init__(self, many: bool = False, files_only: bool = False):
         self.parts: list[tuple[Path, Target]] = []
         self.many = many
+        self.files_only = files_only        # a folder export: its files are files, never pipes
+        self.made: list[Path] = []          # folders made for the export (removed if it fails)
         self.current: Target | None = None          # the file being written or renamed
         self.replaced: list[Target] = []            # renamed into place by commit()
 
@@ -208,11 +223,19 @@ class Parts:
         if not self.many and not t.direct:
             os.fsync(f.fileno())
 
+    def folder(self, path: Path) -> None:
+        """Make the export's folder (and any missing above it), remembering what was made."""
+        missing = [p for p in (path, *path.parents) if not os.path.lexists(p)]
+        path.mkdir(parents=True, exist_ok=True)
+        self.made += reversed(missing)
+
     def _open(self, path: Path, mode: str) -> tuple[Target, IO]:
         t = self.current = target(path)
+        if t.direct and self.files_only:
+            raise TargetRefused(f"{path_shown(path)} is a {t.kind}: a folder export writes "
+                                "files only")
         if t.direct:
-            return t, open(t.at, mode, **({} if "b" in mode else {"encoding": "utf-8",
-                                                                    "newline": ""}))
+            return t, _open_direct(t, mode)
         self.parts.append((t.part, t))
         return t, _new_file(t.part, mode, t.at if t.existed else None)
 
@@ -255,8 +278,9 @@ class Parts:
         return done
 
     def discard(self) -> list[str]:
-        """Remove the parts not renamed yet. Never raises: what could not be removed is
-        returned, said in words (for the message of the error that stopped the export)."""
+        """Remove the parts not renamed yet, and the folders made for the export if nothing
+        is left in them. Never raises: what could not be removed is returned, said in words
+        (for the message of the error that stopped the export)."""
         left = []
         for tmp, t in self.parts:
             if t in self.replaced:
@@ -266,6 +290,13 @@ class Parts:
             except OSError as e:
                 left.append(f"the unfinished {path_shown(tmp)} could not be removed ({cause(e)})")
         self.parts = []
+        if not self.replaced:
+            for folder in reversed(self.made):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break               # not empty (or not ours to remove): left as it is
+        self.made = []
         return left
 
     def describe(self, error: OSError, out: Path, folder: bool = False,
@@ -283,6 +314,8 @@ class Parts:
             kind = "" if t.kind == "open descriptor" else f" (a {t.kind})"
             if isinstance(error, BrokenPipeError):
                 text = f"the reader of {path_shown(t.path)}{kind} closed it before the end (broken pipe)"
+            elif t.kind == "pipe" and error.errno == errno.ENXIO:
+                text = f"nothing is reading from {path_shown(t.path)}{kind}: start its reader first"
             else:
                 text = f"could not write {path_shown(t.path)}{kind}: {cause(error)}"
         else:
