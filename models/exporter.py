@@ -169,7 +169,7 @@ def export(store: Store | str | Path, out: str | Path | IO[str], fmt: str = "jso
     if stream is not None and fmt in DIRECTORY_FORMATS:
         raise ValueError(f"the {fmt} format writes a folder, not a stream")
     report = ExportReport(fmt, path)
-    files = Parts(many=fmt == "brat", files_only=fmt in DIRECTORY_FORMATS)
+    files = Parts(many=fmt == "brat")
     all_documents = bool(options.get("all_documents"))
     try:
         with _snapshot(store):

@@ -210,10 +210,9 @@ class Parts:
     ``many`` (brat: two files per document): no fsync per file — one ``os.sync()`` before the
     renames flushes them all at once (20,000 fsyncs took 5 s; one sync, a few ms)."""
 
-    def __init__(self, many: bool = False, files_only: bool = False):
+    def __init__(self, many: bool = False):
         self.parts: list[tuple[Path, Target]] = []
         self.many = many
-        self.files_only = files_only        # a folder export: its files are files, never pipes
         self.made: list[Path] = []          # folders made for the export (removed if it fails)
         self.current: Target | None = None          # the file being written or renamed
         self.replaced: list[Target] = []            # renamed into place by commit()
@@ -231,9 +230,6 @@ class Parts:
 
     def _open(self, path: Path, mode: str) -> tuple[Target, IO]:
         t = self.current = target(path)
-        if t.direct and self.files_only:
-            raise TargetRefused(f"{path_shown(path)} is a {t.kind}: a folder export writes "
-                                "files only")
         if t.direct:
             return t, _open_direct(t, mode)
         self.parts.append((t.part, t))
