@@ -234,14 +234,21 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
     if not isinstance(text, str) or not text:
         return bad("'text' must be a non-empty string")
     meta = obj.get("meta")
-    if not isinstance(meta, dict):          # (not an object: ignored, as it always was)
+    if meta is not None and not isinstance(meta, dict):
+        bad(f"'meta' must be an object, found {type(meta).__name__} {short(meta)}; meta left out",
+            False)
+    if not isinstance(meta, dict):
         meta = {}
     title = obj.get("title") or meta.get("title") or ""
     if not isinstance(title, str):
         bad(f"'title' must be a string, found {type(title).__name__} {short(title)}; title left out",
             False)
         title = ""
-    reject = obj.get("answer") == "reject"
+    answer = obj.get("answer")
+    if answer is not None and answer not in ("accept", "reject", "ignore"):
+        bad(f"'answer' must be accept, reject or ignore, found {short(answer)}; read as no answer",
+            False)
+    reject = answer == "reject"
     spans = []
     if "spans" not in obj and any(isinstance(obj.get(k), list) and obj[k] and
                                   isinstance(obj[k][0], (list, dict))

@@ -373,3 +373,19 @@ def test_pasted_text_follows_the_same_rule(store, project):
         "and UTF-8 cannot hold it"]
     assert import_text(store, "A whole \U0001F600.", "Pasted").problems == []
     assert docs_in(project) == [("A whole \U0001F600.", "Pasted", '{"source": "pasted"}', "new")]
+
+
+def test_a_meta_or_answer_of_the_wrong_kind_is_said_not_dropped_silently(tmp_path):
+    from models.formats.errors import collect
+    from models.formats.jsonl import iter_jsonl
+    import io
+    data = (b'{"text": "a b", "meta": "x"}\n{"text": "c d", "meta": [1], "answer": 5}\n'
+            b'{"text": "e f", "answer": "accept", "meta": null}\n')
+    docs, problems = collect(iter_jsonl(io.BytesIO(data), "f.jsonl"))
+    assert [str(p) for p in problems] == [
+        "f.jsonl:1: 'meta' must be an object, found str 'x'; meta left out",
+        "f.jsonl:2: 'meta' must be an object, found list [1]; meta left out",
+        "f.jsonl:2: 'answer' must be accept, reject or ignore, found 5; read as no answer"]
+    assert [(d["text"], d["meta"], d["status"]) for d in docs] == [
+        ("a b", {}, None), ("c d", {}, None), ("e f", {}, "done")]
+    assert not any(p.rejected for p in problems)
