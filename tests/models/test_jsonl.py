@@ -118,7 +118,9 @@ def test_title_from_meta_and_meta_that_is_not_a_dict(tmp_path):
     write_lines(path, [json.dumps({"text": "a", "meta": {"title": "From meta"}}),
                        json.dumps({"text": "b", "meta": "nope"})])
     docs, problems = read_jsonl(path)
-    assert problems == []
+    # the meta that is not an object is left out, and since issue 9 said (a warning)
+    assert [(p.line, p.message, p.rejected) for p in problems] == [
+        (2, "'meta' must be an object, found str 'nope'; meta left out", False)]
     assert (docs[0]["title"], docs[1]["title"], docs[1]["meta"]) == ("From meta", "", {})
 
 
