@@ -61,13 +61,25 @@ class Pipeline:
                     yield text[a:b], (a, k == len(bounds) - 2)
         found: list[tuple[int, int, str]] = []
         for doc, (offset, last) in self.nlp.pipe(pieces(), batch_size=batch_size, as_tuples=True):
-            found += [(e.start_char + offset, e.end_char + offset, e.label_) for e in doc.ents]
+            found += [(a + offset, b + offset, e.label_) for e in doc.ents
+                      for a, b in [trimmed(doc.text, e.start_char, e.end_char)] if a < b]
             if last:
                 yield found
                 found = []
 
     def tokens(self, text: str) -> list[tuple[int, int]]:
         return tokenize(text, self.nlp.tokenizer)
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """An entity without the white space at its edges: spaCy's NER sometimes ends one with the
+    line break after it ("90 km/h.\r\n"), which no annotator means, spaCy cannot train on, and
+    the window cannot draw a tag after."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 MAX_PIECE = 100_000     # characters the model is given at once

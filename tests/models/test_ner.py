@@ -134,3 +134,15 @@ def test_a_long_text_is_predicted_in_pieces_on_the_right_characters(pipeline, mo
     assert got[0] == [] and len(got) == 3
     assert got[1] == whole and len(whole) >= 40
     assert {text[a:b] for a, b, _ in got[1]} >= {"Seoul", "Monday"}
+
+
+def test_an_entity_never_starts_or_ends_with_white_space(pipeline):
+    """The small English model ends "90 km/h." with the CRLF after it (seen in a user test: the
+    window then drew the tag over the text); predictions are trimmed."""
+    text = ("Ferry crossings between Helsinki and Tallinn on Monday \U0001F62C as storm Ingrid "
+            "brought winds of 90 km/h.\r\nCaptain Erik Saarinen said passengers were moved.\r\n")
+    ents = next(pipeline.predict([text]))
+    assert ("90 km/h." in [text[s:e] for s, e, _ in ents])
+    assert all(s < e and not text[s].isspace() and not text[e - 1].isspace() for s, e, _ in ents)
+    from models.ner import trimmed
+    assert trimmed(" \r\nab c\r\n", 0, 8) == (3, 7) and trimmed("  ", 0, 2) == (2, 2)
