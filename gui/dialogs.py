@@ -223,7 +223,7 @@ def show_error(parent, title: str, message: str) -> None:
 
 
 SHORTCUTS = [
-    ("select text, then 1–9, q–p…", "label the selection (snaps to whole tokens)"),
+    ("select text, then a label's key (1–9, q…)", "label the selection (snaps to whole tokens)"),
     ("mouse drag / Shift+arrows / Ctrl+Shift+arrows", "select text"),
     ("Alt+drag, or Ctrl+E (toggle)", "exact characters, no snapping"),
     ("click a span, Tab / Shift+Tab", "select a span (outlined)"),

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QProgressBar, QTableView, QVBoxLayout, QWidget)
 
@@ -36,9 +36,11 @@ class DocumentPanel(QWidget):
     """Progress ("n of N done" and a bar), a status filter and a search above the document list.
 
     Up/Down/PgUp/PgDn/Home/End in the list move the current row (the window opens its
-    document); Down in the search box goes to the list, Enter searches at once.
+    document); Down in the search box goes to the list, Enter searches at once; Esc in either
+    is ``finished``: back to the article.
     """
     SEARCH_DELAY_MS = 250
+    finished = Signal()
 
     def __init__(self, store, parent=None):
         super().__init__(parent)
@@ -82,6 +84,7 @@ class DocumentPanel(QWidget):
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self._search_now)
         self.search.installEventFilter(self)
+        self.table.installEventFilter(self)
         self.status_filter.currentIndexChanged.connect(self.apply_filters)
         m.modelAboutToBeReset.connect(self._remember_place)
         m.modelReset.connect(self._restore_place)
@@ -134,6 +137,10 @@ class DocumentPanel(QWidget):
                 self.table.setFocus()
 
     def eventFilter(self, obj: QObject, e: QEvent) -> bool:
+        if obj in (self.search, self.table) and e.type() == QEvent.Type.KeyPress \
+                and e.key() == Qt.Key.Key_Escape and not e.modifiers():
+            self.finished.emit()        # Esc: back to the article (the filter stays as it is)
+            return True
         if (obj is self.search and e.type() == QEvent.Type.KeyPress
                 and e.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)):
             self.table.setFocus()

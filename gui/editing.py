@@ -116,7 +116,9 @@ class Annotator(QObject):
                 same = len(replaced) == 1 and (replaced[0].start, replaced[0].end) == (start, end)
                 gone = ", ".join(f"{one_line(r.label, 40)} {_quoted(text[r.start:r.end])}" for r in replaced[:3])
                 more = f" and {len(replaced) - 3} more" if len(replaced) > 3 else ""
-                self._changed(f"{replaced[0].label} → {label}" if same else label, text[start:end],
+                what = (f"Confirmed {label}" if replaced[0].label == label else
+                        f"{replaced[0].label} → {label}") if same else label
+                self._changed(what, text[start:end],
                               f" (replaced {gone}{more})" if replaced and not same else "")
             return
         if self.view.selected is not None:
@@ -154,7 +156,8 @@ class Annotator(QObject):
             said = f"only the first acted: {self.last_change} (Ctrl+Z undoes it)"
         else:
             said = "nothing changed"
-        self.warning.emit(f"Typing? {keys} ignored, {said}. Press Esc or click the article first.")
+        # short: the status bar's right side (counts, model, saved) leaves ~100 characters
+        self.warning.emit(f"Typing? {keys} ignored, {said}.")
 
     def delete(self) -> None:
         span = self.view.selected

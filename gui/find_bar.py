@@ -157,8 +157,13 @@ class FindBar(QWidget):
         self._show_count()
 
     def close_bar(self) -> None:
-        """Esc: back to the article, the match still selected (a label key labels it)."""
+        """Esc: back to the article, the match still selected (a label key labels it). After a
+        search that found nothing, nothing stays selected: a label key then acts on nothing,
+        not on a span chosen before the search and out of sight."""
         self.hide()
+        if self.field.text() and self.match is None:
+            self.view.escape.emit()             # as Esc in the article: the selection cleared
+            self.say(f"Find: no match for {self.field.text()!r}; nothing is selected")
         self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def refresh(self) -> None:

@@ -83,6 +83,7 @@ class MainWindow(WindowIO, QMainWindow):
     def _build_docks(self) -> None:
         self.doc_panel = DocumentPanel(self.store, self)
         self.doc_panel.open_doc = lambda: self.session.doc.id if self.session.doc else None
+        self.doc_panel.finished.connect(lambda: self.view.setFocus(Qt.FocusReason.ShortcutFocusReason))
         self.docs_model, self.doc_table = self.doc_panel.model, self.doc_panel.table
         self.progress_label = self.doc_panel.label
         self.docs_dock = self._dock("Documents", self.doc_panel, Qt.DockWidgetArea.LeftDockWidgetArea)

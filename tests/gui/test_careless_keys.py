@@ -83,7 +83,7 @@ def test_a_word_typed_on_a_selected_span_changes_it_once_and_says_so(window, qtb
     assert after == [(0, 11, first, "manual")] + before[1:]
     assert journal(store) == entries + 1                       # one edit, one undo
     assert message(w) == (f"Typing? {ignored} ignored, only the first acted: PERSON → {first} "
-                          "on “Kim Jong Un” (Ctrl+Z undoes it). Press Esc or click the article first.")
+                          "on “Kim Jong Un” (Ctrl+Z undoes it).")
     qtbot.keyClick(w.view, Qt.Key.Key_Z, CTRL)
     assert rows(store, ids[0]) == before
 
@@ -112,8 +112,7 @@ def test_a_word_whose_first_letter_is_no_label_key_changes_nothing(window, qtbot
     qtbot.wait(PAUSE)                   # an earlier change is not this word's
     qtbot.keyClicks(w.view, word)
     assert rows(store, ids[0]) == before and journal(store) == entries
-    assert message(w) == (f"Typing? {ignored} ignored, nothing changed. "
-                          "Press Esc or click the article first.")
+    assert message(w) == f"Typing? {ignored} ignored, nothing changed."
 
 
 def test_a_word_on_a_text_selection_labels_it_once(window, qtbot):
@@ -124,7 +123,7 @@ def test_a_word_on_a_text_selection_labels_it_once(window, qtbot):
     assert (s, s + 9, "ORG", "manual") in rows(store, ids[0])
     assert w.view.selected.label == "ORG"
     assert message(w) == ("Typing? 4 label keys ignored, only the first acted: ORG on “officials” "
-                          "(Ctrl+Z undoes it). Press Esc or click the article first.")
+                          "(Ctrl+Z undoes it).")
 
 
 def test_deliberate_keys_spaced_like_a_person_all_act_and_each_is_said(window, qtbot):
