@@ -155,7 +155,7 @@ class Store:
     def _apply_journaled(self, edit: Edit, mode: str, entry: int | None) -> int:
         with self.write():
             self._apply(edit)
-            self._track_rejections(edit, mode)
+            rejections.track(self.db, edit, mode, _now())   # the rejected table kept in step
             doc_id = edit.doc_id
             if mode == "do":
                 self.db.execute("DELETE FROM journal WHERE doc_id IS ? AND undone = 1", [doc_id])
@@ -218,10 +218,6 @@ class Store:
         new_status = IN_PROGRESS if status == NEW and any(
             s.source == MANUAL for s in edit.add + edit.remove) else status
         db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
-
-    def _track_rejections(self, edit: Edit, mode: str) -> None:
-        """Keep the ``rejected`` table in step with an edit just applied (see ``rejections``)."""
-        rejections.track(self.db, edit, mode, _now())
 
     def rejected(self, doc_id: int) -> list[Span]:
         """The model suggestions a person rejected on a document (sorted), with their source —
