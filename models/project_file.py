@@ -261,15 +261,22 @@ def connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bo
     raise AssertionError("unreachable")
 
 
+# SQLite's primary result codes (``sqlite_errorcode & 0xFF``) an open can fail with.
+_READONLY, _CANTOPEN, _PERM = 8, 14, 3
+_BUSY, _LOCKED = 5, 6
+_CORRUPT, _NOTADB = 11, 26
+
+
 def open_error(path: Path, e: sqlite3.DatabaseError) -> StoreError:
-    """What an SQLite error while opening means for the user."""
+    """What an SQLite error while opening means for the user, by SQLite's result code."""
     msg = str(e)
-    if "readonly" in msg or "unable to open" in msg:
+    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_READONLY, _CANTOPEN, _PERM):
         return ReadOnlyLocation(f"{path} cannot be changed here ({msg}). It can be opened read-only.")
-    if "locked" in msg or "busy" in msg:
+    if code in (_BUSY, _LOCKED):
         return StoreError(f"{path} is busy: another program is writing it ({msg}); try again "
                           "in a moment")
-    if "not a database" in msg or "malformed" in msg:
+    if code in (_CORRUPT, _NOTADB):
         return StoreError(f"{path}: not a project file, or a damaged one ({msg}); nothing was "
                           "changed")
     return StoreError(f"{path}: cannot open project ({msg})")

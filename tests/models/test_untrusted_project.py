@@ -314,3 +314,21 @@ def test_a_rejected_suggestion_past_the_end_is_named(project):
             s.rejected(1)
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("code, message, kind, says", [
+    (8, "attempt to write a readonly database", "ReadOnlyLocation", "It can be opened read-only"),
+    (14, "unable to open database file", "ReadOnlyLocation", "It can be opened read-only"),
+    (5, "database is locked", "StoreError", "is busy: another program is writing it"),
+    (261, "database is locked", "StoreError", "is busy"),                    # SQLITE_BUSY_RECOVERY
+    (26, "file is not a database", "StoreError", "not a project file, or a damaged one"),
+    # the code decides, not the words: a text that mentions "readonly" in a damaged file
+    (11, "database disk image is malformed (readonly index)", "StoreError", "a damaged one"),
+    (1, "no such table: readonly", "StoreError", "cannot open project"),
+])
+def test_open_errors_are_told_by_sqlites_result_code(tmp_path, code, message, kind, says):
+    from models.project_file import open_error
+    e = sqlite3.OperationalError(message)
+    e.sqlite_errorcode = code
+    told = open_error(tmp_path / "p.annotator", e)
+    assert type(told).__name__ == kind and says in str(told)
