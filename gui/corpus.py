@@ -75,9 +75,12 @@ class CorpusJobs(QObject):
     finished = Signal(str)               # a message for the status bar
     failed = Signal(str)                 # a job stopped with an error
 
-    def __init__(self, window, bar: JobBar):
-        super().__init__(window)
-        self.window, self.bar = window, bar
+    def __init__(self, store: Store, session, io, model, bar: JobBar, parent=None):
+        """``store`` the project, ``session`` the open document's (pre-annotated live, not by
+        the job), ``io`` the runner of imports and exports, ``model`` the model service (its
+        runner pre-annotates), ``parent`` the widget the encoding questions belong to."""
+        super().__init__(parent)
+        self.store, self.session, self.io, self.model, self.bar = store, session, io, model, bar
         self.task = None
         self._cancelled = False
         bar.cancel.connect(self.cancel)
@@ -98,7 +101,7 @@ class CorpusJobs(QObject):
         files the user chose to read in another encoding (no further question then)."""
         if self.busy:
             return False
-        db_path, started = str(self.window.store.path), time.perf_counter()
+        db_path, started = str(self.store.path), time.perf_counter()
         self._cancelled = False
         rounds = list(encodings.items()) if encodings else [(None, paths)]
 
@@ -125,7 +128,7 @@ class CorpusJobs(QObject):
             self.bar.show_progress(done, total, f"Importing {done / 10:.0f}% · {left:,.0f} s left · {note}")
 
         done = self._import_done if encodings is None else self._again_done
-        self.task = self.window.io.start(work, done, self._failed, progress)
+        self.task = self.io.start(work, done, self._failed, progress)
         self.bar.show_progress(0, 1, "Importing…")
         return True
 
@@ -158,7 +161,7 @@ class CorpusJobs(QObject):
                 accepted[encoding] = files
             self._ask(rest, accepted, report)
         from gui import dialogs
-        dialogs.EncodingQuestion.ask(self.window, files, encoding, preview(files[0], encoding), answer)
+        dialogs.EncodingQuestion.ask(self.parent(), files, encoding, preview(files[0], encoding), answer)
 
     def _again_done(self, report: ImportReport) -> None:
         self.task = None
@@ -175,12 +178,12 @@ class CorpusJobs(QObject):
         if self.busy:
             self.finished.emit("Another job is running.")
             return False
-        if self.window.model.source is None:
+        if self.model.source is None:
             self.finished.emit("Pre-annotation needs a loaded model.")
             return False
         self._cancelled, self._force = False, force
         self._started, self._done = time.perf_counter(), 0
-        self._todo = annotate.pending(self.window.store, force)   # fixed at the start
+        self._todo = annotate.pending(self.store, force)   # fixed at the start
         self._total = len(self._todo)
         if not self._total:
             self.finished.emit("Every document that needs the model has its suggestions.")
@@ -189,8 +192,7 @@ class CorpusJobs(QObject):
         return True
 
     def _next_chunk(self) -> None:
-        service, db_path = self.window.model, str(self.window.store.path)
-        session = self.window.session
+        service, db_path, session = self.model, str(self.store.path), self.session
         skip = session.doc.id if session.doc else None      # the open document: done live
         force = self._force
         chunk, self._todo = self._todo[:CHUNK], self._todo[CHUNK:]
@@ -258,27 +260,27 @@ class CorpusJobs(QObject):
 
     def export(self, fmt: str, out: str, options: dict) -> bool:
         from models.exporter import export
-        db_path = str(self.window.store.path)
+        db_path = str(self.store.path)
 
         def work(task):
             return export(db_path, out, fmt, progress=task.report,
                           cancelled=lambda: task.cancelled, **options)
-        return self._generic(self.window.io, f"Exporting {fmt}", work, self.exported.emit)
+        return self._generic(self.io, f"Exporting {fmt}", work, self.exported.emit)
 
     def save_copy(self, target: str) -> bool:
         """File ▸ Save a copy: the project as one file, with every change (SQLite's backup)."""
         from models.migrations import save_copy
-        path = self.window.store.path
+        path = self.store.path
 
         def work(task):
             return save_copy(path, Path(target))
-        return self._generic(self.window.io, "Saving a copy", work,
+        return self._generic(self.io, "Saving a copy", work,
                              lambda t: self.finished.emit(f"A copy of the project, with every change, "
                                                           f"is saved as {t}"))
 
     def train(self, base: str | None, steps: int, out: str) -> bool:
         from models.train import train_project
-        db_path = str(self.window.store.path)
+        db_path = str(self.store.path)
         if not hasattr(self, "_trainer"):
             from gui.workers import Runner
             self._trainer = Runner(1, self)

@@ -42,7 +42,7 @@ class DocumentPanel(QWidget):
     SEARCH_DELAY_MS = 250
     finished = Signal()
 
-    def __init__(self, store, parent=None):
+    def __init__(self, store, parent=None, open_doc: Callable[[], int | None] = lambda: None):
         super().__init__(parent)
         self.model = m = DocumentListModel(store, self)
         self.table = t = DocumentTable()
@@ -96,7 +96,7 @@ class DocumentPanel(QWidget):
         self._place: tuple[int | None, int | None] = (None, None)
         # The document open in the window, which a new list must keep current: the list's own
         # current row may be another, when the open one was added after the list was read.
-        self.open_doc: Callable[[], int | None] = lambda: None
+        self.open_doc = open_doc
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
         filters.addWidget(self.status_filter)

@@ -65,7 +65,10 @@ class MainWindow(WindowIO, QMainWindow):
         self._load_timer.timeout.connect(self._load_model)
         self._load_timer.start()
         self.view.first_paint.connect(lambda: QTimer.singleShot(0, self._load_model))
-        self.follower = Follower(self)            # another window or the CLI writes: follow it
+        # Another window or the CLI writes: follow it.
+        self.follower = Follower(self.store, self.session, self.docs_model, jobs=self.jobs,
+                                 progress=self._refresh_progress, status_bar=self.statusBar(),
+                                 edit_here=self.project_requested.emit, parent=self)
         if store.readonly:
             set_read_only(self)
 
@@ -81,8 +84,8 @@ class MainWindow(WindowIO, QMainWindow):
         return box
 
     def _build_docks(self) -> None:
-        self.doc_panel = DocumentPanel(self.store, self)
-        self.doc_panel.open_doc = lambda: self.session.doc.id if self.session.doc else None
+        self.doc_panel = DocumentPanel(self.store, self,
+                                       open_doc=lambda: self.session.doc.id if self.session.doc else None)
         self.doc_panel.finished.connect(lambda: self.view.setFocus(Qt.FocusReason.ShortcutFocusReason))
         self.docs_model, self.doc_table = self.doc_panel.model, self.doc_panel.table
         self.progress_label = self.doc_panel.label
@@ -116,7 +119,7 @@ class MainWindow(WindowIO, QMainWindow):
         self.save_label.setText("All changes saved")
         self.job_bar = JobBar()
         bar.addPermanentWidget(self.job_bar)
-        self.jobs = CorpusJobs(self, self.job_bar)
+        self.jobs = CorpusJobs(self.store, self.session, self.io, self.model, self.job_bar, self)
         self.jobs.imported.connect(self._imported)
         self.jobs.preannotated.connect(self._preannotated)
         self.jobs.finished.connect(lambda m: self.statusBar().showMessage(m, 10000))
@@ -125,19 +128,17 @@ class MainWindow(WindowIO, QMainWindow):
         self.jobs.trained.connect(self._trained)
 
     def _build_actions(self) -> None:
-        build_actions(self)
-        self._label_actions = []
+        self.registry = build_actions(self)
+        self.annotator.guard.watch(lambda: self.registry.group("label"))
         self._rebuild_labels()
 
     def _rebuild_labels(self) -> None:
-        for act in self._label_actions:
+        for act in self.registry.remove_group("label"):
             self.removeAction(act)
         self.label_bar.clear()
-        self._label_actions = label_actions(self, self.session.labels, self.annotator.apply_label)
-        self.addActions(self._label_actions)
-        for act in self._label_actions if self.store.readonly else ():
-            act.setEnabled(False)
-        self.label_bar.addActions(self._label_actions)
+        made = label_actions(self.registry, self.session.labels, self.annotator.apply_label)
+        self.addActions(made)                 # off from the start in a read-only window
+        self.label_bar.addActions(made)
         self.label_bar.addSeparator()
         self.label_bar.addAction(self.new_label_action)
 

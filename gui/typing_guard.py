@@ -26,12 +26,13 @@ one. (Synthetic events carry timestamp 0; then the arrival time decides alone.)
 One place sees the keys: every key press first reaches the focus widget as a
 ``ShortcutOverride`` event (Qt asks it whether it wants the key before trying shortcuts),
 seen here through an application event filter, which also sees the ``Shortcut`` event that
-then triggers a label action (the window's ``_label_actions``): that is where a key is
-ignored, so a label chosen with the mouse (the toolbar) never is.
+then triggers a label action (the ones ``watch`` gives, the registry's "label" group): that is
+where a key is ignored, so a label chosen with the mouse (the toolbar) never is.
 """
 from __future__ import annotations
 
 import time
+from typing import Callable, Collection
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
@@ -56,7 +57,8 @@ class TypingGuard(QObject):
 
     def __init__(self, window, parent=None):
         super().__init__(parent)
-        self.window = window
+        self.window = window        # the keys of this window's widgets are watched
+        self._label_actions: Callable[[], Collection] = lambda: ()
         self._last: tuple[float, int] | None = None   # last typed character: (monotonic, timestamp)
         self._burst = False         # the key being handled came within a burst
         self.ignored_count = 0      # label keys ignored in the current burst
@@ -70,7 +72,7 @@ class TypingGuard(QObject):
             if obj is QApplication.focusObject() and self._ours(obj):
                 self._key(e)
         elif kind == QEvent.Type.Shortcut:
-            if self._burst and obj in self._actions():
+            if self._burst and obj in self._label_actions():
                 self._burst = False
                 self.ignored_count += 1
                 self.ignored.emit(e.key().toString())
@@ -96,8 +98,10 @@ class TypingGuard(QObject):
         window = obj.window() if hasattr(obj, "window") and callable(obj.window) else None
         return window is self.window
 
-    def _actions(self) -> list:
-        return getattr(self.window, "_label_actions", [])
+    def watch(self, label_actions: Callable[[], Collection]) -> None:
+        """The label actions whose keys a burst of typing ignores (asked at each key: labels
+        are rebuilt when they change)."""
+        self._label_actions = label_actions
 
     def remove(self) -> None:
         app = QApplication.instance()

@@ -28,9 +28,12 @@ class WindowIO:
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        for path in QSettings().value("recent_projects", [], list) or []:
-            self.recent_menu.addAction(path_shown(path).replace("&", "&&"),    # literally
-                                       lambda p=path: self.project_requested.emit(p))
+        for act in self.registry.remove_group("recent"):
+            act.deleteLater()                 # the menu no longer shows it
+        for i, path in enumerate(QSettings().value("recent_projects", [], list) or []):
+            self.recent_menu.addAction(self.registry.add(
+                f"recent:{i}", path_shown(path).replace("&", "&&"),    # literally
+                lambda _=False, p=path: self.project_requested.emit(p), edits=False, group="recent"))
 
     def import_files(self, paths: list[str] | None = None) -> None:
         if not paths:

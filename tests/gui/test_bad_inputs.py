@@ -253,7 +253,7 @@ def test_odd_label_names_are_shown_literally(make_window, qtbot, tmp_path, shown
     assert stored == ODD_LABELS and set(ODD_LABELS) <= names          # byte-exact in SQLite
     # The label bar: each button shows the name (R&D, not a mnemonic "RD"), tooltip literal.
     by_name = {}
-    for act in w._label_actions:
+    for act in w.registry.group("label"):
         button = w.label_bar.widgetForAction(act)
         shown_text = QAccessible.queryAccessibleInterface(button).text(QAccessible.Text.Name)
         by_name[shown_text.split("   ", 1)[1]] = (act, button)
@@ -303,7 +303,7 @@ def test_new_label_dialog_keeps_odd_names(make_window, qtbot, typed, stored):
     con = sqlite3.connect(store.path)
     assert con.execute("SELECT name FROM labels WHERE name = ?", [stored]).fetchone() == (stored,)
     con.close()
-    act = next(a for a in w._label_actions if plain(a.toolTip()) == stored)
+    act = next(a for a in w.registry.group("label") if plain(a.toolTip()) == stored)
     button = w.label_bar.widgetForAction(act)
     assert QAccessible.queryAccessibleInterface(button).text(QAccessible.Text.Name).endswith("   " + stored)
 

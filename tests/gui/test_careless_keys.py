@@ -181,7 +181,7 @@ def test_a_click_ends_the_burst_and_the_toolbar_is_never_ignored(window, qtbot):
     s = TEXT.index("officials")
     w.view.select_range(s, s + 9)
     qtbot.keyClick(w.view, Qt.Key.Key_2)
-    w._label_actions[0].trigger()                              # PERSON from the toolbar, at once
+    w.registry.group("label")[0].trigger()                              # PERSON from the toolbar, at once
     assert (s, s + 9, "PERSON", "manual") in rows(store, ids[0])
     qtbot.keyClick(w.view, Qt.Key.Key_2)          # keys at once after the first key: typing
     qtbot.keyClick(w.view, Qt.Key.Key_3)

@@ -120,7 +120,7 @@ def test_label_descriptions_and_names_in_actions_are_literal(make_window, stand_
     w, store, ids = make_window(["North Korea said so."])
     label = Label("<b>", "#ffcc00", "a", "<img src=x> weapons & <i>arms</i>")
     assert w.session.add_label(label)
-    act = next(a for a in w._label_actions if a.data() is None and "<b>" in a.text())
+    act = next(a for a in w.registry.group("label") if a.data() is None and "<b>" in a.text())
     assert rendered(act.toolTip()) == "<img src=x> weapons & <i>arms</i>"
     assert act.statusTip() == "<img src=x> weapons & <i>arms</i>"
     w.view.select_range(0, 5)

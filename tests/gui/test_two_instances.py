@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from gui import app as appmod
-from gui import actions, dialogs, project_lock
+from gui import dialogs, project_lock
 from models import edits, project_file
 from models.spans import Span
 from models.store import Store
@@ -91,10 +91,10 @@ def test_a_second_window_is_offered_read_only_and_follows_the_first(project, ope
         f"news.annotator is open in another article-annotator window (pid {os.getpid()}, host ")
     assert "Open it read-only?" in questions[0]
     assert b.store.readonly and "(read-only)" in b.windowTitle() and b.save_label.text() == "READ-ONLY"
-    off = {a.text() for a in actions.editing_actions(b)}
+    off = {a.text() for a in b.registry.qactions(edits=True)}
     assert {"Import files…", "Paste article…", "Pre-annotate all documents"} <= off
-    for act in (b.undo_action, b.delete_action, b.done_action, b.new_label_action, *b._label_actions,
-                *actions.editing_actions(b)):
+    for act in (b.undo_action, b.delete_action, b.done_action, b.new_label_action, *b.registry.group("label"),
+                *b.registry.qactions(edits=True)):
         assert not act.isEnabled()
     # The writer edits and finishes a document; the reader follows within its poll.
     a.open_document(2)
@@ -107,8 +107,8 @@ def test_a_second_window_is_offered_read_only_and_follows_the_first(project, ope
     assert b.view.toPlainText() == TEXTS[1]
     assert a.session.add_label(a.session.labels.new_label("WEAPON"))      # labels follow too
     qtbot.waitUntil(lambda: "WEAPON" in [lab.name for lab in b.session.labels], timeout=3000)
-    assert any("WEAPON" in act.text() for act in b._label_actions)
-    assert not any(act.isEnabled() for act in b._label_actions)
+    assert any("WEAPON" in act.text() for act in b.registry.group("label"))
+    assert not any(act.isEnabled() for act in b.registry.group("label"))
     # The reader cannot write: a key is off, and even the session's own path changes nothing.
     before = rows(project)
     b.annotator.select(b.session.spans[0])
