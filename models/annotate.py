@@ -7,7 +7,7 @@ from models.document import DONE, IN_PROGRESS, NEW
 from models.edits import ChangeLabels, ReplaceSpans
 from models.graphemes import widen
 from models.ner import Pipeline
-from models.spans import MANUAL, Span
+from models.spans import Span
 from models.store import Store
 
 
@@ -54,15 +54,7 @@ def pending(store: Store, force: bool = False) -> list[int]:
     ``force``: every document not done or skipped that has no span a person made or confirmed
     (all its spans, if any, came from a model) — pre-annotated or not.
     """
-    if force:
-        return [r[0] for r in store.db.execute(
-            "SELECT id FROM documents d WHERE status IN (?, ?) AND NOT EXISTS "
-            "(SELECT 1 FROM spans s WHERE s.doc_id = d.id AND s.source = ?) ORDER BY id",
-            [NEW, IN_PROGRESS, MANUAL])]
-    return [r[0] for r in store.db.execute(
-        "SELECT id FROM documents d WHERE status IN (?, ?) AND preannotated IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = d.id) ORDER BY id",
-        [NEW, IN_PROGRESS])]
+    return store.model_only_ids() if force else store.unannotated_ids()
 
 
 def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
@@ -35,7 +34,7 @@ from models.display import path_shown, shown
 from models.document import DONE, Document
 from models.export_report import (ExportError, ExportReport, ExportWriteFailed, MisalignedSpans,
                                   SpanIssue)
-from models.export_writers import DEFAULT_DEV_FRACTION, WRITERS, _where, split_dev
+from models.export_writers import DEFAULT_DEV_FRACTION, WRITERS, split_dev
 from models.formats import doccano as doccano_format
 from models.formats.docbin import SNAP_MODES
 from models.formats.prodigy import InvalidTask
@@ -63,8 +62,8 @@ class _Cancelled(Exception):
 # -- reading the project ---------------------------------------------------------------------------
 
 def count_documents(store: Store, all_documents: bool = False) -> int:
-    where, args = _where(None if all_documents else (DONE,))
-    return store.db.execute("SELECT count(*) FROM documents d" + where, args).fetchone()[0]
+    """How many documents an export writes: done ones unless ``all_documents``."""
+    return store.count_documents(None if all_documents else (DONE,))
 
 
 def documents(store: Store, all_documents: bool = False) -> Iterator[tuple[Document, list[Span]]]:
@@ -72,21 +71,6 @@ def documents(store: Store, all_documents: bool = False) -> Iterator[tuple[Docum
     ``all_documents``. The store's own reading (two streaming queries walked side by side), so
     every row is checked there: a damaged one raises ``StoreError`` naming the document."""
     return store.iter_documents(None if all_documents else (DONE,))
-
-
-@contextmanager
-def _snapshot(store: Store) -> Iterator[None]:
-    """One read transaction: documents and spans are read as of one moment, even while the
-    annotator (another connection) keeps editing."""
-    conn = store.db.conn
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")
-    try:
-        yield
-    finally:
-        conn.execute("ROLLBACK")
 
 
 # -- export ----------------------------------------------------------------------------------------
@@ -172,7 +156,7 @@ def export(store: Store | str | Path, out: str | Path | IO[str], fmt: str = "jso
     files = Parts(many=fmt == "brat")
     all_documents = bool(options.get("all_documents"))
     try:
-        with _snapshot(store):
+        with store.snapshot():     # documents and spans as of one moment, while others edit
             total = 0 if fmt == "labels" else count_documents(store, all_documents)
             items = _watch(documents(store, all_documents), total, report, progress, cancelled)
             WRITERS[fmt](store, items, path, stream, files, report, options)

@@ -24,6 +24,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from models import sqlite_codes
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, default_title
 
 ALL, NOT_DONE = "all", "not done"
@@ -185,5 +186,34 @@ def connect_reader(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+class Interrupted(Exception):
+    """A ``SearchReader``'s query was cut short by ``interrupt()`` (told by SQLite's result
+    code, not by the words of its message)."""
+
+
+class SearchReader:
+    """A read-only connection of its own for one search off the UI thread (``connect_reader``):
+    ``ids(query)`` from that thread, ``interrupt()`` from any thread, then ``close()``."""
+
+    def __init__(self, path: str | Path):
+        self._conn = connect_reader(path)
+
+    def ids(self, query: QueueQuery) -> array:
+        """What ``select_ids`` gives; ``Interrupted`` if ``interrupt()`` stopped it."""
+        try:
+            return select_ids(self._conn, query)
+        except sqlite3.OperationalError as e:
+            if sqlite_codes.primary_code(e) == sqlite_codes.INTERRUPT:
+                raise Interrupted(str(e)) from e
+            raise
+
+    def interrupt(self) -> None:
+        self._conn.interrupt()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 __all__ = ["ALL", "NOT_DONE", "STATUS_FILTERS", "SORT_KEYS", "QueueQuery", "QueueRow",
-           "search_terms", "select_ids", "fetch_rows", "local_time", "connect_reader"]
+           "search_terms", "select_ids", "fetch_rows", "local_time", "connect_reader",
+           "SearchReader", "Interrupted"]

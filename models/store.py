@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -19,8 +19,9 @@ from models import contents, opening, project_file, rejections
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
 from models.edits import Batch, ChangeLabels, Edit, ReplaceSpans, SetStatus
 from models.labels import Label, LabelSet, check_label
-from models.project_file import CANNOT_WRITE, ReadOnlyLocation, StoreError, WriteFailed
+from models.project_file import ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
+from models.store_queries import StoreQueries
 
 SCHEMA_VERSION = opening.SCHEMA_VERSION        # see models/migrations.py
 HISTORY_LIMIT = 1000      # journal entries per document loaded back as undo history
@@ -36,7 +37,7 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
-class Store:
+class Store(StoreQueries):
     """One project file. ``readonly``: opened with SQLite's ``mode=ro``, nothing can be
     written (``write()`` refuses; settings changed then live in memory only). ``timeout``: how
     long a write waits for another connection's transaction (a window uses a short one)."""
@@ -100,13 +101,17 @@ class Store:
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:     # SQLITE_FULL and I/O errors roll back by themselves
-                    conn.execute("ROLLBACK")
+                    with suppress(sqlite3.Error):   # a failed ROLLBACK never hides the cause
+                        conn.execute("ROLLBACK")
                 raise
-        except sqlite3.OperationalError as e:
-            if getattr(e, "sqlite_errorcode", 0) & 0xFF not in CANNOT_WRITE:
-                raise
-            raise WriteFailed(f"{self.path.name} could not be written ({e}); nothing of this "
-                              "change was written") from e
+        except WriteFailed:
+            raise
+        except sqlite3.Error as e:      # one StoreError, SQLite's result code kept on it
+            failed = WriteFailed(f"{self.path.name} could not be written ({e}); nothing of "
+                                 "this change was written")
+            failed.sqlite_errorcode = getattr(e, "sqlite_errorcode", None)
+            failed.sqlite_errorname = getattr(e, "sqlite_errorname", None)
+            raise failed from e
 
     def close(self) -> None:
         self.db.conn.close()
@@ -308,24 +313,6 @@ class Store:
     def document_status(self, doc_id: int) -> str | None:
         row = self.db.execute("SELECT status FROM documents WHERE id = ?", [doc_id]).fetchone()
         return row[0] if row else None
-
-    _ROW = "SELECT d.id, d.title, d.status, d.n_spans FROM documents d"     # n_spans: kept by triggers
-
-    def document_rows(self) -> list[tuple]:
-        """(id, title, status, number of spans) for every document, in id order."""
-        return self.db.execute(self._ROW + " ORDER BY d.id").fetchall()
-
-    def document_row(self, doc_id: int) -> tuple | None:
-        return self.db.execute(self._ROW + " WHERE d.id = ?", [doc_id]).fetchone()
-
-    def document_count(self) -> int:
-        """How many documents the project holds (cheap: no rows are read)."""
-        return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
-
-    def status_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
-        counts.update(self.db.execute("SELECT status, count(*) FROM documents GROUP BY status"))
-        return counts
 
     def next_document(self, after: int | None, statuses=(NEW, IN_PROGRESS)) -> int | None:
         """The next document (by id, wrapping around) whose status is in ``statuses``."""
