@@ -4,8 +4,9 @@
 ``DocumentListModel`` holds only the ids it shows, in display order (an ``array('q')``: 8
 bytes a document, ~0.8 MB for 100,000) and a small LRU cache of pages of rows fetched when
 the view draws them; nothing else grows with the corpus. The queries are in
-``models.queue``. A search scans the texts, so it runs off the UI thread on a connection of
-its own; a newer search interrupts an older one.
+``models.queue``, run by the store (``Store.list_ids``, ``list_rows``; no SQL here). A search
+scans the texts, so it runs off the UI thread on a connection of its own
+(``models.queue.SearchReader``); a newer search interrupts an older one.
 
 Rows change in place (``refresh``): a document whose status or entity count changes keeps its
 place until the next ``reload`` or change of filter or sort, so the row under the cursor
@@ -13,7 +14,6 @@ never jumps away while someone works through the list.
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 from array import array
 from collections import OrderedDict
@@ -27,7 +27,7 @@ from gui.plain import plain_tooltip
 from gui.workers import Runner
 from models.display import shown
 from models.document import DONE, IN_PROGRESS, SKIPPED
-from models.queue import QueueQuery, connect_reader, fetch_rows, local_time, select_ids
+from models.queue import Interrupted, QueueQuery, SearchReader, local_time
 
 STATUS_COLORS = {DONE: "#2e7d32", IN_PROGRESS: "#b26a00", SKIPPED: "#757575"}
 UNTITLED_COLOR = "#757575"
@@ -64,7 +64,7 @@ class DocumentListModel(QAbstractTableModel):
         """Read the shown ids again (now, on this thread), with the current query."""
         self._cancel_search()
         self._generation += 1
-        self._show(self.query, select_ids(self.store.db.conn, self.query))
+        self._show(self.query, self.store.list_ids(self.query))
 
     def set_query(self, query: QueueQuery) -> None:
         """Show what ``query`` selects. With search words it runs in the background."""
@@ -77,7 +77,7 @@ class DocumentListModel(QAbstractTableModel):
             self.query = query
             return
         if not query.searching:
-            self._show(query, select_ids(self.store.db.conn, query))
+            self._show(query, self.store.list_ids(query))
             return
         gen, path, lock, box = self._generation, str(self.store.path), threading.Lock(), []
 
@@ -85,10 +85,10 @@ class DocumentListModel(QAbstractTableModel):
             with lock:
                 if task.cancelled:
                     return None
-                box.append(connect_reader(path))
+                box.append(SearchReader(path))
             try:
-                return gen, query, select_ids(box[0], query)
-            except sqlite3.OperationalError:
+                return gen, query, box[0].ids(query)
+            except Interrupted:
                 if task.cancelled:      # interrupted by a newer query
                     return None
                 raise
@@ -135,8 +135,7 @@ class DocumentListModel(QAbstractTableModel):
         return self._runner is None or self._runner.wait(msecs)
 
     def _show(self, query: QueueQuery, ids: array) -> None:
-        self.total, self._max_id = self.store.db.execute(
-            "SELECT count(*), coalesce(max(id), 0) FROM documents").fetchone()
+        self.total, self._max_id = self.store.list_extent()
         if self._loaded and query == self.query and ids == self._ids:
             # Same rows in the same order (e.g. after a batch job): repaint, keep the view as is.
             self._pages.clear()
@@ -160,7 +159,7 @@ class DocumentListModel(QAbstractTableModel):
             return
         page = self._pages.get(row // self.PAGE)
         if page is not None:
-            page[row % self.PAGE] = self._cells(fetch_rows(self.store.db.conn, [doc_id]).get(doc_id))
+            page[row % self.PAGE] = self._cells(self.store.list_rows([doc_id]).get(doc_id))
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
     def refresh_rows(self, doc_ids) -> None:
@@ -209,7 +208,7 @@ class DocumentListModel(QAbstractTableModel):
             self._pages.move_to_end(n)
             return page
         ids = self._ids[n * self.PAGE:(n + 1) * self.PAGE]
-        rows = fetch_rows(self.store.db.conn, ids)
+        rows = self.store.list_rows(ids)
         page = [self._cells(rows.get(i)) for i in ids]
         self.fetches += 1
         self._pages[n] = page

@@ -17,25 +17,28 @@ FREE_EVERY = 3          # a read-only window looks whether the writer has gone e
 
 
 class Follower(QObject):
+    """Polls ``store`` for another connection's commits and refreshes what shows them.
+
+    It receives what it uses, not the window: the ``store``, the ``session`` (labels, the open
+    document), ``docs`` (the document list model: ``refresh_rows``), and optionally ``jobs``
+    (``busy``: the window's own batches refresh what they change), ``progress`` (called to
+    show the counts again), ``status_bar`` and ``edit_here(path)`` (the "Edit here" button of
+    a read-only window)."""
     followed = Signal(object)        # the ids of the documents re-read (a set)
 
-    def __init__(self, window, interval: int = POLL_MS):
-        super().__init__(window)
-        self.window = window
-        self.store = window.store
-        self._version = self.store.data_version()
-        self._mark = self._watermark()
+    def __init__(self, store, session, docs, *, jobs=None, progress=None, status_bar=None,
+                 edit_here=None, parent=None, interval: int = POLL_MS):
+        super().__init__(parent)
+        self.store, self.session, self.docs, self.jobs = store, session, docs, jobs
+        self.progress, self.status_bar, self.edit_here = progress, status_bar, edit_here
+        self._version = store.data_version()
+        self._mark = store.watermark()
         self._ticks = 0
         self.edit_button: QPushButton | None = None
         self.timer = QTimer(self, interval=interval)
         self.timer.timeout.connect(self.poll)
-        if not self.store.immutable:        # nothing can change under an immutable reader
+        if not store.immutable:        # nothing can change under an immutable reader
             self.timer.start()
-
-    def _watermark(self) -> tuple[str, int]:
-        db = self.store.db       # one aggregate per query: each is then one index lookup
-        updated = db.execute("SELECT max(updated) FROM documents").fetchone()[0]
-        return updated or "", db.execute("SELECT max(id) FROM documents").fetchone()[0] or 0
 
     def poll(self) -> bool:
         """Re-read what another connection changed; False if nothing did."""
@@ -50,42 +53,31 @@ class Follower(QObject):
         an "Edit here" button reopens the project for editing in this window."""
         from gui.project_lock import ProjectLock
         path = self.store.path
-        if self.edit_button is not None or not os.access(path, os.W_OK):
+        if self.edit_button is not None or self.status_bar is None or self.edit_here is None \
+                or not os.access(path, os.W_OK):
             return False
         if not ProjectLock(path).free():
             return False
-        w = self.window
         self.edit_button = QPushButton("Edit here")
         self.edit_button.setToolTip("The window that was editing this project has closed it: "
                                     "open it for editing here")
-        self.edit_button.clicked.connect(lambda: w.project_requested.emit(str(path)))
-        w.statusBar().addPermanentWidget(self.edit_button)
-        w.statusBar().showMessage("The other window has closed this project: "
-                                  "press Edit here to edit it in this one.")
+        self.edit_button.clicked.connect(lambda: self.edit_here(str(path)))
+        self.status_bar.addPermanentWidget(self.edit_button)
+        self.status_bar.showMessage("The other window has closed this project: "
+                                    "press Edit here to edit it in this one.")
         return True
 
     def _poll(self) -> bool:
-        jobs = getattr(self.window, "jobs", None)
-        if jobs is not None and jobs.busy:      # its own batches refresh what they change;
-            return False                        # what others did is seen once it is done
-        conn = self.store.db.conn
-        if conn.in_transaction:
+        if self.jobs is not None and self.jobs.busy:    # its own batches refresh what they
+            return False                                # change; others' is seen once done
+        store = self.store
+        if store.in_transaction:
             return False
         try:
-            version = self.store.data_version()
+            version = store.data_version()
             if version == self._version:
                 return False
-            updated, max_id = self._mark
-            # One read snapshot: the ids and the new watermark see the same commits (taken
-            # apart, a commit between them would be skipped for good).
-            conn.execute("BEGIN")
-            try:
-                mark = self._watermark()
-                # The documents list's own index on `updated` makes this a short range scan.
-                ids = {r[0] for r in conn.execute(
-                    "SELECT id FROM documents WHERE updated >= ? OR id > ?", [updated, max_id])}
-            finally:
-                conn.execute("COMMIT")
+            ids, mark = store.changed_since(self._mark)     # one read snapshot
             self._version, self._mark = version, mark
         except Exception:           # busy or gone for a moment: look again at the next tick
             return False
@@ -94,12 +86,13 @@ class Follower(QObject):
         return True
 
     def _show(self, ids: set[int]) -> None:
-        w, store = self.window, self.store
+        session, store = self.session, self.store
         labels = store.labels()
-        if labels != w.session.labels:
-            w.session.labels = labels
-            w._labels_changed()
+        if labels != session.labels:
+            session.labels = labels
+            session.labels_changed.emit()               # the window shows the new label set
         if ids:
-            w.docs_model.refresh_rows(sorted(ids))       # new documents: the list is read again
-            w.session.refresh(ids)                       # the open document: spans, status, history
-        w._refresh_progress()
+            self.docs.refresh_rows(sorted(ids))         # new documents: the list is read again
+            session.refresh(ids)                        # the open document: spans, status, history
+        if self.progress is not None:
+            self.progress()

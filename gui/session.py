@@ -7,8 +7,6 @@ and the journal in the project file keeps the history, so it survives a restart.
 """
 from __future__ import annotations
 
-import sqlite3
-
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -17,31 +15,20 @@ from models import edits as E
 from models.document import DONE, IN_PROGRESS, SKIPPED, Document
 from models.labels import Label, LabelSet
 from models.spans import Span
-from models.store import Store, StoreError
+from models.sqlite_codes import write_reason
+from models.store import Store, StoreError, WriteFailed
 
 # What a write can fail with: the store's own refusals, and SQLite's (disk full, read-only,
-# locked, I/O error), which the store lets through as sqlite3 errors.
-WRITE_ERRORS = (StoreError, sqlite3.Error)
-_REASONS = (
-    ("disk is full", "the disk is full (or the file reached its size limit): free some space"),
-    ("readonly", "the project file cannot be written (read-only): make it writable"),
-    ("locked", "another program is writing to the project file (it is locked): close it or wait"),
-    ("busy", "another program is writing to the project file (it is locked): close it or wait"),
-)
+# locked, I/O error), which the store raises as ``WriteFailed`` (a StoreError with SQLite's
+# result code on it).
+WRITE_ERRORS = (StoreError,)
 
 
 def why_not_saved(e: BaseException) -> str:
-    """A failed write in words, with SQLite's own message (not a failed rollback's after it)."""
-    while isinstance(e, sqlite3.Error) and "no transaction is active" in str(e) and e.__context__:
-        e = e.__context__      # SQLite rolled back by itself (disk full); the ROLLBACK after it failed
+    """A failed write in words, with SQLite's own message; the cause told by its result code."""
     text = str(e) or type(e).__name__
-    cause = e if type(e).__module__ == "sqlite3" else e.__cause__   # SQLite's own error, if any
-    if not isinstance(cause, sqlite3.Error):
-        return text            # the store's own words
-    for marker, reason in _REASONS:
-        if marker in str(cause).lower():
-            return f"{reason} ({text})"
-    return text
+    reason = write_reason(e)
+    return f"{reason} ({text})" if reason else text
 
 
 class EditCommand(QUndoCommand):
@@ -164,7 +151,7 @@ class Session(QObject):
 
     def _failed(self, e: Exception) -> None:
         """A write failed: nothing of it is in the file, so nothing of it may be on screen."""
-        self.unwritable = isinstance(e, sqlite3.Error)
+        self.unwritable = isinstance(e, WriteFailed)
         self.saved.emit("NOT SAVED")
         message = (f"The change was not saved: {why_not_saved(e)}.\n\nNothing of it was "
                    "written, and the screen shows what the project file holds. Once this is "
@@ -280,7 +267,7 @@ class Session(QObject):
         suggestions is reported like any failed edit, and None returned)."""
         try:
             return self._apply_predictions(doc_id, ents, source)
-        except sqlite3.Error as e:
+        except WriteFailed as e:
             raise StoreError(f"not saved: {why_not_saved(e)}") from e
 
     def _apply_predictions(self, doc_id: int, ents, source: str) -> int | None:

@@ -339,11 +339,11 @@ def test_100k_documents_open_at_once_and_memory_stays_bounded(qtbot, panel, stor
 def test_a_failed_search_is_reported_not_raised(qtbot, panel, store, monkeypatch):
     add_raw(store, 10)
     panel.model.reload()
-    import gui.document_list as dl
+    import models.queue
 
     def broken(conn, query):
         raise sqlite3.DatabaseError("disk I/O error")
-    monkeypatch.setattr(dl, "select_ids", broken)
+    monkeypatch.setattr(models.queue, "select_ids", broken)     # the search's reader runs it
     with qtbot.waitSignal(panel.model.search_failed, timeout=5000):
         panel.search.setText("Seoul")
         panel.apply_filters()
