@@ -22,12 +22,6 @@ from models.spans import Span
 DEFAULT_DEV_FRACTION = 0.2
 
 
-def _where(statuses: tuple[str, ...] | None) -> tuple[str, list]:
-    if not statuses:
-        return "", []
-    return f" WHERE d.status IN ({','.join('?' * len(statuses))})", list(statuses)
-
-
 def _score(seed: int, text_hash: str) -> float:
     digest = hashlib.blake2b(f"{seed}:{text_hash}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
@@ -132,8 +126,7 @@ def _spacy(store, items, path, stream, files, report, options) -> None:
     fraction = options.get("dev_fraction")
     fraction = DEFAULT_DEV_FRACTION if fraction is None else fraction
     seed = options.get("seed") or 0
-    where, args = _where(None if options.get("all_documents") else (DONE,))
-    ids = store.db.execute("SELECT d.id, d.text_hash FROM documents d" + where, args).fetchall()
+    ids = store.id_hashes(None if options.get("all_documents") else (DONE,))
     dev_ids = split_dev(ids, fraction, seed)
     tokenizer = blank_tokenizer()
     train, dev = new_docbin(), new_docbin()
