@@ -48,6 +48,7 @@ class Store(StoreQueries):
         self.immutable = False          # read-only in a folder SQLite cannot write: not followed
         self.upgraded: tuple[int, Path] | None = None   # (old schema, copy made before upgrading)
         self._memory: dict = {}         # settings set on a read-only store
+        self._names, self._stamp = None, None   # within one write: see _label_names, _time
         created = project_file.check(self.path, readonly)
         conn = None
         try:
@@ -94,6 +95,7 @@ class Store(StoreQueries):
         if conn.in_transaction:          # nested: part of the outer transaction
             yield conn
             return
+        self._names = self._stamp = None    # read again in this transaction: see _label_names, _time
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -160,7 +162,7 @@ class Store(StoreQueries):
     def _apply_journaled(self, edit: Edit, mode: str, entry: int | None) -> int:
         with self.write():
             self._apply(edit)
-            rejections.track(self.db, edit, mode, _now())   # the rejected table kept in step
+            rejections.track(self.db, edit, mode, self._time())   # the rejected table kept in step
             doc_id = edit.doc_id
             if mode == "do":
                 self.db.execute("DELETE FROM journal WHERE doc_id IS ? AND undone = 1", [doc_id])
@@ -205,8 +207,8 @@ class Store(StoreQueries):
                              "AND label = ? AND source = ?", [doc, s.start, s.end, s.label, s.source])
             if cur.rowcount != 1:
                 raise StaleEdit(f"span {s.start}-{s.end} {s.label} is not in document {doc}")
-        labels = {r[0] for r in db.execute("SELECT name FROM labels")}
-        now = _now()
+        labels = self._label_names() if edit.add else ()
+        now = self._time()
         for s in sorted(edit.add):
             if not (0 <= s.start < s.end <= length):
                 raise StoreError(f"span {s.start}-{s.end} is outside document {doc} "
@@ -223,6 +225,18 @@ class Store(StoreQueries):
         new_status = IN_PROGRESS if status == NEW and any(
             s.source == MANUAL for s in edit.add + edit.remove) else status
         db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
+
+    def _time(self) -> str:
+        """The time of the write under way, read from the clock once per transaction."""
+        self._stamp = self._stamp or _now()
+        return self._stamp
+
+    def _label_names(self) -> set[str]:
+        """The label names, read once per write (not once per document of a corpus-wide edit);
+        ``_change_labels`` forgets them."""
+        if self._names is None:
+            self._names = {r[0] for r in self.db.conn.execute("SELECT name FROM labels")}
+        return self._names
 
     def rejected(self, doc_id: int) -> list[Span]:
         """The model suggestions a person rejected on a document (sorted), with their source —
@@ -250,6 +264,7 @@ class Store(StoreQueries):
         return n
 
     def _change_labels(self, edit: ChangeLabels) -> None:
+        self._names = None                      # the label set changes: read it again
         for lab in edit.remove:
             used = self.db.execute("SELECT count(*) FROM spans WHERE label = ?", [lab.name]).fetchone()[0]
             if used:

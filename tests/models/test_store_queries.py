@@ -224,3 +224,31 @@ def test_a_failed_rollback_never_hides_the_first_error(store):
     assert sqlite_codes.primary_code(caught.value) == sqlite_codes.FULL
     assert "rollback" not in str(caught.value)
     assert not real.in_transaction and store.document_count() == 1
+
+
+def test_the_label_names_read_once_per_write_never_go_stale(tmp_path):
+    """A write reads the label set once (a corpus-wide edit read it per document); a label
+    added in the same edit, or by another connection since, is seen."""
+    import sqlite3 as raw
+
+    from models.edits import Batch, ChangeLabels, ReplaceSpans
+    from models.labels import Label
+    from models.spans import Span
+    from models.store import Store, StoreError
+    path = tmp_path / "p.annotator"
+    store = Store(path)
+    ids = store.add_documents([{"text": f"Acme Corp hired Kim in Seoul, day {i}."} for i in range(3)])[0]
+    both = Batch(ids[0], (ChangeLabels(ids[0], (Label("COMPANY", "#123456", "", "", 99),)),
+                          *(ReplaceSpans(d, (), (Span(0, 9, "COMPANY"),)) for d in ids)))
+    store.apply(both)
+    other = raw.connect(path)
+    other.execute("INSERT INTO labels(name, color, key, description, ord) VALUES ('CITY', '#654321', '', '', 100)")
+    other.commit()
+    other.close()
+    store.apply(ReplaceSpans(ids[1], (), (Span(23, 28, "CITY"),)))
+    with pytest.raises(StoreError, match="label 'TOWN' is not in the label set"):
+        store.apply(ReplaceSpans(ids[2], (), (Span(23, 28, "TOWN"),)))
+    assert [len(store.spans(d)) for d in ids] == [1, 2, 1]
+    rows = store.db.execute("SELECT DISTINCT updated FROM spans WHERE label = 'COMPANY'").fetchall()
+    assert len(rows) == 1               # one edit, one time on every row it wrote
+    store.close()
