@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from models.display import path_shown, shown
+from models.formats.files import kind_of
 from models.project_file import sync_folder
 
 _MAX_LINKS = 40                 # as the kernel's own limit (ELOOP)
@@ -63,16 +64,6 @@ class Target:
     @property
     def part(self) -> Path:
         return self.at.with_name(self.at.name + ".part")
-
-
-def kind_of(mode: int) -> str:
-    for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "folder"),
-                       (stat.S_ISLNK, "symbolic link"), (stat.S_ISFIFO, "pipe"),
-                       (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
-                       (stat.S_ISSOCK, "socket")):
-        if test(mode):
-            return name
-    return "special file"
 
 
 _FD_FOLDER = re.compile(r"^/proc/[^/]+(/task/[^/]+)?/fd$")

@@ -28,13 +28,23 @@ from models.display import path_shown
 MAX_TEXT_BYTES = 1_000_000_000
 MAX_FILE_BYTES = MAX_TEXT_BYTES
 
-_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISDIR, "a folder"))
+_KINDS = ((stat.S_ISREG, "file"), (stat.S_ISDIR, "folder"), (stat.S_ISLNK, "symbolic link"),
+          (stat.S_ISFIFO, "pipe"), (stat.S_ISCHR, "character device"),
+          (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))
+
+
+def kind_of(mode: int) -> str:
+    """What a file mode is, in a word or two ("pipe", "character device", …): one table for
+    the import (what a source is) and the export (what a target is)."""
+    return next((name for test, name in _KINDS if test(mode)), "special file")
 
 
 def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    """The kind as an import's message says it: "a FIFO (named pipe)", "a socket"…"""
+    kind = kind_of(mode)
+    if kind == "special file":
+        return "not a regular file"
+    return "a FIFO (named pipe)" if kind == "pipe" else f"a {kind}"
 
 
 def mode_problem(mode: int, path: str | os.PathLike) -> str | None:
