@@ -20,6 +20,7 @@ import sys
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 # C0 and C1 controls (tab and line breaks too: one message is one line), DEL, the line and
 # paragraph separators, bidi controls, and surrogates (never valid in text).
+SURROGATE = re.compile("[\ud800-\udfff]")     # never a character: UTF-8 cannot hold one
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + BIDI_CONTROLS + "\ud800-\udfff]")
 
 
@@ -45,7 +46,7 @@ def storable(text: str) -> str:
     """``text`` with what SQLite and JSON cannot hold as UTF-8 (lone surrogates, e.g. the raw
     bytes of a file name that is not UTF-8) written as escapes; everything else untouched.
     For names kept as information (``meta.source``), never for a document's text."""
-    return re.sub("[\ud800-\udfff]", _escape, text)
+    return SURROGATE.sub(_escape, text)
 
 
 def echo(*lines: object, file=None, flush: bool = False) -> None:

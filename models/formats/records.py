@@ -24,11 +24,10 @@ import math
 import re
 import reprlib
 
-from models.display import shown
+from models.display import SURROGATE, shown
 from models.formats import files
 
 MAX_DEPTH = 100          # levels of nesting a stored value may have (meta is 2 or 3 in practice)
-SURROGATE = re.compile("[\ud800-\udfff]")
 # In a JSON line, a surrogate can only come from a \uD800-\uDFFF escape (UTF-8 cannot encode
 # one), and a pair of them (\ud83d\ude00, how ensure_ascii writes an emoji) is one character.
 SURROGATE_ESCAPE = re.compile(r"\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
