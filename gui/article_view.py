@@ -1,7 +1,9 @@
 """The article: read-only text, coloured spans with their label tags, a selected span.
 
 The view speaks code points to the outside (through its OffsetMap) and Qt positions inside.
-It knows nothing of the store: it shows spans and reports what the person does.
+It knows nothing of the store: it shows the spans of its ``SpanModel`` (gui/span_model.py,
+the one owner of the open document's spans, which the entity table may show too), follows
+that model's signals, and reports what the person does.
 """
 from __future__ import annotations
 
@@ -9,27 +11,17 @@ from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QTextCursor, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip
 
-from gui.highlighter import TAG_PAD, QtSpan, SpanHighlighter
+from gui.highlighter import TAG_PAD, SpanHighlighter
 from gui.offsets import OffsetMap
 from gui.plain import plain_tooltip
-from models.graphemes import widen
+from gui.span_model import QtSpan, SpanModel, last_cluster
 from models.labels import LabelSet
-from models.spans import Span, index_of, span_at
+from models.spans import Span, index_of
 
 READING_WIDTH = 88
 LAZY_AFTER = 30_000  # Qt positions coloured at once; the rest of a long article in idle time
 _CARET_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home,
                Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}   # characters per line at most: long lines are hard to read all day
-
-
-def last_cluster(text: str, s: Span) -> int:
-    """Where the span's last grapheme cluster begins (a code point index): the tag's gap is
-    letter spacing on that whole cluster — on its last code point alone, a format boundary
-    inside a flag or a ZWJ emoji would split it, and Qt would draw 🇯🇵 as the letters J P."""
-    ch = text[s.end - 1]
-    if ord(ch) < 0x300 and ch != "\n":        # no combining mark, joiner, modifier, flag half
-        return s.end - 1
-    return max(s.start, widen(text, s.end - 1, s.end)[0])
 
 
 class ArticleView(QPlainTextEdit):
@@ -40,8 +32,11 @@ class ArticleView(QPlainTextEdit):
     escape = Signal()
     first_paint = Signal()               # once, after the view has painted for the first time
 
-    def __init__(self, parent=None):
+    def __init__(self, spans: SpanModel | None = None, parent=None):
+        if parent is None and spans is not None and not isinstance(spans, SpanModel):
+            spans, parent = None, spans          # the old signature: ArticleView(parent)
         super().__init__(parent)
+        self.model = spans if spans is not None else SpanModel(self)   # the spans' one owner
         self.setReadOnly(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
@@ -56,23 +51,54 @@ class ArticleView(QPlainTextEdit):
         tag_font.setBold(True)
         self.tag_font = tag_font
         self.document().setDocumentMargin(18)
-        self.highlighter = SpanHighlighter(self.document(), tag_font)
-        self.map = OffsetMap("")
-        self.spans: list[Span] = []
+        self.highlighter = SpanHighlighter(self.document(), tag_font, self.model)
         self.selected: Span | None = None
         self._press_pos = None
         self._painted = False
+        m = self.model
+        m.opened.connect(self._opened)
+        m.spans_reset.connect(self._spans_reset)
+        m.applied.connect(self._applied)
+        m.labels_changed.connect(self._labels_changed)
+        if m.text:                   # a model already showing a document: show it too
+            self._opened()
 
-    # -- content -----------------------------------------------------------------------------
+    # -- content: the model's, read where it is -------------------------------------------
+    @property
+    def map(self) -> OffsetMap:
+        return self.model.map
+
+    @property
+    def spans(self) -> list[Span]:
+        """The model's sorted spans (read them, never change them)."""
+        return self.model.spans
+
     def set_content(self, text: str, spans: list[Span], labels: LabelSet) -> None:
-        """Show a document: text at once, spans coloured in the same pass."""
-        self.map = OffsetMap(text)
-        self.spans = list(spans)
+        """Show a document: text at once, spans coloured in the same pass (``model.open``)."""
+        self.model.open(text, spans, labels)
+
+    def set_labels(self, labels: LabelSet) -> None:
+        self.model.set_labels(labels)
+
+    def apply(self, remove: list[Span], add: list[Span], spans: list[Span] | None = None) -> None:
+        """An edit was committed: re-colour only what it touched (``model.apply``). ``spans``,
+        the caller's list after the edit, is only used if the edit does not fit the model."""
+        try:
+            self.model.apply(remove, add)
+        except ValueError:
+            if spans is None:
+                raise
+            self.model.reset_spans(spans)
+
+    def reset_spans(self, spans: list[Span]) -> None:
+        self.model.reset_spans(spans)
+
+    def _opened(self) -> None:
         self.selected = None
-        hl = self.highlighter
-        hl.set_labels(labels)
+        hl, text = self.highlighter, self.model.text
+        hl.set_labels(self.model.labels)
         long_text = len(text) > LAZY_AFTER
-        hl.set_spans(self._qt_many(spans), LAZY_AFTER if long_text else None)
+        hl.restart(LAZY_AFTER if long_text else None)
         hl.deferring = long_text
         try:
             self.setPlainText(self.map.display_text)  # colours the first screens while laying out
@@ -80,38 +106,29 @@ class ArticleView(QPlainTextEdit):
             hl.deferring = False
         self.map.check(self.document())
 
-    def set_labels(self, labels: LabelSet) -> None:
-        self.highlighter.set_labels(labels)
+    def _spans_reset(self) -> None:
+        self.highlighter.restart()
         self.highlighter.rehighlight()
+        self._forget_removed()
 
-    def apply(self, remove: list[Span], add: list[Span], spans: list[Span]) -> None:
-        """An edit was committed: re-colour only what it touched."""
-        self.spans = spans
-        self.highlighter.replace([self._qt(s) for s in remove], [self._qt(s) for s in add])
-        if self.selected is not None and index_of(spans, self.selected) < 0:
-            self.selected = None
+    def _applied(self, _removed, _added, touched: list[QtSpan]) -> None:
+        self.highlighter.recolour(touched)
+        self._forget_removed()
         self.viewport().update()
 
-    def reset_spans(self, spans: list[Span]) -> None:
-        self.spans = list(spans)
-        self.highlighter.set_spans(self._qt_many(spans))
+    def _labels_changed(self) -> None:
+        self.highlighter.set_labels(self.model.labels)
         self.highlighter.rehighlight()
-        if self.selected is not None and index_of(spans, self.selected) < 0:
+
+    def _forget_removed(self) -> None:
+        if self.selected is not None and index_of(self.model.spans, self.selected) < 0:
             self.selected = None
 
     def _qt_many(self, spans: list[Span]) -> list[QtSpan]:
-        """Sorted, non-overlapping spans in Qt positions, in one merge pass each way."""
-        m, text = self.map, self.map.text
-        starts = m.to_qt_sorted([s.start for s in spans])
-        ends = m.to_qt_sorted([s.end for s in spans])
-        lasts = m.to_qt_sorted([last_cluster(text, s) for s in spans])
-        return [QtSpan(a, b, last, s.label, s.is_manual)
-                for s, a, b, last in zip(spans, starts, ends, lasts)]
+        return self.model.to_qt_spans(spans)
 
     def _qt(self, s: Span) -> QtSpan:
-        to_qt, text = self.map.to_qt, self.map.text
-        return QtSpan(to_qt(s.start), to_qt(s.end), to_qt(last_cluster(text, s)), s.label,
-                      s.is_manual)
+        return self.model.to_qt_span(s)
 
     # -- selection ---------------------------------------------------------------------------
     def selected_range(self) -> tuple[int, int] | None:
@@ -172,7 +189,7 @@ class ArticleView(QPlainTextEdit):
         self.setTextCursor(c)
 
     def span_at_qt(self, pos: int) -> Span | None:
-        return span_at(self.spans, self.map.to_cp(pos))
+        return self.model.span_at(self.map.to_cp(pos))
 
     # -- input -------------------------------------------------------------------------------
     def event(self, e) -> bool:
@@ -319,4 +336,4 @@ class ArticleView(QPlainTextEdit):
         return rects
 
 
-__all__ = ["ArticleView", "TAG_PAD"]
+__all__ = ["ArticleView", "TAG_PAD", "last_cluster"]

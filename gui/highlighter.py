@@ -1,35 +1,29 @@
 """Colours each span of the article with its label's colour (a QSyntaxHighlighter).
 
-Spans are held in Qt positions, sorted; each block finds its spans by bisect, so colouring a
-block costs O(log n + spans in the block) however long the article. The last character of a
-span gets extra letter spacing: the gap is where the view paints the label tag (displaCy
-style), without inserting anything into the text.
+The spans are the ``SpanModel``'s (gui/span_model.py), which holds them in Qt positions too,
+sorted; each block finds its spans by bisect, so colouring a block costs O(log n + spans in
+the block) however long the article. The highlighter keeps no spans of its own, only what
+it derives from the label set (formats, colours, tag widths). The last character of a span
+gets extra letter spacing: the gap is where the view paints the label tag (displaCy style),
+without inserting anything into the text.
 """
 from __future__ import annotations
 
 import time
-from bisect import bisect_left, bisect_right
-from typing import NamedTuple
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QSyntaxHighlighter, QTextCharFormat
 
+from gui.span_model import QtSpan, SpanModel
 from models.labels import LabelSet
 
 TAG_PAD = 6
 
 
-class QtSpan(NamedTuple):
-    start: int          # Qt positions, end exclusive
-    end: int
-    last: int           # Qt position of the span's last character (an emoji is 2 units)
-    label: str
-    manual: bool
-
-
 class SpanHighlighter(QSyntaxHighlighter):
-    def __init__(self, document, tag_font: QFont):
+    def __init__(self, document, tag_font: QFont, model: SpanModel):
         super().__init__(document)
+        self.model = model
         # Lazy colouring of long articles: while ``_eager_until`` is set, blocks beyond that
         # position are left for an idle pass (or coloured when they scroll into view).
         self._eager_until: int | None = None
@@ -39,8 +33,6 @@ class SpanHighlighter(QSyntaxHighlighter):
         self._idle = QTimer(self, interval=0)
         self._idle.timeout.connect(self._idle_pass)
         self.tag_font = tag_font
-        self.spans: list[QtSpan] = []
-        self._starts: list[int] = []
         self._formats: dict[tuple[str, bool], tuple[QTextCharFormat, QTextCharFormat]] = {}
         self.tag_widths: dict[str, int] = {}
         self.colors: dict[str, QColor] = {}
@@ -52,16 +44,17 @@ class SpanHighlighter(QSyntaxHighlighter):
         self.colors = {lab.name: QColor(lab.color) for lab in labels}
         self.tag_widths = {lab.name: fm.horizontalAdvance(lab.name) + 2 * TAG_PAD for lab in labels}
 
-    def set_spans(self, spans: list[QtSpan], eager_until: int | None = None) -> None:
-        """Replace all spans before the text is set. Blocks past ``eager_until`` (a Qt
-        position) are coloured later, in idle time or when they come into view."""
-        self.spans = sorted(spans)
-        self._starts = [s.start for s in self.spans]
+    def restart(self, eager_until: int | None = None) -> None:
+        """All spans are new (before the text is set, or before a ``rehighlight``). Blocks
+        past ``eager_until`` (a Qt position) are coloured later, in idle time or when they
+        come into view; None: all at once."""
         self._done.clear()
         self._eager_until = eager_until
         self._next_block = 0
         if eager_until is not None:
             self._idle.start()
+        else:
+            self._idle.stop()
 
     def ensure(self, first, last) -> None:
         """Colour now every block from ``first`` to ``last`` not yet coloured."""
@@ -90,19 +83,11 @@ class SpanHighlighter(QSyntaxHighlighter):
     def pending(self) -> bool:
         return self._idle.isActive()
 
-    def replace(self, remove: list[QtSpan], add: list[QtSpan]) -> None:
-        """Apply an edit and re-colour only the blocks it touched."""
-        for s in remove:
-            i = bisect_left(self._starts, s.start)
-            if i < len(self.spans) and self.spans[i] == s:
-                del self.spans[i], self._starts[i]
-        for s in add:
-            i = bisect_left(self._starts, s.start)
-            self.spans.insert(i, s)
-            self._starts.insert(i, s.start)
+    def recolour(self, touched: list[QtSpan]) -> None:
+        """An edit was applied to the model: re-colour only the blocks these ranges touch."""
         doc = self.document()
         blocks = {}
-        for s in list(remove) + list(add):
+        for s in touched:
             block = doc.findBlock(s.start)
             while block.isValid() and block.position() <= max(s.end - 1, s.start):
                 blocks[block.blockNumber()] = block
@@ -112,9 +97,7 @@ class SpanHighlighter(QSyntaxHighlighter):
 
     def spans_between(self, start: int, end: int) -> list[QtSpan]:
         """Spans overlapping Qt range [start, end)."""
-        i = max(bisect_right(self._starts, start) - 1, 0)
-        j = bisect_left(self._starts, end, lo=i)
-        return [s for s in self.spans[i:j] if s.end > start]
+        return self.model.qt_between(start, end)
 
     # -- formats -----------------------------------------------------------------------------
     def formats(self, label: str, manual: bool) -> tuple[QTextCharFormat, QTextCharFormat]:

@@ -1,0 +1,240 @@
+"""The one owner of the open document's spans on the Qt side, and the entity table's model.
+
+``SpanModel`` holds the document's text, its ``OffsetMap``, its spans sorted in code points
+(``spans``) and, index for index, the same spans in Qt positions (``qt_spans``, with their
+starts in ``qt_starts`` for bisecting) that the highlighter and the view's tag painter read,
+plus the counts the window shows (``count``, ``unreviewed``: spans not yet made the
+annotator's own). Nobody else keeps a copy: the article view, its highlighter and the entity
+table all read this object, and none of them mutates ``spans``.
+
+It is a ``QAbstractTableModel`` (columns Text, Label, Source; the Label cell is editable and
+asks for a relabel through ``relabel_requested``). Changes, and what is signalled:
+
+* ``open(text, spans, labels)`` — a new document: model reset, then ``opened``.
+* ``reset_spans(spans)`` — same text, spans re-read from the store: model reset, then
+  ``spans_reset``.
+* ``apply(remove, add)`` — one committed edit: ``rowsRemoved`` per removed row and
+  ``rowsInserted`` per added row (never a model reset), then
+  ``applied(removed, added, touched)`` — the removed and added ``Span`` lists and the
+  ``QtSpan`` ranges whose blocks need colouring again.
+* ``set_labels(labels)`` — ``dataChanged`` over the Label column, then ``labels_changed``.
+
+After each of the first three, ``counts_changed(count, unreviewed)``.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import NamedTuple, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+
+from gui.offsets import OffsetMap
+from gui.plain import plain_tooltip
+from models.display import shown
+from models.graphemes import widen
+from models.labels import LabelSet
+from models.spans import Span, index_of
+from models.spans import span_at as _span_at
+
+TEXT, LABEL, SOURCE = range(3)
+HEADERS = ("Text", "Label", "Source")
+_DISPLAY, _EDIT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole
+
+
+class QtSpan(NamedTuple):
+    start: int          # Qt positions, end exclusive
+    end: int
+    last: int           # Qt position of the span's last grapheme cluster (where its tag goes)
+    label: str
+    manual: bool
+
+
+def last_cluster(text: str, s: Span) -> int:
+    """Where the span's last grapheme cluster begins (a code point index): the tag's gap is
+    letter spacing on that whole cluster — on its last code point alone, a format boundary
+    inside a flag or a ZWJ emoji would split it, and Qt would draw 🇯🇵 as the letters J P."""
+    ch = text[s.end - 1]
+    if ord(ch) < 0x300 and ch != "\n":        # no combining mark, joiner, modifier, flag half
+        return s.end - 1
+    return max(s.start, widen(text, s.end - 1, s.end)[0])
+
+
+class SpanModel(QAbstractTableModel):
+    relabel_requested = Signal(object, str)        # Span, new label (from the Label cell)
+    opened = Signal()                              # a new text and its spans
+    spans_reset = Signal()                         # same text, all spans replaced
+    applied = Signal(object, object, object)       # removed [Span], added [Span], touched [QtSpan]
+    labels_changed = Signal()
+    counts_changed = Signal(int, int)              # count, unreviewed
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text = ""
+        self.map = OffsetMap("")
+        self.labels = LabelSet()
+        self.spans: list[Span] = []
+        self.qt_spans: list[QtSpan] = []
+        self.qt_starts: list[int] = []
+        self.unreviewed = 0
+
+    # -- the changes -------------------------------------------------------------------------
+    def open(self, text: str, spans: Sequence[Span], labels: LabelSet) -> None:
+        """A new document: its text, spans and the label set (a model reset)."""
+        self.beginResetModel()
+        self.text, self.map, self.labels = text, OffsetMap(text), labels
+        self._set_spans(spans)
+        self.endResetModel()
+        self.opened.emit()
+        self._counts()
+
+    def reset_spans(self, spans: Sequence[Span]) -> None:
+        """Same text, spans re-read from the store (a model reset)."""
+        self.beginResetModel()
+        self._set_spans(spans)
+        self.endResetModel()
+        self.spans_reset.emit()
+        self._counts()
+
+    def apply(self, remove: Sequence[Span], add: Sequence[Span]) -> None:
+        """One committed edit: rows out, rows in. ValueError (and nothing changed) if a span
+        to remove is not here."""
+        rows = [index_of(self.spans, s) for s in remove]
+        missing = [s for s, i in zip(remove, rows) if i < 0]
+        if missing or len(set(rows)) != len(rows):
+            raise ValueError(f"{missing[0] if missing else remove} is not among the spans")
+        for s in add:
+            self.map.to_qt(s.start), self.map.to_qt(s.end)      # ValueError if outside the text
+        touched = []
+        for s in remove:
+            i = index_of(self.spans, s)
+            self.beginRemoveRows(QModelIndex(), i, i)
+            touched.append(self.qt_spans[i])
+            del self.spans[i], self.qt_spans[i], self.qt_starts[i]
+            self.unreviewed -= not s.is_manual
+            self.endRemoveRows()
+        for s in add:
+            i = bisect_left(self.spans, s)
+            q = self.to_qt_span(s)
+            self.beginInsertRows(QModelIndex(), i, i)
+            self.spans.insert(i, s)
+            self.qt_spans.insert(i, q)
+            self.qt_starts.insert(i, q.start)
+            self.unreviewed += not s.is_manual
+            self.endInsertRows()
+            touched.append(q)
+        self.applied.emit(list(remove), list(add), touched)
+        self._counts()
+
+    def set_labels(self, labels: LabelSet) -> None:
+        """The label set changed (colours, names): the Label column and the colours."""
+        self.labels = labels
+        if self.spans:
+            self.dataChanged.emit(self.index(0, LABEL), self.index(len(self.spans) - 1, LABEL))
+        self.labels_changed.emit()
+
+    def reset(self, text: str, spans: Sequence[Span], labels: LabelSet) -> None:
+        """The old ``SpanTableModel.reset``: ``open`` for another text, else the spans (and
+        labels, if they changed) anew. Prefer the three above."""
+        if text != self.text:
+            self.open(text, spans, labels)
+            return
+        if labels is not self.labels:
+            self.set_labels(labels)
+        self.reset_spans(spans)
+
+    def _set_spans(self, spans: Sequence[Span]) -> None:
+        self.spans = sorted(spans)
+        self.qt_spans = self.to_qt_spans(self.spans)
+        self.qt_starts = [q.start for q in self.qt_spans]
+        self.unreviewed = sum(1 for s in self.spans if not s.is_manual)
+
+    def _counts(self) -> None:
+        self.counts_changed.emit(len(self.spans), self.unreviewed)
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def count(self) -> int:
+        return len(self.spans)
+
+    def row_of(self, span: Span | None) -> int:
+        return -1 if span is None else index_of(self.spans, span)
+
+    def span_at(self, cp: int) -> Span | None:
+        """The span containing code point ``cp``, or None."""
+        return _span_at(self.spans, cp)
+
+    def qt_between(self, start: int, end: int) -> list[QtSpan]:
+        """Spans (in Qt positions) overlapping the Qt range [start, end)."""
+        starts = self.qt_starts
+        i = max(bisect_right(starts, start) - 1, 0)   # one back: it may reach in
+        j = bisect_left(starts, end, lo=i)
+        return [s for s in self.qt_spans[i:j] if s.end > start]
+
+    def to_qt_span(self, s: Span) -> QtSpan:
+        to_qt = self.map.to_qt
+        return QtSpan(to_qt(s.start), to_qt(s.end), to_qt(last_cluster(self.text, s)), s.label,
+                      s.is_manual)
+
+    def to_qt_spans(self, spans: Sequence[Span]) -> list[QtSpan]:
+        """Sorted, non-overlapping spans in Qt positions, in one merge pass each way."""
+        m, text = self.map, self.text
+        starts = m.to_qt_sorted([s.start for s in spans])
+        ends = m.to_qt_sorted([s.end for s in spans])
+        lasts = m.to_qt_sorted([last_cluster(text, s) for s in spans])
+        return [QtSpan(a, b, last, s.label, s.is_manual)
+                for s, a, b, last in zip(spans, starts, ends, lasts)]
+
+    # -- the entity table --------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.spans)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else 3
+
+    def headerData(self, section, orientation, role=_DISPLAY):
+        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex, role=_DISPLAY):
+        if not index.isValid() or not 0 <= index.row() < len(self.spans):
+            return None
+        s = self.spans[index.row()]
+        col = index.column()
+        if role in (_DISPLAY, _EDIT):
+            if col == TEXT:
+                t = self.text[s.start:s.end].replace("\n", " ").replace("\r", " ")
+                return t if len(t) <= 60 else t[:59] + "…"
+            if col == LABEL:          # the editor gets the name itself, the cell shows it safely
+                return shown(s.label) if role == _DISPLAY else s.label
+            return "yours" if s.is_manual else "model"
+        if role == Qt.ItemDataRole.BackgroundRole and col == LABEL:
+            lab = self.labels.get(s.label)
+            return QColor(lab.color) if lab else None
+        if role == Qt.ItemDataRole.ForegroundRole and col == LABEL:
+            return QColor("#111111")
+        if role == Qt.ItemDataRole.ToolTipRole:        # from files: never markup (gui.plain)
+            if col == SOURCE:
+                return None if s.is_manual else plain_tooltip(f"model: {s.source}")
+            t = self.text[s.start:s.end]
+            return plain_tooltip((t if len(t) <= 300 else t[:299] + "…") if col == TEXT else s.label)
+        if role == Qt.ItemDataRole.FontRole and col == SOURCE and not s.is_manual:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        return None
+
+    def flags(self, index: QModelIndex):
+        f = super().flags(index)
+        return f | Qt.ItemFlag.ItemIsEditable if index.column() == LABEL else f
+
+    def setData(self, index: QModelIndex, value, role=_EDIT) -> bool:
+        if role != _EDIT or index.column() != LABEL or value not in self.labels \
+                or not 0 <= index.row() < len(self.spans):
+            return False
+        self.relabel_requested.emit(self.spans[index.row()], value)
+        return True        # the rows change when the edit is committed (``apply``)
+
+
+__all__ = ["HEADERS", "LABEL", "SOURCE", "TEXT", "QtSpan", "SpanModel", "last_cluster"]
