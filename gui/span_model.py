@@ -13,10 +13,12 @@ asks for a relabel through ``relabel_requested``). Changes, and what is signalle
 * ``open(text, spans, labels)`` — a new document: model reset, then ``opened``.
 * ``reset_spans(spans)`` — same text, spans re-read from the store: model reset, then
   ``spans_reset``.
-* ``apply(remove, add)`` — one committed edit: ``rowsRemoved`` per removed row and
-  ``rowsInserted`` per added row (never a model reset), then
-  ``applied(removed, added, touched)`` — the removed and added ``Span`` lists and the
-  ``QtSpan`` ranges whose blocks need colouring again.
+* ``apply(remove, add)`` — one committed edit, never a model reset: an added span that takes
+  a removed one's place (relabel, confirm, most resizes, Done's accept-all) changes that row
+  (``dataChanged``, one signal over the rows changed: a table repaints only what it shows of
+  them); the others leave (``rowsRemoved``) and come in (``rowsInserted``) in runs of
+  adjacent rows. Then ``applied(removed, added, touched)`` — the removed and added ``Span``
+  lists and the ``QtSpan`` ranges (old and new) whose blocks need colouring again.
 * ``set_labels(labels)`` — ``dataChanged`` over the Label column, then ``labels_changed``.
 
 After each of the first three, ``counts_changed(count, unreviewed)``.
@@ -60,6 +62,17 @@ def last_cluster(text: str, s: Span) -> int:
     return max(s.start, widen(text, s.end - 1, s.end)[0])
 
 
+def _runs(desc: list[int]):
+    """Runs of adjacent rows in a descending list, as (low, high), highest first."""
+    k = 0
+    while k < len(desc):
+        j = k
+        while j + 1 < len(desc) and desc[j + 1] == desc[j] - 1:
+            j += 1
+        yield desc[j], desc[k]
+        k = j + 1
+
+
 class SpanModel(QAbstractTableModel):
     relabel_requested = Signal(object, str)        # Span, new label (from the Label cell)
     opened = Signal()                              # a new text and its spans
@@ -77,12 +90,17 @@ class SpanModel(QAbstractTableModel):
         self.qt_spans: list[QtSpan] = []
         self.qt_starts: list[int] = []
         self.unreviewed = 0
+        self._colours: dict[str, QColor | None] = {}     # label -> its cell colour
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        self._dark = QColor("#111111")
 
     # -- the changes -------------------------------------------------------------------------
     def open(self, text: str, spans: Sequence[Span], labels: LabelSet) -> None:
         """A new document: its text, spans and the label set (a model reset)."""
         self.beginResetModel()
         self.text, self.map, self.labels = text, OffsetMap(text), labels
+        self._colours.clear()
         self._set_spans(spans)
         self.endResetModel()
         self.opened.emit()
@@ -97,38 +115,79 @@ class SpanModel(QAbstractTableModel):
         self._counts()
 
     def apply(self, remove: Sequence[Span], add: Sequence[Span]) -> None:
-        """One committed edit: rows out, rows in. ValueError (and nothing changed) if a span
-        to remove is not here."""
-        rows = [index_of(self.spans, s) for s in remove]
+        """One committed edit, row by row, never a reset. ValueError (and nothing changed)
+        if a span to remove is not here, or one to add is outside the text.
+
+        A removed span whose place an added one takes (a relabel, a confirm, most resizes)
+        is changed in its row (``dataChanged``: the table repaints that row, if shown, not the
+        whole table); the others leave (``rowsRemoved``) and come in (``rowsInserted``), in
+        runs of adjacent rows."""
+        spans = self.spans
+        rows = [index_of(spans, s) for s in remove]
         missing = [s for s, i in zip(remove, rows) if i < 0]
         if missing or len(set(rows)) != len(rows):
-            raise ValueError(f"{missing[0] if missing else remove} is not among the spans")
+            raise ValueError(f"{missing[0] if missing else list(remove)} is not among the spans")
         for s in add:
             self.map.to_qt(s.start), self.map.to_qt(s.end)      # ValueError if outside the text
-        touched = []
-        for s in remove:
-            i = index_of(self.spans, s)
-            self.beginRemoveRows(QModelIndex(), i, i)
-            touched.append(self.qt_spans[i])
-            del self.spans[i], self.qt_spans[i], self.qt_starts[i]
-            self.unreviewed -= not s.is_manual
+        touched = [self.qt_spans[i] for i in rows]
+        left, fresh = self._replace_in_place(dict(zip(remove, rows)), add, touched)
+        for lo, hi in _runs(sorted(left, reverse=True)):
+            self.beginRemoveRows(QModelIndex(), lo, hi)
+            self.unreviewed -= sum(not s.is_manual for s in spans[lo:hi + 1])
+            del spans[lo:hi + 1], self.qt_spans[lo:hi + 1], self.qt_starts[lo:hi + 1]
             self.endRemoveRows()
-        for s in add:
-            i = bisect_left(self.spans, s)
-            q = self.to_qt_span(s)
-            self.beginInsertRows(QModelIndex(), i, i)
-            self.spans.insert(i, s)
-            self.qt_spans.insert(i, q)
-            self.qt_starts.insert(i, q.start)
-            self.unreviewed += not s.is_manual
+        fresh.sort()
+        gaps = [bisect_left(spans, s) for s in fresh]       # against the list before inserting
+        k = 0
+        while k < len(fresh):
+            j = k
+            while j + 1 < len(fresh) and gaps[j + 1] == gaps[k]:
+                j += 1
+            i, run = gaps[k] + k, fresh[k:j + 1]            # earlier runs moved this one by k
+            qs = [self.to_qt_span(s) for s in run]
+            self.beginInsertRows(QModelIndex(), i, i + len(run) - 1)
+            spans[i:i] = run
+            self.qt_spans[i:i] = qs
+            self.qt_starts[i:i] = [q.start for q in qs]
+            self.unreviewed += sum(not s.is_manual for s in run)
             self.endInsertRows()
-            touched.append(q)
+            touched += qs
+            k = j + 1
         self.applied.emit(list(remove), list(add), touched)
         self._counts()
+
+    def _replace_in_place(self, rows: dict[Span, int], add: Sequence[Span], touched: list):
+        """Put each added span that takes a removed one's place into that row; return the
+        rows still to remove and the spans still to insert."""
+        spans, n = self.spans, len(self.spans)
+        by_range = {(s.start, s.end): s for s in rows}
+        changed, fresh = [], []
+        for a in add:
+            r = by_range.pop((a.start, a.end), None)
+            if r is None and len(rows) <= 8:            # a resize: the one it overlaps
+                r = next((s for s in rows if s.overlaps(a.start, a.end)
+                          and (s.start, s.end) in by_range), None)
+                if r is not None:
+                    del by_range[(r.start, r.end)]
+            i = rows.pop(r) if r is not None else -1
+            if i < 0 or not ((i == 0 or spans[i - 1] < a) and (i + 1 == n or a < spans[i + 1])):
+                if i >= 0:
+                    rows[r] = i                          # does not fit there: out and in
+                fresh.append(a)
+                continue
+            self.unreviewed += spans[i].is_manual - a.is_manual
+            spans[i], q = a, self.to_qt_span(a)
+            self.qt_spans[i], self.qt_starts[i] = q, q.start
+            changed.append(i)
+            touched.append(q)
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), 2))
+        return list(rows.values()), fresh
 
     def set_labels(self, labels: LabelSet) -> None:
         """The label set changed (colours, names): the Label column and the colours."""
         self.labels = labels
+        self._colours.clear()
         if self.spans:
             self.dataChanged.emit(self.index(0, LABEL), self.index(len(self.spans) - 1, LABEL))
         self.labels_changed.emit()
@@ -210,19 +269,19 @@ class SpanModel(QAbstractTableModel):
                 return shown(s.label) if role == _DISPLAY else s.label
             return "yours" if s.is_manual else "model"
         if role == Qt.ItemDataRole.BackgroundRole and col == LABEL:
-            lab = self.labels.get(s.label)
-            return QColor(lab.color) if lab else None
+            if s.label not in self._colours:
+                lab = self.labels.get(s.label)
+                self._colours[s.label] = QColor(lab.color) if lab else None
+            return self._colours[s.label]
         if role == Qt.ItemDataRole.ForegroundRole and col == LABEL:
-            return QColor("#111111")
+            return self._dark
         if role == Qt.ItemDataRole.ToolTipRole:        # from files: never markup (gui.plain)
             if col == SOURCE:
                 return None if s.is_manual else plain_tooltip(f"model: {s.source}")
             t = self.text[s.start:s.end]
             return plain_tooltip((t if len(t) <= 300 else t[:299] + "…") if col == TEXT else s.label)
         if role == Qt.ItemDataRole.FontRole and col == SOURCE and not s.is_manual:
-            font = QFont()
-            font.setItalic(True)
-            return font
+            return self._italic
         return None
 
     def flags(self, index: QModelIndex):

@@ -107,13 +107,21 @@ def check_all(qtbot, model: SpanModel, view: ArticleView, table: SpanTable, span
     assert formats(view) == formats(reference(qtbot, model.text, spans, model.labels))
 
 
-def test_relabel_add_delete_move_rows_and_never_reset_the_model(qtbot, shown):
+def changed_rows(spy: Spy) -> list[tuple]:
+    return [(a[0].row(), a[1].row(), a[0].column(), a[1].column())
+            for n, a in spy.log if n == "dataChanged"]
+
+
+def test_relabel_add_delete_resize_change_rows_and_never_reset_the_model(qtbot, shown):
+    """A relabel changes its row in place (dataChanged: the table repaints one row), an add
+    inserts rows, a delete removes them; a resize changes its row and removes what it
+    swallowed. Never a model reset."""
     model, view, table = shown
     spy = Spy(model)
     relabelled = SEOUL.with_(label="LOC")
     model.apply([SEOUL], [relabelled])
-    assert spy.names() == ["rowsRemoved", "rowsInserted", "applied", "counts_changed"]
-    assert [a[1:] for n, a in spy.log if n.startswith("rows")] == [(0, 0), (0, 0)]
+    assert spy.names() == ["dataChanged", "applied", "counts_changed"]
+    assert changed_rows(spy) == [(0, 0, 0, 2)]
     check_all(qtbot, model, view, table, [relabelled, TOKYO, KIM])
     assert colour_at(view, SEOUL.start) == COLOUR["LOC"] and colour_at(view, SEOUL.end) is None
 
@@ -134,18 +142,31 @@ def test_relabel_add_delete_move_rows_and_never_reset_the_model(qtbot, shown):
     spy.clear()                         # a resize over an emoji and a CRLF: one row out, one in
     wide = Span(KIM.start, at("Busan")[1], "PERSON")
     model.apply([KIM, busan], [wide])
-    assert spy.names() == ["rowsRemoved", "rowsRemoved", "rowsInserted", "applied", "counts_changed"]
+    assert spy.names() == ["dataChanged", "rowsRemoved", "applied", "counts_changed"]
+    assert changed_rows(spy) == [(1, 1, 0, 2)] and spy.log[1][1][1:] == (2, 2)
     check_all(qtbot, model, view, table, [relabelled, wide])
     assert {colour_at(view, i) for i in range(wide.start, wide.end)
             if TEXT_[i] not in "\r\n"} == {COLOUR["PERSON"]}       # a line break has no colour
     assert "modelReset" not in spy.names() and "modelAboutToBeReset" not in spy.names()
 
 
+def test_a_span_grown_in_place_into_further_lines_is_coloured_there(qtbot, shown):
+    model, view, table = shown
+    grown = Span(KIM.start, at("in Busan")[0] + 2, "PERSON")     # over two CRLFs, into "in"
+    spy = Spy(model)
+    model.apply([KIM], [grown])
+    assert spy.names() == ["dataChanged", "applied", "counts_changed"]
+    assert colour_at(view, grown.end - 1) == COLOUR["PERSON"] and colour_at(view, grown.end) is None
+    check_all(qtbot, model, view, table, [SEOUL, TOKYO, grown])
+
+
 def test_a_confirm_turns_the_pale_suggestion_solid(qtbot, shown):
     model, view, table = shown
     assert background_at(view, TOKYO.start).alpha() < 255          # a model suggestion: pale
     mine = TOKYO.with_(source="manual")
+    spy = Spy(model)
     model.apply([TOKYO], [mine])
+    assert spy.names() == ["dataChanged", "applied", "counts_changed"]
     assert background_at(view, TOKYO.start).alpha() == 255
     assert rows(table)[1] == ("Tokyo", "GPE", "yours") and model.unreviewed == 0
     check_all(qtbot, model, view, table, [SEOUL, mine, KIM])
@@ -165,7 +186,7 @@ def test_a_span_that_is_not_there_is_refused_and_nothing_changes(qtbot, shown):
     check_all(qtbot, model, view, table, [SEOUL, TOKYO, KIM])
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(12))
 def test_random_edits_keep_view_table_and_counts_in_step(qtbot, shown, seed):
     """Edits of every kind at random places (emoji, flags, CRLF, the ZWJ family, line ends):
     after each, the table's rows, the counts, the Qt positions and every colour and tag gap
@@ -173,11 +194,12 @@ def test_random_edits_keep_view_table_and_counts_in_step(qtbot, shown, seed):
     model, view, table = shown
     rng = random.Random(seed)
     spy = Spy(model)
-    for _ in range(8):
+    for _ in range(10):
         spans = list(model.spans)
         remove = rng.sample(spans, k=min(len(spans), rng.choice([0, 1, 1, 2])))
         left = sorted(set(spans) - set(remove))
-        add = []
+        add = [s.with_(label=rng.choice(["LOC", "EVENT"]), source="manual")
+               for s in remove if rng.random() < 0.4]          # relabels and confirms
         for _ in range(rng.choice([0, 1, 1, 2])):
             a = rng.randrange(len(TEXT_))
             b = min(len(TEXT_), a + rng.randint(1, 9))
@@ -280,3 +302,66 @@ def test_spans_added_by_apply_that_end_in_a_cluster_get_the_whole_clusters_tag_g
         spaced = {p for p, _, spacing in formats(view) if spacing > 0 and q.start <= p < q.end}
         assert spaced == set(range(q.last, q.end)) and q.last < q.end, s
     check_all(qtbot, model, view, table, sorted(set(model.spans)))
+
+
+WORDS = TEXT_.replace("\r\n", "  ").split()
+
+
+def many(label="GPE", source="model-m"):
+    """A span on every word (emoji and flags included): the spans of a busy document."""
+    out, i = [], 0
+    for w in WORDS:
+        i = TEXT_.index(w, i)
+        out.append(Span(i, i + len(w), label, source))
+        i += len(w)
+    return out
+
+
+def test_adjacent_rows_leave_and_come_in_runs_and_accept_all_is_one_data_change(qtbot):
+    model = SpanModel()
+    view, table = ArticleView(model), SpanTable(model)
+    for w in (view, table):
+        qtbot.addWidget(w)
+    spans = many()
+    model.open(TEXT_, spans, LABELS)
+    spy = Spy(model)
+    model.apply(spans[2:5] + spans[7:8], [])               # rows 2-4 and 7: two runs
+    assert [(n, a[1:]) for n, a in spy.log if n == "rowsRemoved"] == [
+        ("rowsRemoved", (7, 7)), ("rowsRemoved", (2, 4))]
+    check_all(qtbot, model, view, table, spans[:2] + spans[5:7] + spans[8:])
+    spy.clear()
+    model.apply([], spans[2:5] + spans[7:8])               # back in: two runs again
+    assert [(n, a[1:]) for n, a in spy.log if n == "rowsInserted"] == [
+        ("rowsInserted", (2, 4)), ("rowsInserted", (7, 7))]
+    check_all(qtbot, model, view, table, spans)
+    spy.clear()
+    mine = [s.with_(source="manual") for s in spans]       # Done: every suggestion accepted
+    model.apply(spans, mine)
+    assert spy.names() == ["dataChanged", "applied", "counts_changed"]
+    assert changed_rows(spy) == [(0, len(spans) - 1, 0, 2)] and model.unreviewed == 0
+    check_all(qtbot, model, view, table, mine)
+
+
+def test_a_resize_that_does_not_fit_its_row_goes_out_and_in(qtbot):
+    model = SpanModel()
+    view, table = ArticleView(model), SpanTable(model)
+    for w in (view, table):
+        qtbot.addWidget(w)
+    spans = many()
+    model.open(TEXT_, spans, LABELS)
+    spy = Spy(model)
+    grown = Span(spans[1].start - 1, spans[2].end, "ORG")  # row 2 grows left past row 1
+    model.apply([spans[2], spans[1]], [grown])
+    assert [(n, a[1:]) for n, a in spy.log if n.startswith("rows")] == [
+        ("rowsRemoved", (1, 2)), ("rowsInserted", (1, 1))]
+    check_all(qtbot, model, view, table, [spans[0], grown] + spans[3:])
+    spy.clear()
+    wide = Span(grown.start, spans[3].end, "ORG")          # ... and right over row 2: in place
+    model.apply([grown, spans[3]], [wide])
+    assert spy.names() == ["dataChanged", "rowsRemoved", "applied", "counts_changed"]
+    check_all(qtbot, model, view, table, [spans[0], wide] + spans[4:])
+    shrunk = Span(wide.start + 2, wide.end, "ORG")         # Shift+Ctrl+Right: the start moves
+    spy.clear()
+    model.apply([wide], [shrunk])
+    assert spy.names() == ["dataChanged", "applied", "counts_changed"]
+    check_all(qtbot, model, view, table, [spans[0], shrunk] + spans[4:])
