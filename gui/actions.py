@@ -73,14 +73,16 @@ def build_actions(w) -> ActionRegistry:
     add = reg.add
     w.undo_action = add("undo", "Undo", s.undo, "Ctrl+Z", edits=True)
     w.redo_action = add("redo", "Redo", s.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], edits=True)
-    s.undo_stack.canUndoChanged.connect(lambda on: reg.set_enabled("undo", on))
-    s.undo_stack.canRedoChanged.connect(lambda on: reg.set_enabled("redo", on))
-    reg.set_enabled("undo", s.undo_stack.canUndo())     # the signals say only what changes
-    reg.set_enabled("redo", s.undo_stack.canRedo())
+    # What Undo and Redo would do is the journal's (models.history): shown after every step.
     # The text names labels ("Undo Label “<b>”"): the toolbar's tooltip is plain text too.
-    for act, word, signal in ((w.undo_action, "Undo", s.undo_stack.undoTextChanged),
-                              (w.redo_action, "Redo", s.undo_stack.redoTextChanged)):
-        signal.connect(lambda t, act=act, word=word: _name_action(act, f"{word} {t}".strip()))
+    def show_history() -> None:
+        h = s.history
+        reg.set_enabled("undo", h.can_undo())
+        reg.set_enabled("redo", h.can_redo())
+        _name_action(w.undo_action, f"Undo {h.undo_text()}".strip())
+        _name_action(w.redo_action, f"Redo {h.redo_text()}".strip())
+    s.history_changed.connect(show_history)
+    show_history()
     # The menu says what would be undone; the toolbar button keeps one word, so the buttons
     # after it never move under the mouse (the full text is its tooltip).
     w.undo_action.setIconText("Undo")

@@ -17,7 +17,7 @@ from gui.session import Session
 from gui.typing_guard import TypingGuard
 from models.ner import tokens_near
 from models.graphemes import is_boundary, strip, widen
-from models.spans import Span, TokenBounds, overlapping, span_at
+from models.spans import MANUAL, Span, TokenBounds, overlapping
 
 
 class Annotator(QObject):
@@ -110,9 +110,8 @@ class Annotator(QObject):
                 self.message.emit("The selection holds no token to label (only whitespace).")
                 return
             replaced = overlapping(self.session.spans, start, end)
-            if self.session.add_span(start, end, label):
+            if self.session.add_span(start, end, label):      # the new span is selected
                 self._exact_range = None
-                self.select(self._find(start, end))
                 same = len(replaced) == 1 and (replaced[0].start, replaced[0].end) == (start, end)
                 gone = ", ".join(f"{one_line(r.label, 40)} {_quoted(text[r.start:r.end])}" for r in replaced[:3])
                 more = f" and {len(replaced) - 3} more" if len(replaced) > 3 else ""
@@ -132,9 +131,8 @@ class Annotator(QObject):
         if span.label == label and span.is_manual:
             self.message.emit(f"{_quoted(words)} is already {one_line(label, 40)}: nothing changed.")
             return False
-        if not self.session.relabel(span, label):
+        if not self.session.relabel(span, label):         # the relabelled span is selected
             return False
-        self.select(self._find(span.start, span.end))
         self._changed(f"Confirmed {label}" if span.label == label else f"{span.label} → {label}", words)
         return True
 
@@ -165,8 +163,7 @@ class Annotator(QObject):
             self.message.emit("Select a span (click it or press Tab) to delete it.")
             return
         following = self._neighbour(span, +1)
-        if self.session.delete(span):
-            self.select(following)
+        if self.session.delete(span, focus=following):
             self.message.emit(f"Deleted {one_line(span.label, 40)} on "
                               f"{_quoted(self.session.doc.text[span.start:span.end])}{self._reopened()}")
 
@@ -174,13 +171,14 @@ class Annotator(QObject):
         """Confirm the selected suggestion and go on to the next one not reviewed (Enter, Enter…
         reviews a document; Delete rejects and goes on too)."""
         span = self.view.selected
-        if span is not None and self.session.confirm(span):
+        if span is None or span.is_manual:
+            return
+        spans = [s for s in self.session.spans if s != span]
+        following = next((s for s in spans if s.start >= span.end and not s.is_manual),
+                         next((s for s in spans if not s.is_manual), None))   # from the top
+        if self.session.confirm(span, focus=following or span.with_(source=MANUAL)):
             if self.session.reopened:
                 self.message.emit(f"Confirmed {one_line(span.label, 40)}{self._reopened()}")
-            spans = self.session.spans
-            following = next((s for s in spans if s.start >= span.end and not s.is_manual),
-                             next((s for s in spans if not s.is_manual), None))   # from the top
-            self.select(following or self._find(span.start, span.end))
             if following is None:
                 self.message.emit("Every suggestion is reviewed: Ctrl+Enter marks the document done.")
 
@@ -209,8 +207,7 @@ class Annotator(QObject):
             self.message.emit(f"“{self.session.doc.text[other.start:other.end]}” ({other.label}) is "
                               "in the way: delete or shrink it first.")
             return
-        if self.session.resize(span, start, end):
-            self.select(self._find(start, end))
+        if self.session.resize(span, start, end):         # the new bounds are selected
             if self.session.reopened:
                 self.message.emit(f"Resized {one_line(span.label, 40)}{self._reopened()}")
 
@@ -244,10 +241,6 @@ class Annotator(QObject):
         spans = self.session.spans
         i = bisect_right([s.start for s in spans], span.start) - 1 + direction
         return spans[i] if 0 <= i < len(spans) else None
-
-    def _find(self, start: int, end: int) -> Span | None:
-        s = span_at(self.session.spans, start)
-        return s if s is not None and s.start == start and s.end == end else None
 
 
 def _quoted(words: str) -> str:

@@ -87,10 +87,8 @@ class Follower(QObject):
 
     def _show(self, ids: set[int]) -> None:
         session, store = self.session, self.store
-        labels = store.labels()
-        if labels != session.labels:
-            session.labels = labels
-            session.labels_changed.emit()               # the window shows the new label set
+        if store.labels() != session.labels:
+            session.follow_labels()                     # the window shows the new label set
         if ids:
             self.docs.refresh_rows(sorted(ids))         # new documents: the list is read again
             session.refresh(ids)                        # the open document: spans, status, history

@@ -15,6 +15,7 @@ from gui.follow import Follower
 from gui.model_service import ModelService
 from gui.plain import one_line
 from gui.session import Session
+from gui.span_model import SpanModel
 from gui.span_table import SpanTable
 from gui.window_io import WindowIO
 from gui.workers import Runner
@@ -35,10 +36,11 @@ class MainWindow(WindowIO, QMainWindow):
     def __init__(self, store: Store, model: str | None = None):
         super().__init__()
         self.store = store
-        self.session = Session(store, self)
+        self.spans = SpanModel(self)           # the open document's spans: their one owner
+        self.session = Session(store, self, self.spans)
         self.model = ModelService(self)
         self.io = Runner(1, self)                         # imports and exports
-        self.view = ArticleView()
+        self.view = ArticleView(self.spans)
         self.annotator = Annotator(self.session, self.view, self)
         self.view.setMinimumWidth(240)     # a narrow window shrinks the side panels, not the article
         self.find_bar = FindBar(self.view, lambda: self.annotator.select(None, clear_text=False),
@@ -90,7 +92,7 @@ class MainWindow(WindowIO, QMainWindow):
         self.docs_model, self.doc_table = self.doc_panel.model, self.doc_panel.table
         self.progress_label = self.doc_panel.label
         self.docs_dock = self._dock("Documents", self.doc_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.span_table = SpanTable()
+        self.span_table = SpanTable(self.spans)
         self.spans_dock = self._dock("Entities", self.span_table, Qt.DockWidgetArea.RightDockWidgetArea)
         # The list wide enough for titles (~20 characters beside its fixed columns); the entity
         # table narrower: the article keeps the middle.
@@ -147,9 +149,9 @@ class MainWindow(WindowIO, QMainWindow):
         s = self.session
         s.document_opened.connect(self._document_opened)
         s.document_opened.connect(lambda _doc: self.find_bar.refresh())
-        s.spans_changed.connect(self._spans_changed)
+        s.changed.connect(self._changed)
+        s.reloaded.connect(self._count_spans)
         s.labels_changed.connect(self._labels_changed)
-        s.status_changed.connect(lambda doc_id, _st: self._refresh_doc(doc_id))
         s.saved.connect(lambda st: self.save_label.setText("All changes saved" if st == "Saved" else st))
         s.error.connect(lambda msg: dialogs.show_error(self, "Not saved", msg))
         self.annotator.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
@@ -157,7 +159,7 @@ class MainWindow(WindowIO, QMainWindow):
         self.annotator.span_selected.connect(self._span_selected)
         self.doc_table.selectionModel().currentRowChanged.connect(self._doc_row_chosen)
         self.span_table.selectionModel().currentRowChanged.connect(self._span_row_chosen)
-        self.span_table.model_.relabel_requested.connect(self.annotator.relabel)
+        self.spans.relabel_requested.connect(self.annotator.relabel)
         self.span_table.delete_requested.connect(self.annotator.delete)
         self.model.ready.connect(self._model_ready)
         self.model.failed.connect(self._model_failed)
@@ -187,7 +189,6 @@ class MainWindow(WindowIO, QMainWindow):
     def open_document(self, doc_id: int) -> bool:
         if self.session.doc and self.session.doc.id == doc_id:
             return True
-        self.session.back = None
         self.save_position()
         try:
             return self.session.open_document(doc_id)
@@ -196,8 +197,7 @@ class MainWindow(WindowIO, QMainWindow):
             return False
 
     def _document_opened(self, doc) -> None:
-        self.view.set_content(doc.text, self.session.spans, self.session.labels)
-        self._refresh_span_panels()
+        self._count_spans()             # text and spans are shown already (the span owner)
         self.view.setFocus()
         row = self.docs_model.row_of(doc.id)
         if row >= 0 and self.doc_table.currentIndex().row() != row:
@@ -244,23 +244,26 @@ class MainWindow(WindowIO, QMainWindow):
     def _refresh_progress(self) -> None:
         self.doc_panel.show_progress(self.store.status_counts())
 
-    # -- spans -----------------------------------------------------------------------------------
-    def _spans_changed(self, edit, focus) -> None:
-        s = self.session
-        if edit is None:
-            self.view.reset_spans(s.spans)
-        else:
-            self.view.apply(list(edit.remove), list(edit.add), s.spans)
-            self.docs_model.refresh(s.doc.id)
-        self._refresh_span_panels()
+    # -- following a write ---------------------------------------------------------------------
+    def _changed(self, out, focus) -> None:
+        """A write of this window's is on disk, and the open document (its spans, in
+        ``self.spans``) follows it already: the rest follows from its outcome, nothing is read
+        again but the rows of the documents it touched, and the selection is set once."""
+        if out.labels:
+            self._rebuild_labels()
+        if len(out.docs) == 1:
+            self.docs_model.refresh(next(iter(out.docs)))
+        elif out.docs:
+            self.docs_model.refresh_rows(sorted(out.docs))
+        if out.moved:
+            self._refresh_progress()
+        self._count_spans()
         if focus is not None:
             self.annotator.select(focus)
 
-    def _refresh_span_panels(self) -> None:
-        s = self.session
-        self.span_table.model_.reset(s.doc.text, s.spans, s.labels)
-        n_model = sum(1 for sp in s.spans if not sp.is_manual)
-        self.count_label.setText(f"{len(s.spans)} entities ({n_model} unreviewed)")
+    def _count_spans(self) -> None:
+        n, n_model = self.spans.count, self.spans.unreviewed
+        self.count_label.setText(f"{n} entities ({n_model} unreviewed)")
 
     def _span_selected(self, span) -> None:
         self._syncing = True
@@ -270,14 +273,12 @@ class MainWindow(WindowIO, QMainWindow):
     def _span_row_chosen(self, current, _previous) -> None:
         if getattr(self, "_syncing", False) or not current.isValid():
             return
-        span = self.span_table.model_.spans[current.row()]
+        span = self.spans.spans[current.row()]
         self.view.select_span(span)
 
     def _labels_changed(self) -> None:
+        """Another writer changed the label set (the span owner shows it already)."""
         self._rebuild_labels()
-        self.view.set_labels(self.session.labels)
-        if self.session.doc:
-            self.span_table.model_.reset(self.session.doc.text, self.session.spans, self.session.labels)
 
     def _toggle_exact(self, on: bool) -> None:
         self.annotator.exact = on

@@ -1,19 +1,24 @@
-"""The open project and document, and the undo stack.
+"""The open project and document: the one write path of the window.
 
-Every change goes through ``Session.push(edit)``: the store commits it (one transaction)
-*before* any view is told, and only then is an ``EditCommand`` put on the ``QUndoStack``.
-Undo and redo send the inverse (or the edit again) through ``Store.apply`` — the same path —
-and the journal in the project file keeps the history, so it survives a restart.
+Every change goes through ``Session.push(edit)``: ``History.do`` commits it through the store
+(one transaction) *before* anything on screen changes, and answers with the write's
+``Outcome``; the session keeps the open document in step from it (its status, its spans in
+the one owner of them, ``spans`` — the entity table's model, which the article view, its
+highlighter and tag painter read too) and sends ``changed(outcome, focus)``, on which the
+window follows the rest (the document list, the progress, the label set, the selection).
+Undo and redo are the journal's (``models.history``): there is no other history, and a write
+that fails changes nothing, here or on screen.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtCore import QObject, Signal
 
 from models import annotate
 from models import edits as E
 from models.document import DONE, IN_PROGRESS, SKIPPED, Document
+from models.history import History
 from models.labels import Label, LabelSet
+from models.outcome import Outcome
 from models.spans import Span
 from models.sqlite_codes import write_reason
 from models.store import Store, StoreError, WriteFailed
@@ -22,6 +27,7 @@ from models.store import Store, StoreError, WriteFailed
 # locked, I/O error), which the store raises as ``WriteFailed`` (a StoreError with SQLite's
 # result code on it).
 WRITE_ERRORS = (StoreError,)
+AUTO = object()         # push(focus=AUTO): select the one span the edit added, if it added one
 
 
 def why_not_saved(e: BaseException) -> str:
@@ -31,139 +37,118 @@ def why_not_saved(e: BaseException) -> str:
     return f"{reason} ({text})" if reason else text
 
 
-class EditCommand(QUndoCommand):
-    """One journaled edit. The store is written by the session before the stack moves."""
-
-    def __init__(self, session: "Session", edit, entry: int):
-        super().__init__(edit.text)
-        self.session, self.edit, self.entry = session, edit, entry
-        self.quiet = True    # the first redo (from push) was already applied
-
-    def redo(self) -> None:
-        if not self.quiet:
-            self.session._journal(self, undo=False)
-
-    def undo(self) -> None:
-        if not self.quiet:
-            self.session._journal(self, undo=True)
-
-
 class Session(QObject):
-    document_opened = Signal(object)     # Document
-    spans_changed = Signal(object, object)  # the ReplaceSpans applied (None: all), span to focus
-    labels_changed = Signal()
-    status_changed = Signal(int, str)    # doc id, new status
+    document_opened = Signal(object)     # Document (its spans are in ``spans`` already)
+    changed = Signal(object, object)     # Outcome of a write of this window's, span to select
+    reloaded = Signal()                  # the open document read again (a failed or outside write)
+    labels_changed = Signal()            # the label set read again (another writer)
+    history_changed = Signal()           # what Undo and Redo would do
     saved = Signal(str)                  # save state for the status bar
     error = Signal(str)
 
-    def __init__(self, store: Store, parent: QObject | None = None):
+    def __init__(self, store: Store, parent: QObject | None = None, spans=None):
         super().__init__(parent)
+        from gui.span_model import SpanModel
         self.store = store
-        self.undo_stack = QUndoStack(self)
+        self.history = History(store)
         self.doc: Document | None = None
-        self.spans: list[Span] = []
+        self.owner = spans if spans is not None else SpanModel(self)
         self.labels: LabelSet = store.labels()
         self.unwritable = False     # the last write failed (SQLite): settings wait for an edit
-        self.back: tuple[int, int, int] | None = None  # (left, arrived at, stack index): see undo
-        self._in_command = False    # Qt's undo stack is running one of our commands
         self.reopened = False       # the last person's edit put a document marked done back in progress
+        self.last_step = ""         # the name of the last step written
+
+    @property
+    def spans(self) -> list[Span]:
+        """The open document's spans (sorted; owned by ``owner``: never change the list)."""
+        return self.owner.spans
 
     # -- documents -------------------------------------------------------------------------
     def open_document(self, doc_id: int) -> bool:
         doc = self.store.document(doc_id)       # each read checked: StoreError if damaged,
         if doc is None:                          # and then nothing here has changed
             return False
-        spans, history = self.store.spans(doc_id), self.store.history(doc_id)
-        self.doc, self.spans = doc, spans
-        self._load_history(history)
-        self.remember("last_doc", doc_id)
-        self.document_opened.emit(doc)      # views show text and spans in one pass
+        spans = self.store.spans(doc_id)
+        self.history.load(doc_id)
+        self._show(doc, spans)
         return True
 
-    def _load_history(self, history: list) -> None:
-        """Rebuild the undo stack from the journal (``store.history``) without touching the
-        store."""
-        stack = self.undo_stack
-        stack.clear()
-        commands = [EditCommand(self, edit, entry) for entry, edit, _ in history]
-        for cmd in commands:
-            stack.push(cmd)
-        for (_, _, undone), cmd in zip(reversed(history), reversed(commands)):
-            if not undone:
-                break
-            stack.undo()
-        for cmd in commands:
-            cmd.quiet = False
-        stack.setClean()
+    def _show(self, doc: Document, spans: list[Span]) -> None:
+        self.doc = doc
+        self.owner.open(doc.text, spans, self.labels)   # text and spans in one pass
+        self.remember("last_doc", doc.id)
+        self.document_opened.emit(doc)
+        self.history_changed.emit()
 
     # -- the one write path ----------------------------------------------------------------
-    def push(self, edit) -> bool:
-        """Commit ``edit``; only when it is on disk, put it on the undo stack and tell views."""
+    def push(self, edit, focus=AUTO, *, model: bool = False) -> bool:
+        """Commit ``edit``; only once it is on disk does anything on screen follow it."""
         try:
-            entry = self.store.apply(edit)
+            out = self.history.do(edit, model=model)
         except WRITE_ERRORS as e:
             self._failed(e)
             return False
-        self.unwritable = False
-        cmd = EditCommand(self, edit, entry)
-        self.undo_stack.push(cmd)       # calls redo(): quiet, the store already has it
-        cmd.quiet = False
-        self._after(edit)
+        self._done(out, focus)
         return True
 
-    def _journal(self, cmd: EditCommand, undo: bool) -> None:
-        """An undo or redo, run by Qt's undo stack (the stack moves whatever happens here)."""
-        self._in_command = True
-        try:
-            edit = cmd.edit.inverse() if undo else cmd.edit
-            try:
-                self.store.apply(edit, mode="undo" if undo else "redo", entry=cmd.entry)
-            except WRITE_ERRORS as e:
-                self._failed(e)
-                # The stack has already moved; put it back in step with the journal once Qt
-                # has finished this undo/redo.
-                QTimer.singleShot(0, lambda: self.doc and self._load_history(self.store.history(self.doc.id)))
-                return
-            self._after(edit)
-        finally:
-            self._in_command = False
+    def undo(self) -> Outcome | None:
+        """Undo the last step of this document's history — or, right after Done/Skip brought
+        the person here, that Done/Skip: the previous document opens again, as it was before."""
+        return self._move(self.history.undo)
 
-    def undo(self) -> None:
-        """Undo the last edit of this document — or, right after Done/Skip brought the user
-        here (nothing changed here since but the model's suggestions), that Done/Skip: the
-        previous document opens again, as it was before it."""
-        back, self.back = self.back, None
-        if back and self.doc and self.doc.id == back[1] and self.undo_stack.index() == back[2]:
-            if self.open_document(back[0]) and self.undo_stack.canUndo():
-                self.undo_stack.undo()
-            return
-        if self.undo_stack.canUndo():
-            self.undo_stack.undo()
+    def redo(self) -> Outcome | None:
+        return self._move(self.history.redo)
+
+    def _move(self, step) -> Outcome | None:
+        try:
+            out = step()
+        except WRITE_ERRORS as e:
+            self._failed(e)
+            return None
+        if out is None:
+            return None
+        if out.went_back is not None:       # the place is that document now: show it as stored
+            doc = self.store.document(out.went_back)
+            if doc is not None:
+                self._show(doc, self.store.spans(doc.id))
+        self._done(out, AUTO)
+        return out
 
     def came_from(self, doc_id: int) -> None:
-        """Done/Skip on ``doc_id`` opened this document: the next Ctrl+Z here goes back."""
-        if self.doc and self.doc.id != doc_id:
-            self.back = (doc_id, self.doc.id, self.undo_stack.index())
+        """Done/Skip (the last step written) on ``doc_id`` opened this document: the next
+        Ctrl+Z here takes it back."""
+        self.history.came_from(doc_id, self.last_step)
+        self.history_changed.emit()
 
-    def redo(self) -> None:
-        if self.undo_stack.canRedo():
-            self.undo_stack.redo()
+    def _done(self, out: Outcome, focus) -> None:
+        """A write of this window's is on disk: the open document follows it from the outcome
+        (nothing is read again), then everyone else does (``changed``)."""
+        self.unwritable = False
+        self.last_step = out.text
+        doc = self.doc
+        if out.labels:
+            self.labels = self.store.labels()
+            self.owner.set_labels(self.labels)
+        if doc is not None and out.went_back is None:
+            for sub in out.spans_of(doc.id):
+                self.owner.apply(sub.remove, sub.add)
+        if doc is not None and doc.id in out.statuses:
+            doc.status = out.statuses[doc.id]
+        if focus is AUTO:
+            added = [s for sub in out.spans_of(doc.id) for s in sub.add] if doc else []
+            focus = added[0] if len(added) == 1 else None
+        self.changed.emit(out, focus)
+        self.history_changed.emit()
+        self.saved.emit("Saved")
 
     def _failed(self, e: Exception) -> None:
         """A write failed: nothing of it is in the file, so nothing of it may be on screen."""
         self.unwritable = isinstance(e, WriteFailed)
         self.saved.emit("NOT SAVED")
-        message = (f"The change was not saved: {why_not_saved(e)}.\n\nNothing of it was "
-                   "written, and the screen shows what the project file holds. Once this is "
-                   "fixed, do it again.")
-        if self._in_command:
-            # An undo/redo: the error box (a nested event loop) opens once Qt's undo stack has
-            # finished the command — inside it, a refresh meanwhile would delete the command
-            # under Qt (a crash).
-            QTimer.singleShot(0, lambda: self.error.emit(message))
-        else:
-            self.error.emit(message)
         self._reload()
+        self.error.emit(f"The change was not saved: {why_not_saved(e)}.\n\nNothing of it was "
+                        "written, and the screen shows what the project file holds. Once this is "
+                        "fixed, do it again.")
 
     def remember(self, key: str, value) -> bool:
         """Store a setting that is no edit (the open document, the place in it): best effort.
@@ -180,53 +165,36 @@ class Session(QObject):
         return True
 
     def _reload(self) -> None:
-        """Show what the file holds (after a failed or outside write)."""
+        """Show what the file holds (after a failed or outside write): the open document's
+        spans, status and history read again (the way back kept if it still holds)."""
         if self.doc:
-            self.spans = self.store.spans(self.doc.id)
-            self.spans_changed.emit(None, None)
+            self.doc.status = self.store.document_status(self.doc.id) or self.doc.status
+            self.owner.reset_spans(self.store.spans(self.doc.id))
+            self.history.load(self.doc.id, keep_back=True)
+            self.reloaded.emit()
+            self.history_changed.emit()
 
     def refresh(self, doc_ids) -> None:
-        """Another connection (a background job) changed these documents: follow the file."""
-        if self._in_command:            # never rebuild the stack under a command Qt is running
-            QTimer.singleShot(0, lambda: self.refresh(doc_ids))
-            return
+        """Another connection (another window, the CLI) changed these documents: follow the file."""
         if self.doc and self.doc.id in doc_ids:
-            self.doc.status = self.store.document_status(self.doc.id)
             self._reload()
-            self._load_history(self.store.history(self.doc.id))
 
-    def _after(self, edit) -> None:
-        """Views follow the store: re-read what the edit touched and tell them."""
-        for sub in (edit.flat() if isinstance(edit, E.Batch) else [edit]):
-            if isinstance(sub, E.ChangeLabels):
-                self.labels = self.store.labels()
-                self.labels_changed.emit()
-            elif self.doc and sub.doc_id == self.doc.id:
-                old_status = self.doc.status
-                if isinstance(sub, E.ReplaceSpans):
-                    # The store committed exactly this edit: follow it in memory (re-reading
-                    # 20k spans would cost more than the whole frame).
-                    self.spans = E.replaced(self.spans, sub)
-                    self.doc.status = self.store.document_status(self.doc.id)
-                    self.spans_changed.emit(sub, sub.add[0] if len(sub.add) == 1 else None)
-                else:
-                    self.doc.status = sub.new
-                if self.doc.status != old_status:
-                    self.status_changed.emit(self.doc.id, self.doc.status)
-            elif isinstance(sub, E.SetStatus):
-                self.status_changed.emit(sub.doc_id, sub.new)
-        self.saved.emit("Saved")
+    def follow_labels(self) -> None:
+        """Another connection changed the label set."""
+        self.labels = self.store.labels()
+        self.owner.set_labels(self.labels)
+        self.labels_changed.emit()
 
     # -- what a person does ----------------------------------------------------------------
-    def _person(self, edit: E.ReplaceSpans) -> bool:
+    def _person(self, edit: E.ReplaceSpans, focus=AUTO) -> bool:
         """A person's change of the open document's spans. A document marked done goes back
         to "in progress" in the same edit (one undo restores both); ``reopened`` says so."""
         self.reopened = False
         if self.doc.status == DONE:
-            done = self.push(E.reopen(edit, DONE, IN_PROGRESS))
+            done = self.push(E.reopen(edit, DONE, IN_PROGRESS), focus)
             self.reopened = done
             return done
-        return self.push(edit)
+        return self.push(edit, focus)
 
     def add_span(self, start: int, end: int, label: str) -> bool:
         if not self.doc or start >= end:
@@ -239,11 +207,11 @@ class Session(QObject):
         edit = E.confirm(self.doc.id, span) if span.label == label else E.relabel(self.doc.id, span, label)
         return self._person(edit)
 
-    def confirm(self, span: Span) -> bool:
-        return not span.is_manual and self._person(E.confirm(self.doc.id, span))
+    def confirm(self, span: Span, focus=AUTO) -> bool:
+        return not span.is_manual and self._person(E.confirm(self.doc.id, span), focus)
 
-    def delete(self, span: Span) -> bool:
-        return self._person(E.remove_span(self.doc.id, span))
+    def delete(self, span: Span, focus=None) -> bool:
+        return self._person(E.remove_span(self.doc.id, span), focus)
 
     def resize(self, span: Span, start: int, end: int) -> bool:
         if start >= end or (start, end) == (span.start, span.end):
@@ -254,11 +222,11 @@ class Session(QObject):
         if not self.doc or self.doc.status == status:
             return True
         name = {DONE: "Mark done", SKIPPED: "Skip"}.get(status, "Set status")
-        return self.push(E.finish(self.doc.id, self.spans, self.doc.status, status, name))
+        return self.push(E.finish(self.doc.id, self.spans, self.doc.status, status, name), None)
 
     def add_label(self, label: Label) -> bool:
         return self.push(E.ChangeLabels(self.doc.id if self.doc else None, (label,), (),
-                                        f"Add label {label.name}"))
+                                        f"Add label {label.name}"), None)
 
     def apply_predictions(self, doc_id: int, ents, source: str) -> int | None:
         """Commit the model's entities for a document (once); return how many were added.
@@ -277,17 +245,12 @@ class Session(QObject):
         # Labels the model knows and the project lacks: journaled with no document, so no
         # document's undo history tries to take a label away that other documents use.
         if annotate.ensure_labels(store, [e[2] for e in ents], None):
-            self.labels = store.labels()
-            self.labels_changed.emit()
+            self.follow_labels()
         edit = annotate.model_edit(store, doc_id, ents, source)
         if edit is not None:
             if self.doc and self.doc.id == doc_id:
-                back = self.back if self.back and self.back[1] == doc_id \
-                    and self.back[2] == self.undo_stack.index() else None
-                if not self.push(edit):
-                    return None
-                if back:            # the model's suggestions are no edit of the user's
-                    self.back = (back[0], back[1], self.undo_stack.index())
+                if not self.push(edit, None, model=True):   # no step of the person's: the
+                    return None                             # way back to a Done holds
             else:
                 store.apply(edit)        # journaled: undoable when that document is opened
         store.mark_preannotated(doc_id, source)

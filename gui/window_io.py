@@ -65,8 +65,7 @@ class WindowIO:
     def _imported(self, report) -> None:
         self.docs_model.reload()
         self._refresh_progress()
-        self.session.labels = self.store.labels()
-        self._labels_changed()
+        self.session.follow_labels()            # an import may bring labels
         self.statusBar().showMessage(f"Import: {report.summary()}", 8000)
         if report.problems:
             dialogs.show_problems(self, "Import", f"Import: {report.summary()}", report.problems)

@@ -120,10 +120,23 @@ def _rejected_table(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE UNIQUE INDEX rejected_span ON rejected(doc_id, start, end, label, source)")
 
 
+# -- schema 3 (issue 10): edits across documents ----------------------------------------------------
+
+def _journal_docs(conn: sqlite3.Connection) -> None:
+    """The documents an edit changed besides the one where it was made (``models/journal.py``):
+    each shows the entry in its own history."""
+    if "journal_docs" in _existing(conn):
+        return
+    conn.execute("CREATE TABLE journal_docs (entry INTEGER NOT NULL REFERENCES journal(id), "
+                 "doc_id INTEGER NOT NULL, PRIMARY KEY (doc_id, entry)) WITHOUT ROWID")
+    conn.execute("CREATE INDEX journal_docs_entry ON journal_docs(entry)")
+
+
 STEPS: list[Step] = [
     Step(2, "span count per document", _span_counts),
     Step(2, "document list indexes", _list_indexes),
     Step(2, "rejected suggestions", _rejected_table),
+    Step(3, "documents an edit changed besides its own", _journal_docs),
 ]
 LATEST = max(s.version for s in STEPS)
 

@@ -1,8 +1,9 @@
 """The project file: one SQLite database (through sqlite-utils) per project.
 
-``Store.apply(edit)`` is the one write path for edits: it checks the edit against what is
-stored, applies it, and journals it — all in one ``BEGIN IMMEDIATE`` transaction, committed
-(WAL, synchronous=FULL) before it returns. Undo and redo go through the same method.
+``Store.commit(edit)`` (``models/journal.py``) is the one write path for edits: it checks the
+edit against what is stored, applies it, and journals it — all in one ``BEGIN IMMEDIATE``
+transaction, committed (WAL, synchronous=FULL) before it returns — and answers with an
+``Outcome`` (what changed). Undo and redo go through the same method.
 """
 from __future__ import annotations
 
@@ -15,16 +16,17 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from models import contents, opening, project_file, rejections
+from models import contents, opening, project_file
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
 from models.edits import Batch, ChangeLabels, Edit, ReplaceSpans, SetStatus
 from models.labels import Label, LabelSet, check_label
 from models.project_file import ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
+from models.journal import HISTORY_LIMIT, StoreJournal
+from models.outcome import Outcome
 from models.store_queries import StoreQueries
 
 SCHEMA_VERSION = opening.SCHEMA_VERSION        # see models/migrations.py
-HISTORY_LIMIT = 1000      # journal entries per document loaded back as undo history
 INTERACTIVE_TIMEOUT = 1.0   # s a window's connection waits for another writer (the CLI's: 5 s)
 
 
@@ -37,7 +39,7 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
-class Store(StoreQueries):
+class Store(StoreJournal, StoreQueries):
     """One project file. ``readonly``: opened with SQLite's ``mode=ro``, nothing can be
     written (``write()`` refuses; settings changed then live in memory only). ``timeout``: how
     long a write waits for another connection's transaction (a window uses a short one)."""
@@ -144,59 +146,33 @@ class Store(StoreQueries):
         with self.write():
             self._set(key, value)
 
-    # -- the one write path for edits ------------------------------------------------------------
-    def apply(self, edit: Edit, *, mode: str = "do", entry: int | None = None) -> int:
-        """Apply ``edit`` in one transaction and journal it; return the journal entry id.
-
-        mode "do": a new edit (drops the document's undone entries: the redo branch is gone).
-        mode "undo": ``edit`` is the inverse of journal ``entry``; marks it undone.
-        mode "redo": ``edit`` is journal ``entry`` again; marks it done.
-        A ``StaleEdit`` (made on what is no longer stored) writes nothing.
-        """
-        try:
-            return self._apply_journaled(edit, mode, entry)
-        except StaleEdit as e:
-            raise StaleEdit(f"{e} — it was changed elsewhere (another window or the command "
-                            "line?); nothing was written") from e
-
-    def _apply_journaled(self, edit: Edit, mode: str, entry: int | None) -> int:
-        with self.write():
-            self._apply(edit)
-            rejections.track(self.db, edit, mode, self._time())   # the rejected table kept in step
-            doc_id = edit.doc_id
-            if mode == "do":
-                self.db.execute("DELETE FROM journal WHERE doc_id IS ? AND undone = 1", [doc_id])
-                cur = self.db.execute(
-                    "INSERT INTO journal(doc_id, edit, undone, created) VALUES (?, ?, 0, ?)",
-                    [doc_id, json.dumps(edit.to_json(), ensure_ascii=False), _now()])
-                return cur.lastrowid
-            if entry is None or mode not in ("undo", "redo"):
-                raise ValueError(f"mode {mode!r} needs a journal entry")
-            cur = self.db.execute("UPDATE journal SET undone = ? WHERE id = ? AND undone = ?",
-                                  [1 if mode == "undo" else 0, entry, 0 if mode == "undo" else 1])
-            if cur.rowcount != 1:
-                raise StaleEdit(f"journal entry {entry} cannot be {mode}ne now")
-            return entry
-
-    def _apply(self, edit: Edit) -> None:
+    # -- the edits themselves (journaled by models/journal.py: ``commit``, ``apply``) -----------
+    def _apply(self, edit: Edit, out: Outcome) -> None:
+        """Apply ``edit`` (inside the caller's transaction), noting in ``out`` what changed."""
         if isinstance(edit, ReplaceSpans):
-            self._replace_spans(edit)
+            was, out.statuses[edit.doc_id] = self._replace_spans(edit)
+            out.was.setdefault(edit.doc_id, was)
+            out.spans.append(edit)
         elif isinstance(edit, SetStatus):
             if edit.new not in STATUSES:
                 raise StoreError(f"unknown status {edit.new!r}")
             cur = self.db.execute("UPDATE documents SET status = ?, updated = ? WHERE id = ? "
-                                  "AND status = ?", [edit.new, _now(), edit.doc_id, edit.old])
+                                  "AND status = ?", [edit.new, self._time(), edit.doc_id, edit.old])
             if cur.rowcount != 1:
                 raise StaleEdit(f"document {edit.doc_id} is no longer '{edit.old}'")
+            out.was.setdefault(edit.doc_id, edit.old)
+            out.statuses[edit.doc_id] = edit.new
         elif isinstance(edit, ChangeLabels):
             self._change_labels(edit)
+            out.labels = True
         elif isinstance(edit, Batch):
             for sub in edit.edits:
-                self._apply(sub)
+                self._apply(sub, out)
         else:
             raise TypeError(f"not an edit: {edit!r}")
 
-    def _replace_spans(self, edit: ReplaceSpans) -> None:
+    def _replace_spans(self, edit: ReplaceSpans) -> tuple[str, str]:
+        """Replace the spans; return the document's status before and now."""
         db, doc = self.db, edit.doc_id
         row = db.execute("SELECT length, status FROM documents WHERE id = ?", [doc]).fetchone()
         if row is None:
@@ -225,6 +201,7 @@ class Store(StoreQueries):
         new_status = IN_PROGRESS if status == NEW and any(
             s.source == MANUAL for s in edit.add + edit.remove) else status
         db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
+        return status, new_status
 
     def _time(self) -> str:
         """The time of the write under way, read from the clock once per transaction."""
@@ -364,13 +341,6 @@ class Store(StoreQueries):
         return LabelSet(contents.label_set(self.db.execute(
             "SELECT name, color, key, description, ord FROM labels ORDER BY ord, name")))
 
-    def history(self, doc_id: int) -> list[tuple[int, Edit, bool]]:
-        """The document's journal, oldest first: (entry id, edit, undone)."""
-        rows = self.db.execute(
-            "SELECT id, edit, undone FROM journal WHERE doc_id = ? ORDER BY id DESC LIMIT ?",
-            [doc_id, HISTORY_LIMIT]).fetchall()
-        return [(r[0], contents.journal_edit(doc_id, r[0], r[1]), bool(r[2])) for r in reversed(rows)]
-
     def iter_documents(self, statuses: tuple[str, ...] | None = (DONE,)) -> Iterator[tuple[Document, list[Span]]]:
         """Documents (in id order) with their spans (sorted), each checked
         (``contents.DamagedContent`` names what is wrong): those whose status is in
@@ -397,4 +367,4 @@ class Store(StoreQueries):
 
 
 __all__ = ["Store", "StoreError", "StaleEdit", "ReadOnlyLocation", "SCHEMA_VERSION",
-           "INTERACTIVE_TIMEOUT", "DONE", "SKIPPED", "WriteFailed"]
+           "INTERACTIVE_TIMEOUT", "HISTORY_LIMIT", "Outcome", "DONE", "SKIPPED", "WriteFailed"]

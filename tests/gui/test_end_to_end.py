@@ -136,6 +136,6 @@ def test_kill_minus_nine_loses_nothing_shown(tmp_path, make_window, qtbot, db_ro
     # Reopen in a window: labels shown, undo history still there.
     w, store, _ = make_window(path=path)
     assert colour_at(w.view, shown[0][0]) == store.labels().get("ORG").color
-    assert w.session.undo_stack.count() == len(words)
+    assert w.session.history.count() == len(words)
     w.undo_action.trigger()
     assert len(db_rows(path, 1)) == len(words) - 1

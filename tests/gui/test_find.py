@@ -128,7 +128,7 @@ def test_label_keys_in_the_find_field_type_and_never_relabel(window, qtbot, db_r
             qtbot.wait(BURST_MS + 50)
         assert w.find_bar.field.text() == word + "1q"
     assert db_rows(store.path, ids[0]) == before
-    assert w.session.undo_stack.count() == 1
+    assert w.session.history.count() == 1
 
 
 def test_esc_returns_to_the_article_and_a_label_key_labels_the_match(window, qtbot, db_rows):

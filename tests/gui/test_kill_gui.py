@@ -137,4 +137,4 @@ def test_killing_the_app_while_it_labels_loses_nothing_it_showed(tmp_path, make_
     w, store, _ = make_window(path=path)
     for s, (e, label) in expected.items():
         assert colour_at(w.view, s) == store.labels().get(label).color
-    assert w.session.undo_stack.count() == len(store.history(1))
+    assert w.session.history.count() == len(store.history(1))

@@ -156,13 +156,13 @@ def test_a_labelled_selection_is_stored_shown_and_exported_exactly(
     qa, qb = qa % (m.qt_length + 1), qb % (m.qt_length + 1)
     if how == "keys":
         qa = m.to_qt(m.to_cp(qa))                   # a caret a person could place
-    stack = w.session.undo_stack
+    stack = w.session.history
     mark = stack.index()
     try:
         label_and_check(w, store, qtbot, tmp_path, doc_id, text, exact, how, qa, qb, n_keys)
     finally:                  # a failing example must not leave its span to the next one
         while stack.index() > mark:
-            stack.undo()
+            w.session.undo()
 
 
 def label_and_check(w, store, qtbot, tmp_path, doc_id, text, exact, how, qa, qb, n_keys):

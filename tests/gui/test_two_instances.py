@@ -236,7 +236,7 @@ def test_an_old_project_is_upgraded_on_open_and_the_copy_named(opened, tmp_path,
     assert w.store.upgraded == (1, tmp_path / "old.schema1-backup.annotator")
     assert "old.schema1-backup.annotator" in w.statusBar().currentMessage()
     assert w.docs_model.rowCount() == 4 and w.session.doc.id == 2      # its last document
-    assert w.session.undo_stack.count() == 4 and w.session.undo_stack.canRedo()
+    assert w.session.history.count() == 4 and w.session.history.can_redo()
 
 
 # -- another process: the real app in a subprocess ---------------------------------------------------

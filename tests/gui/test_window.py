@@ -187,11 +187,11 @@ def test_a_failed_write_is_not_shown_as_saved(annotated, qtbot, monkeypatch, db_
     errors = []
     monkeypatch.setattr(dialogs, "show_error", lambda parent, title, msg: errors.append(msg))
     before = db_rows(store.path, ids[0])
-    real_apply = store.apply
+    real_apply = store.commit
 
     def failing(edit, **kw):
         raise StoreError("disk I/O error")
-    monkeypatch.setattr(store, "apply", failing)
+    monkeypatch.setattr(store, "commit", failing)
     s = TEXT.index("officials")
     w.view.select_range(s, s + 9)
     key(qtbot, w, Qt.Key.Key_2)
@@ -202,8 +202,8 @@ def test_a_failed_write_is_not_shown_as_saved(annotated, qtbot, monkeypatch, db_
     w.undo_action.trigger()
     qtbot.wait(50)
     assert db_rows(store.path, ids[0]) == before
-    assert w.session.undo_stack.index() == 1 and w.undo_action.isEnabled()
-    monkeypatch.setattr(store, "apply", real_apply)
+    assert w.session.history.index() == 1 and w.undo_action.isEnabled()
+    monkeypatch.setattr(store, "commit", real_apply)
     pause(qtbot)
     key(qtbot, w, Qt.Key.Key_2)                         # retry works
     assert (ids[0], s, s + 9, "ORG", "manual") in db_rows(store.path, ids[0])
@@ -274,7 +274,7 @@ def test_toolbar_buttons_keep_their_place_whatever_undo_would_undo(make_window):
 
 def test_undo_and_redo_are_off_without_history(make_window):
     w, store, ids = make_window(["Nothing done here yet."])
-    assert w.session.doc is not None and w.session.undo_stack.count() == 0
+    assert w.session.doc is not None and w.session.history.count() == 0
     assert not w.undo_action.isEnabled() and not w.redo_action.isEnabled()
     assert w.session.add_span(0, 7, "ORG")
     assert w.undo_action.isEnabled() and not w.redo_action.isEnabled()

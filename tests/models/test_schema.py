@@ -65,10 +65,10 @@ def test_a_first_schema_file_is_copied_then_upgraded_and_every_row_survives(old)
     try:
         backup = old.with_name("news.schema1-backup.annotator")
         assert store.upgraded == (1, backup)
-        assert store.setting("schema_version") == SCHEMA_VERSION == 2
+        assert store.setting("schema_version") == SCHEMA_VERSION == 3
         after = rows(old)
         settings = dict(after.pop("settings"))
-        assert settings.pop("schema_version") == "2"
+        assert settings.pop("schema_version") == str(SCHEMA_VERSION)
         assert settings == {k: v for k, v in before["settings"] if k != "schema_version"}
         assert after == {t: r for t, r in before.items() if t != "settings"}
         # n_spans counted, and kept by the triggers from now on.
@@ -172,7 +172,7 @@ def test_a_newer_schema_is_refused_read_write_and_read_only(old):
     con.close()
     data = old.read_bytes()
     for readonly in (False, True):
-        with pytest.raises(StoreError, match=r"newer article-annotator \(schema 3; this one knows 2\)"):
+        with pytest.raises(StoreError, match=rf"newer article-annotator \(schema {SCHEMA_VERSION + 1}; this one knows {SCHEMA_VERSION}\)"):
             Store(old, readonly=readonly)
     assert old.read_bytes() == data
     assert not list(old.parent.glob("*backup*"))

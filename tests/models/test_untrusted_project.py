@@ -12,7 +12,7 @@ import pytest
 from models import cli, edits
 from models.schema_check import ForeignProject
 from models.spans import Span
-from models.store import Store, StoreError
+from models.store import SCHEMA_VERSION, Store, StoreError
 
 from .helpers import query
 
@@ -173,7 +173,7 @@ def test_a_project_written_with_bracket_quoting_and_analyzed_still_opens(project
     import re
     for _, _, sql in rows:
         conn.execute(re.sub(r'"([^"]+)"', r"[\1]", sql))
-    conn.execute("INSERT INTO settings VALUES ('schema_version', '2')")
+    conn.execute("INSERT INTO settings VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     conn.commit()
     conn.execute("ANALYZE")
     conn.commit()
