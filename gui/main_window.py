@@ -354,6 +354,7 @@ class MainWindow(WindowIO, QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         self.save_position()
+        self.follower.timer.stop()                # nothing is followed once closed
         self.model.runner.pool.clear()
         self.io.wait(10000)
         super().closeEvent(e)
