@@ -24,6 +24,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_corpus.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_export.py --quick
 	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_corpus_edit.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/bench_window_edit.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
