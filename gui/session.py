@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from gui.span_model import SpanModel
 from models import annotate
 from models import edits as E
 from models.document import DONE, IN_PROGRESS, SKIPPED, Document
@@ -48,7 +49,6 @@ class Session(QObject):
 
     def __init__(self, store: Store, parent: QObject | None = None, spans=None):
         super().__init__(parent)
-        from gui.span_model import SpanModel
         self.store = store
         self.history = History(store)
         self.doc: Document | None = None

@@ -78,10 +78,10 @@ def test_the_check_leaves_what_is_not_sql(source):
     assert violations(source) == []
 
 
-def test_the_import_linter_contract_forbids_sqlite_in_gui_and_reports_a_planted_import(tmp_path):
+def test_the_import_linter_contracts_forbid_sqlite_in_gui_and_upward_imports_and_report_planted_ones(tmp_path):
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
     assert config["include_external_packages"] is True        # sqlite3 is stdlib: needed to see it
-    contract = next(c for c in config["contracts"] if c["source_modules"] == ["gui"])
+    contract = next(c for c in config["contracts"] if c.get("source_modules") == ["gui"])
     assert contract["type"] == "forbidden"
     assert set(contract["forbidden_modules"]) == FORBIDDEN_MODULES
     # A copy of the packages with one planted import: lint-imports must break the contract.
@@ -101,6 +101,18 @@ def test_the_import_linter_contract_forbids_sqlite_in_gui_and_reports_a_planted_
         "import os\n", "import os\nimport sqlite3\n", 1), encoding="utf-8")
     planted = run()
     assert planted.returncode != 0 and "gui.follow -> sqlite3" in planted.stdout, planted.stdout
+    # gui/'s layers: the span owner may not reach up to the session that keeps it
+    layers = next(c for c in config["contracts"] if c["type"] == "layers")
+    assert layers["containers"] == ["gui"] and layers["exhaustive"] is True
+    follow.write_text(follow.read_text(encoding="utf-8").replace("import sqlite3\n", "", 1),
+                      encoding="utf-8")
+    owner = copy / "gui" / "span_model.py"
+    owner.write_text(owner.read_text(encoding="utf-8").replace(
+        "from __future__ import annotations\n", "from __future__ import annotations\n"
+        "import gui.session\n", 1), encoding="utf-8")
+    upward = run()
+    assert upward.returncode != 0 and "gui.span_model -> gui.session" in upward.stdout, upward.stdout
+    assert "gui.follow -> sqlite3" not in upward.stdout
 
 
 # -- a failed write in words: by result code ------------------------------------------------
