@@ -41,7 +41,11 @@ from models.spans import span_at as _span_at
 
 TEXT, LABEL, SOURCE = range(3)
 HEADERS = ("Text", "Label", "Source")
-_DISPLAY, _EDIT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole
+# Roles as plain ints: Qt calls ``data`` with an int, Python callers with the enum (an IntEnum).
+_R = Qt.ItemDataRole
+_DISPLAY, _EDIT, _BACKGROUND, _FOREGROUND, _FONT, _TOOLTIP = (int(r) for r in (
+    _R.DisplayRole, _R.EditRole, _R.BackgroundRole, _R.ForegroundRole, _R.FontRole, _R.ToolTipRole))
+_ROLES = frozenset((_DISPLAY, _EDIT, _BACKGROUND, _FOREGROUND, _FONT, _TOOLTIP))
 
 
 class QtSpan(NamedTuple):
@@ -257,32 +261,37 @@ class SpanModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role=_DISPLAY):
-        if not index.isValid() or not 0 <= index.row() < len(self.spans):
+        # A table paints ~40 rows x 3 cells x 7 roles through here: roles it has nothing for
+        # leave first, each attribute is read once (a repaint of the table costs ~2x less).
+        if role not in _ROLES:
             return None
-        s = self.spans[index.row()]
-        col = index.column()
-        if role in (_DISPLAY, _EDIT):
+        row = index.row()                       # -1 for an invalid index
+        if not 0 <= row < len(self.spans):
+            return None
+        s, col = self.spans[row], index.column()
+        if role == _DISPLAY or role == _EDIT:
             if col == TEXT:
                 t = self.text[s.start:s.end].replace("\n", " ").replace("\r", " ")
                 return t if len(t) <= 60 else t[:59] + "…"
             if col == LABEL:          # the editor gets the name itself, the cell shows it safely
                 return shown(s.label) if role == _DISPLAY else s.label
             return "yours" if s.is_manual else "model"
-        if role == Qt.ItemDataRole.BackgroundRole and col == LABEL:
+        if role == _BACKGROUND:
+            if col != LABEL:
+                return None
             if s.label not in self._colours:
                 lab = self.labels.get(s.label)
                 self._colours[s.label] = QColor(lab.color) if lab else None
             return self._colours[s.label]
-        if role == Qt.ItemDataRole.ForegroundRole and col == LABEL:
-            return self._dark
-        if role == Qt.ItemDataRole.ToolTipRole:        # from files: never markup (gui.plain)
-            if col == SOURCE:
-                return None if s.is_manual else plain_tooltip(f"model: {s.source}")
-            t = self.text[s.start:s.end]
-            return plain_tooltip((t if len(t) <= 300 else t[:299] + "…") if col == TEXT else s.label)
-        if role == Qt.ItemDataRole.FontRole and col == SOURCE and not s.is_manual:
-            return self._italic
-        return None
+        if role == _FOREGROUND:
+            return self._dark if col == LABEL else None
+        if role == _FONT:
+            return self._italic if col == SOURCE and not s.is_manual else None
+        # the tooltip; from files: never markup (gui.plain)
+        if col == SOURCE:
+            return None if s.is_manual else plain_tooltip(f"model: {s.source}")
+        t = self.text[s.start:s.end]
+        return plain_tooltip((t if len(t) <= 300 else t[:299] + "…") if col == TEXT else s.label)
 
     def flags(self, index: QModelIndex):
         f = super().flags(index)

@@ -365,3 +365,33 @@ def test_a_resize_that_does_not_fit_its_row_goes_out_and_in(qtbot):
     model.apply([wide], [shrunk])
     assert spy.names() == ["dataChanged", "applied", "counts_changed"]
     check_all(qtbot, model, view, table, [spans[0], shrunk] + spans[4:])
+
+
+def test_each_cell_answers_each_role_alike_from_qt_and_from_python(qtbot):
+    """Qt asks ``data`` with an int role, Python code with the enum: the same answers."""
+    R = Qt.ItemDataRole
+    model = SpanModel()
+    model.open("Seoul <b>x</b>\r\nnext", [Span(0, 5, "GPE"), Span(6, 14, "NO_SUCH", "model-q")], LABELS)
+    want = {
+        (0, TEXT): {R.DisplayRole: "Seoul", R.EditRole: "Seoul"},
+        (0, LABEL): {R.DisplayRole: "GPE", R.EditRole: "GPE", R.ForegroundRole: "#111111",
+                     R.BackgroundRole: COLOUR["GPE"]},
+        (0, SOURCE): {R.DisplayRole: "yours", R.EditRole: "yours"},
+        (1, TEXT): {R.DisplayRole: "<b>x</b>", R.EditRole: "<b>x</b>"},
+        (1, LABEL): {R.DisplayRole: "NO_SUCH", R.EditRole: "NO_SUCH", R.ForegroundRole: "#111111"},
+        (1, SOURCE): {R.DisplayRole: "model", R.EditRole: "model", R.FontRole: "italic"},
+    }
+    for (row, col), roles in want.items():
+        for role in (R.DisplayRole, R.EditRole, R.BackgroundRole, R.ForegroundRole, R.FontRole,
+                     R.DecorationRole, R.CheckStateRole, R.TextAlignmentRole, R.UserRole):
+            for got in (model.index(row, col).data(role), model.data(model.index(row, col), role),
+                        model.data(model.index(row, col), int(role))):
+                if hasattr(got, "name") and callable(got.name):
+                    got = got.name()
+                elif hasattr(got, "italic"):
+                    got = "italic" if got.italic() else "upright"
+                assert got == roles.get(role), (row, col, role, got)
+        tip = model.index(row, col).data(R.ToolTipRole)
+        assert (tip is None) == ((row, col) == (0, SOURCE)), (row, col, tip)
+        assert tip is None or "<b>" not in tip             # plain text, never markup
+    assert model.data(model.index(2, 0)) is None and model.data(model.index(-1, 0)) is None
