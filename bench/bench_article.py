@@ -482,25 +482,89 @@ def bench_raw_sqlite(tmp: Path, repeats: int) -> list[float]:
 
 
 def bench_span_table(text: str, spans: list[Span], repeats: int) -> list[float]:
-    """What MainWindow._spans_changed does besides the view after every edit: reset the
-    entity table (shown) and count unreviewed spans. Informational."""
-    table = SpanTable()
-    table.resize(400, 800)
-    table.show()
-    settle()
+    """What the window does besides the article per edit, on the entity table (shown): today's
+    reset of the whole table + a count of unreviewed spans + a repaint (returned, as before),
+    beside ``SpanModel.apply`` (counts kept as it goes) until Qt has painted what the edit
+    invalidated, as the event loop does: one relabel of a row in view, and a delete + add of a
+    span in view (rows out and in: Qt repaints the whole table then); and with an article view
+    on the same model (every block coloured first), the relabel's ``apply`` alone, before any
+    paint (the table's rows and the article's blocks re-coloured; the article's paint is in
+    "one relabel incl. repaint"). Prints them all. Informational."""
+    from gui.span_model import SpanModel
     labels = default_labels()
-    out = []
-    for i in range(repeats + 1):
-        gc.collect()
-        t = now()
-        table.model_.reset(text, list(spans), labels)
-        sum(1 for sp in spans if not sp.is_manual)
-        table.viewport().repaint()
+
+    def timed(table: SpanTable, step, repaint: bool, paint: bool = True) -> list[float]:
+        out = []
+        for i in range(repeats + 1):
+            gc.collect()
+            t = now()
+            step(i)
+            if repaint:
+                table.viewport().repaint()
+            if paint:
+                settle()
+                settle()
+            if i:
+                out.append(now() - t)
+            settle()
+        return out
+
+    def shown_table(model=None) -> SpanTable:
+        table = SpanTable(model)
+        table.resize(400, 800)
+        table.show()
         settle()
-        if i:
-            out.append(now() - t)
+        return table
+
+    table = shown_table()
+    table.model_.reset(text, list(spans), labels)
+    reset = timed(table, lambda i: (table.model_.reset(text, list(spans), labels),
+                                    sum(1 for sp in spans if not sp.is_manual)), repaint=True)
     dispose(table)
-    return out
+
+    def relabel_one(model: SpanModel, row: int):
+        def step(i):
+            s = model.spans[row]
+            model.apply([s], [s.with_(label="PERSON" if s.label == "ORG" else "ORG", source=MANUAL)])
+            model.count, model.unreviewed          # what the window reads for its count line
+        return step
+
+    def out_and_in(model: SpanModel, row: int):
+        def step(i):
+            s = model.spans[row]
+            model.apply([s], [])
+            model.apply([], [s])
+        return step
+
+    model = SpanModel()
+    model.open(text, spans, labels)
+    table = shown_table(model)
+    row = len(spans) // 2
+    table.scrollTo(model.index(row, 0))
+    settle()
+    apply_table = timed(table, relabel_one(model, row), repaint=False)
+    rows_table = timed(table, out_and_in(model, row), repaint=False)
+    dispose(table)
+
+    model = SpanModel()
+    view = ArticleView(model)
+    view.resize(*SIZE)
+    view.show()
+    model.open(text, spans, labels)
+    table = shown_table(model)
+    while view.highlighter.pending:
+        settle()
+    row = model.row_of(model.span_at(view.top_cp() + 10) or model.spans[0])
+    table.scrollTo(model.index(row, 0))
+    settle()
+    apply_both = timed(table, relabel_one(model, row), repaint=False, paint=False)
+    dispose(table, view)
+    print(f"  {len(spans):,} spans, entity table shown, per edit (median ms): reset + unreviewed "
+          f"count + repaint {med(reset):.2f}; SpanModel.apply of one relabel in view, painted "
+          f"{med(apply_table):.2f}; its apply with the article view on the same model, before any "
+          f"paint {med(apply_both):.2f}; delete + add of a span in view (rows out, in; whole "
+          f"table painted) {med(rows_table):.2f}")
+    return reset
 
 
 def profile_open(store: Store, doc_id: int, top: int = 18) -> str:
