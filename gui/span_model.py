@@ -26,6 +26,8 @@ After each of the first three, ``counts_changed(count, unreviewed)``.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from itertools import repeat
+from operator import attrgetter
 from typing import NamedTuple, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
@@ -36,10 +38,11 @@ from gui.plain import plain_tooltip
 from models.display import shown
 from models.graphemes import widen
 from models.labels import LabelSet
-from models.spans import Span, index_of
+from models.spans import MANUAL, Span, index_of
 from models.spans import span_at as _span_at
 
 TEXT, LABEL, SOURCE = range(3)
+_RANGE, _SOURCE, _LABEL = attrgetter("start", "end"), attrgetter("source"), attrgetter("label")
 HEADERS = ("Text", "Label", "Source")
 # Roles as plain ints: Qt calls ``data`` with an int, Python callers with the enum (an IntEnum).
 _R = Qt.ItemDataRole
@@ -207,10 +210,12 @@ class SpanModel(QAbstractTableModel):
         self.reset_spans(spans)
 
     def _set_spans(self, spans: Sequence[Span]) -> None:
-        self.spans = sorted(spans)
+        # Sorted by (start, end) with a C key: Span's own ordering calls Python per compare
+        # (20 ms for 20,000 spans); spans of one document never share a range.
+        self.spans = sorted(spans, key=_RANGE)
         self.qt_spans = self.to_qt_spans(self.spans)
         self.qt_starts = [q.start for q in self.qt_spans]
-        self.unreviewed = sum(1 for s in self.spans if not s.is_manual)
+        self.unreviewed = len(self.spans) - list(map(_SOURCE, self.spans)).count(MANUAL)
 
     def _counts(self) -> None:
         self.counts_changed.emit(len(self.spans), self.unreviewed)
@@ -245,8 +250,10 @@ class SpanModel(QAbstractTableModel):
         starts = m.to_qt_sorted([s.start for s in spans])
         ends = m.to_qt_sorted([s.end for s in spans])
         lasts = m.to_qt_sorted([last_cluster(text, s) for s in spans])
-        return [QtSpan(a, b, last, s.label, s.is_manual)
-                for s, a, b, last in zip(spans, starts, ends, lasts)]
+        manual = [src == MANUAL for src in map(_SOURCE, spans)]
+        # tuple.__new__ in C for each: QtSpan(...) is a Python call each (~10 ms per 20,000)
+        return list(map(tuple.__new__, repeat(QtSpan),
+                        zip(starts, ends, lasts, map(_LABEL, spans), manual)))
 
     # -- the entity table --------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
