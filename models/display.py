@@ -21,6 +21,7 @@ BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u2
 # C0 and C1 controls (tab and line breaks too: one message is one line), DEL, the line and
 # paragraph separators, bidi controls, and surrogates (never valid in text).
 SURROGATE = re.compile("[\ud800-\udfff]")     # never a character: UTF-8 cannot hold one
+SEARCH_CHUNK = 1 << 20                        # code points per search call over a long text
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + BIDI_CONTROLS + "\ud800-\udfff]")
 
 
@@ -40,6 +41,19 @@ def shown(text: object) -> str:
 def path_shown(path: str | os.PathLike) -> str:
     """A file name as a person can read it, whatever bytes it is made of."""
     return shown(os.fsdecode(path))
+
+
+def first_surrogate(text: str) -> re.Match | None:
+    """Where ``text`` holds a lone surrogate first, or None. A megabyte of text per search
+    call: ``re`` holds the GIL, and one call over a 50 MB text stalls the UI thread ~150 ms
+    while a worker imports it (an ASCII text cannot hold one: answered at once)."""
+    if text.isascii():
+        return None
+    for i in range(0, len(text), SEARCH_CHUNK):
+        m = SURROGATE.search(text, i, i + SEARCH_CHUNK)
+        if m:
+            return m
+    return None
 
 
 def storable(text: str) -> str:

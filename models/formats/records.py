@@ -24,7 +24,7 @@ import math
 import re
 import reprlib
 
-from models.display import SURROGATE, shown
+from models.display import SURROGATE, first_surrogate, shown
 from models.formats import files
 
 MAX_DEPTH = 100          # levels of nesting a stored value may have (meta is 2 or 3 in practice)
@@ -150,7 +150,7 @@ def document_problem(doc: dict) -> str | None:
     text = doc.get("text")
     if not isinstance(text, str) or not text:
         return "the text must be a non-empty string"
-    m = SURROGATE.search(text)
+    m = first_surrogate(text)
     if m:
         return (f"the text holds a lone surrogate ({shown(m.group())} at character {m.start()}): "
                 "not a character, and UTF-8 cannot hold it")

@@ -13,6 +13,7 @@ import socket
 import pytest
 
 from models import cli
+from models.display import SEARCH_CHUNK, first_surrogate
 from models.importer import import_paths
 
 from .helpers import query
@@ -201,6 +202,21 @@ def test_a_doccano_label_with_a_surrogate_is_the_line_not_the_file(store, projec
     assert problems_of(report) == [
         (1, rf"not storable: label[0][2] holds a lone surrogate (\ud800 at character 0): {SURROGATE}")]
     assert spans_in(project) == [("Kim met Putin.", 0, 3, "PERSON")]
+
+
+@pytest.mark.parametrize("at", [0, SEARCH_CHUNK - 1, SEARCH_CHUNK, 3 * SEARCH_CHUNK + 17])
+def test_a_lone_surrogate_deep_in_a_long_text_is_found(store, project, tmp_path, at):
+    """The check reads a long text a megabyte of code points at a time (the UI thread runs
+    between the calls): a surrogate on either side of a chunk's edge, or chunks in, is found."""
+    n = 3 * SEARCH_CHUNK + 100
+    text = "é" * at + "\ud800" + "é" * (n - at - 1)
+    assert first_surrogate(text).start() == at and first_surrogate(text.replace("\ud800", "x")) is None
+    path = tmp_path / "long.jsonl"
+    write(path, ['{"text": "Kept."}', json.dumps({"text": text}), '{"text": "Also kept."}'])
+    report = import_paths(store, [path])
+    assert problems_of(report) == [
+        (2, rf"not storable: text holds a lone surrogate (\ud800 at character {at}): {SURROGATE}")]
+    assert texts_in(project) == ["Kept.", "Also kept."]
 
 
 # -- file names that are not UTF-8, or that hold control characters -------------------------
