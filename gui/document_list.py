@@ -162,6 +162,32 @@ class DocumentListModel(QAbstractTableModel):
             page[row % self.PAGE] = self._cells(self.store.list_rows([doc_id]).get(doc_id))
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
+    def follow(self, out) -> None:
+        """A write of this window's (its ``Outcome``): the rows it touched show the new status,
+        entity count and time from the outcome itself — nothing is read again (a row not
+        cached is read when it is drawn, as always)."""
+        docs = sorted(out.docs)
+        if not docs:
+            return
+        if docs[-1] > self._max_id:
+            return self.reload()                # a document added since the list was read
+        delta: dict[int, int] = {}
+        for e in out.spans:
+            delta[e.doc_id] = delta.get(e.doc_id, 0) + len(e.add) - len(e.remove)
+        when = local_time(out.time) if out.time else None
+        found = self.rows_of(docs)
+        rows = [r for r in found if r >= 0]
+        for doc_id, row in zip(docs, found):
+            page = self._pages.get(row // self.PAGE) if row >= 0 else None
+            if page is None:
+                continue
+            cells = page[row % self.PAGE]
+            n = int(cells[3]) + delta.get(doc_id, 0) if cells[3].isdigit() else cells[3]
+            page[row % self.PAGE] = (cells[0], cells[1], out.statuses.get(doc_id, cells[2]), str(n),
+                                     when or cells[4], *cells[5:])
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(self.COLUMNS) - 1))
+
     def refresh_rows(self, doc_ids) -> None:
         """Many documents changed (a batch job): re-read their rows in place, when drawn.
 
@@ -170,7 +196,7 @@ class DocumentListModel(QAbstractTableModel):
         doc_ids = list(doc_ids)
         if any(d > self._max_id for d in doc_ids):
             return self.reload()                # documents added since the list was read
-        rows = [r for r in map(self.row_of, doc_ids) if r >= 0]
+        rows = [r for r in self.rows_of(doc_ids) if r >= 0]
         if not rows:
             return
         for n in {r // self.PAGE for r in rows}:
@@ -185,6 +211,12 @@ class DocumentListModel(QAbstractTableModel):
         """The row showing ``doc_id`` or -1: a binary search (the index is built once per load)."""
         if doc_id is None or not self._ids:
             return -1
+        return self.rows_of([doc_id])[0]
+
+    def rows_of(self, doc_ids) -> list[int]:
+        """The rows showing ``doc_ids`` (-1 where not shown), in one vectorised search."""
+        if not self._ids:
+            return [-1] * len(doc_ids)
         if self._order is None:
             ids = np.frombuffer(self._ids, dtype=np.int64)
             if self.query.sort == "id" and not self.query.descending:
@@ -193,10 +225,11 @@ class DocumentListModel(QAbstractTableModel):
                 rows = np.argsort(ids, kind="stable")
                 self._order = (ids[rows], rows)
         ids, rows = self._order
-        i = int(np.searchsorted(ids, doc_id))
-        if i >= len(ids) or ids[i] != doc_id:
-            return -1
-        return i if rows is None else int(rows[i])
+        want = np.asarray(doc_ids, dtype=np.int64)
+        i = np.minimum(np.searchsorted(ids, want), len(ids) - 1)
+        found = ids[i] == want
+        at = i if rows is None else rows[i]
+        return np.where(found, at, -1).tolist()
 
     @property
     def cached_rows(self) -> int:

@@ -50,6 +50,7 @@ class MainWindow(WindowIO, QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1400, 860)
         self._pending_prediction: int | None = None
+        self._counts: dict[str, int] | None = None      # documents per status, as shown
         self._build_docks()
         self._build_status_bar()
         self._build_actions()
@@ -242,21 +243,25 @@ class MainWindow(WindowIO, QMainWindow):
         self._refresh_progress()
 
     def _refresh_progress(self) -> None:
-        self.doc_panel.show_progress(self.store.status_counts())
+        self._counts = self.store.status_counts()
+        self.doc_panel.show_progress(self._counts)
 
     # -- following a write ---------------------------------------------------------------------
     def _changed(self, out, focus) -> None:
         """A write of this window's is on disk, and the open document (its spans, in
-        ``self.spans``) follows it already: the rest follows from its outcome, nothing is read
-        again but the rows of the documents it touched, and the selection is set once."""
+        ``self.spans``) follows it already: the rest follows from its outcome (the list rows it
+        touched, the progress if a status moved), nothing is read again, and the selection is
+        set once."""
         if out.labels:
             self._rebuild_labels()
-        if len(out.docs) == 1:
-            self.docs_model.refresh(next(iter(out.docs)))
-        elif out.docs:
-            self.docs_model.refresh_rows(sorted(out.docs))
-        if out.moved:
+        self.docs_model.follow(out)
+        if out.moved and (self._counts is None or not out.moved <= out.was.keys()):
             self._refresh_progress()
+        elif out.moved:                 # the counts move with the statuses the write changed
+            for doc_id in out.moved:
+                self._counts[out.was[doc_id]] = self._counts.get(out.was[doc_id], 1) - 1
+                self._counts[out.statuses[doc_id]] = self._counts.get(out.statuses[doc_id], 0) + 1
+            self.doc_panel.show_progress(self._counts)
         self._count_spans()
         if focus is not None:
             self.annotator.select(focus)

@@ -127,7 +127,7 @@ class Session(QObject):
         self.last_step = out.text
         doc = self.doc
         if out.labels:
-            self.labels = self.store.labels()
+            self.labels = out.label_set
             self.owner.set_labels(self.labels)
         if doc is not None and out.went_back is None:
             for sub in out.spans_of(doc.id):

@@ -42,7 +42,10 @@ class StoreJournal:
         try:
             with self.write():
                 self._apply(edit, out)
-                rejections.track(self.db, edit, mode, self._time())   # kept in step
+                out.time = self._time()
+                if out.labels:
+                    out.label_set = self.labels()
+                rejections.track(self.db, edit, mode, out.time)   # kept in step
                 out.entry = self._journal(edit, out, mode, entry)
         except StaleEdit as e:
             raise StaleEdit(f"{e} — it was changed elsewhere (another window or the command "

@@ -65,7 +65,15 @@ def test_a_corpus_wide_edit_undoes_and_redoes_as_one_step_through_the_window(win
     a, docs = ids[0], ids[:4]
     assert w.session.doc.id == a
     before = rows(store.path)
+    assert w.progress_label.text() == "0 of 5 done · 0 skipped · 0 in progress · 5 new"
+    reads = []          # the window follows the outcome: the list rows and counts are not read
+    for name in ("list_rows", "status_counts", "spans", "labels", "document_status"):
+        real = getattr(store, name)
+        setattr(store, name, lambda *a, real=real, name=name, **k: reads.append(name) or real(*a, **k))
     assert w.session.push(corpus_edit(a, docs))
+    assert reads == [] and w.progress_label.text() == "0 of 5 done · 0 skipped · 4 in progress · 1 new"
+    for name in ("list_rows", "status_counts", "spans", "labels", "document_status"):
+        del vars(store)[name]
     spans, journal, touched, counts = rows(store.path)
     entry = journal[-1][0]
     assert spans == all_labelled(docs) and journal[-1] == (entry, a, 0)
