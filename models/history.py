@@ -25,7 +25,9 @@ class History:
     def __init__(self, store):
         self.store = store
         self.doc_id: int | None = None
-        self.steps: list[list] = []          # [entry, edit, undone], oldest first
+        # [entry, edit, undone, name], oldest first; a big entry's edit is None until it is
+        # undone or redone (``Store.history_steps``)
+        self.steps: list[list] = []
         # Done/Skip brought the person here: (left, arrived, the entry on top at arrival,
         # the name of the step to take back)
         self.back: tuple[int, int, int | None, str] | None = None
@@ -34,7 +36,7 @@ class History:
     def load(self, doc_id: int | None, *, keep_back: bool = False) -> None:
         """Read the history of ``doc_id`` from the journal (a document opened, or the file
         changed under it). Opening another place forgets the way back, unless ``keep_back``."""
-        self.steps = [[entry, edit, undone] for entry, edit, undone in self.store.history(doc_id)]
+        self.steps = [list(step) for step in self.store.history_steps(doc_id)]
         self.doc_id = doc_id
         if not keep_back:
             self.back = None
@@ -79,11 +81,11 @@ class History:
         if back is not None:
             return back[3]
         i = self._top()
-        return "" if i is None else self.steps[i][1].text
+        return "" if i is None else self.steps[i][3]
 
     def redo_text(self) -> str:
         i = self._redo_index()
-        return "" if i is None else self.steps[i][1].text
+        return "" if i is None else self.steps[i][3]
 
     def count(self) -> int:
         return len(self.steps)
@@ -127,7 +129,9 @@ class History:
         return None if i is None else self._step(i, "redo")
 
     def _step(self, i: int, mode: str) -> Outcome:
-        entry, edit, _ = self.steps[i]
+        entry, edit, _, _ = self.steps[i]
+        if edit is None:                    # a big entry, read when it is needed
+            edit = self.steps[i][1] = self.store.journal_edit(entry)
         out = self.store.commit(edit.inverse() if mode == "undo" else edit, mode=mode, entry=entry)
         self.steps[i][2] = mode == "undo"
         return out
@@ -143,7 +147,7 @@ class History:
         if out.mode != "do" or (self.doc_id not in out.docs and out.origin != self.doc_id):
             return
         self.steps = [s for s in self.steps if not s[2]]
-        self.steps.append([out.entry, out.edit, False])
+        self.steps.append([out.entry, out.edit, False, out.edit.text])
 
 
 __all__ = ["History"]

@@ -20,6 +20,10 @@ from models.edits import Edit
 from models.outcome import Outcome
 
 HISTORY_LIMIT = 1000      # journal entries per document loaded back as undo history
+# An entry bigger than this (bytes of JSON: a corpus-wide edit) is read back as its name only
+# when a history loads, and parsed when it is undone or redone (``journal_edit``): opening a
+# document that a 10,000-span edit touched would parse all of it (~30-45 ms) each time.
+EAGER_BYTES = 64 * 1024
 
 
 class StoreJournal:
@@ -110,6 +114,39 @@ class StoreJournal:
                 [doc_id, HISTORY_LIMIT]).fetchall()
         return [(r[0], contents.journal_edit(r[1], r[0], r[2]), bool(r[3])) for r in reversed(rows)]
 
+    def history_steps(self, doc_id: int | None) -> list[tuple[int, Edit | None, bool, str]]:
+        """``history`` as the undo history loads it: (entry id, edit, undone, its name), where
+        an entry of more than ``EAGER_BYTES`` comes as None and its name (read by SQLite's JSON
+        reader, not parsed here); ``journal_edit`` gives the edit when it is needed. A damaged
+        small entry is refused here as in ``history``; a damaged big one when it is read."""
+        cols = ("j.id, j.doc_id, CASE WHEN length(j.edit) <= ?2 OR typeof(j.edit) != 'text' THEN j.edit END, "
+                "CASE WHEN length(j.edit) > ?2 AND typeof(j.edit) = 'text' AND json_valid(j.edit) "
+                "THEN json_extract(j.edit, '$.text') END, j.undone")
+        if doc_id is None:
+            rows = self.db.execute(f"SELECT {cols} FROM journal j WHERE j.doc_id IS NULL "
+                                   "ORDER BY 1 DESC LIMIT ?1", [HISTORY_LIMIT, EAGER_BYTES]).fetchall()
+        else:
+            rows = self.db.execute(
+                f"SELECT {cols} FROM journal j WHERE j.doc_id = ?1 UNION ALL SELECT {cols} "
+                "FROM journal_docs x JOIN journal j ON j.id = x.entry WHERE x.doc_id = ?1 "
+                "ORDER BY 1 DESC LIMIT ?3", [doc_id, EAGER_BYTES, HISTORY_LIMIT]).fetchall()
+        out = []
+        for entry, origin, data, name, undone in reversed(rows):
+            if data is not None:
+                edit = contents.journal_edit(origin, entry, data)
+                out.append((entry, edit, bool(undone), edit.text))
+            else:
+                out.append((entry, None, bool(undone), name if isinstance(name, str) else "Edit"))
+        return out
+
+    def journal_edit(self, entry: int) -> Edit:
+        """The edit of journal ``entry``, checked (``contents.journal_edit``)."""
+        row = self.db.execute("SELECT doc_id, edit FROM journal WHERE id = ?", [entry]).fetchone()
+        if row is None:
+            raise contents.DamagedContent(f"undo entry {entry} is no longer in the project file; "
+                                          "nothing was changed", None)
+        return contents.journal_edit(row[0], entry, row[1])
+
     def entry_docs(self, entry: int) -> list[int]:
         """The documents an entry changed besides its origin (``journal_docs``)."""
         return [r[0] for r in self.db.execute(
@@ -122,4 +159,4 @@ class StoreJournal:
             "SELECT id, undone FROM journal WHERE id IN (SELECT value FROM json_each(?))", [ids])}
 
 
-__all__ = ["StoreJournal", "HISTORY_LIMIT"]
+__all__ = ["StoreJournal", "HISTORY_LIMIT", "EAGER_BYTES"]

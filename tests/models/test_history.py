@@ -3,6 +3,8 @@ documents as one entry, undone and redone as one step from any place they touche
 outcome every write answers with — checked against the rows of the real SQLite file."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from models import edits as E
@@ -246,3 +248,57 @@ def test_outcomes_tell_a_status_change_from_a_span_change(store, project, corpus
     assert out.moved == {a} and out.was == {a: "new"} and out.statuses == {a: "in progress"}
     out = h.do(E.finish(a, store.spans(a), "in progress", "done", "Mark done"))
     assert out.moved == {a} and out.statuses == {a: "done"} and out.spans == []
+
+
+def test_a_big_entry_is_read_by_name_when_a_history_loads_and_whole_when_undone(store, project, corpus, monkeypatch):
+    """A corpus-wide edit bigger than EAGER_BYTES is not parsed when a document it touched is
+    opened (only its name, by SQLite's JSON reader); undoing it reads it then, and undoes all."""
+    monkeypatch.setattr("models.journal.EAGER_BYTES", 500)
+    a, b, c = corpus[:3]
+    h = History(store)
+    h.load(a)
+    big = h.do(corpus_edit([a, b, c], origin=a))
+    small = h.do(ReplaceSpans(a, (), (Span(0, 6, "ORG"),), "Label “ORG”"))
+    assert len(query(project, "SELECT edit FROM journal WHERE id = ?", [big.entry])[0][0]) > 500
+    parsed = []
+    real = E.edit_from_json
+    monkeypatch.setattr("models.contents.edit_from_json", lambda d: parsed.append(d) or real(d))
+    steps = store.history_steps(a)
+    assert [(s[0], s[1] is None, s[2], s[3]) for s in steps] == [
+        (big.entry, True, False, f"Label every “{NAME}” ORG"), (small.entry, False, False, "Label “ORG”")]
+    assert len(parsed) == 1                         # the small one only
+    h2 = History(store)
+    h2.load(b)
+    assert h2.undo_text() == f"Label every “{NAME}” ORG" and len(parsed) == 1
+    out = h2.undo()                                 # read now, and undone everywhere
+    assert len(parsed) == 2 and out.docs == {a, b, c}
+    assert [spans_of(project, d) for d in (b, c)] == [[], []]
+    assert spans_of(project, a) == [(0, 6, "ORG", MANUAL)]
+    assert journal(project) == [(big.entry, a, 1), (small.entry, a, 0)]
+    assert h2.redo().docs == {a, b, c} and len(spans_of(project, c)) == 2
+
+
+def test_a_damaged_big_entry_is_refused_when_undone_naming_it(store, project, corpus, monkeypatch):
+    monkeypatch.setattr("models.journal.EAGER_BYTES", 100)
+    a, b = corpus[:2]
+    h = History(store)
+    h.load(b)
+    big = h.do(corpus_edit([a, b], origin=a))
+    assert len(query(project, "SELECT edit FROM journal WHERE id = ?", [big.entry])[0][0]) > 100
+    store.close()
+    # the entry's edit no longer of its document (names its origin wrong), still long JSON
+    conn = sqlite3.connect(project)
+    with conn:
+        conn.execute("UPDATE journal SET edit = json_set(edit, '$.doc_id', 99) WHERE id = ?", [big.entry])
+    conn.close()
+    s = Store(project)
+    try:
+        h = History(s)
+        h.load(b)
+        assert h.undo_text() == f"Label every “{NAME}” ORG"
+        with pytest.raises(StoreError, match=f"entry {big.entry} is not an edit"):
+            h.undo()
+        assert len(spans_of(project, a)) == 2 and len(spans_of(project, b)) == 2
+        assert journal(project) == [(big.entry, a, 0)]
+    finally:
+        s.close()
