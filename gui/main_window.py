@@ -162,10 +162,10 @@ class MainWindow(WindowIO, QMainWindow):
         self.span_table.selectionModel().currentRowChanged.connect(self._span_row_chosen)
         self.spans.relabel_requested.connect(self.annotator.relabel)
         self.span_table.delete_requested.connect(self.annotator.delete)
-        self.model.ready.connect(self._model_ready)
-        self.model.failed.connect(self._model_failed)
-        self.model.loading.connect(lambda n: self.model_label.setText(f"Loading {n}…"))
-        self.model.predicted.connect(self._predicted)
+        self._from_model = ((self.model.ready, self._model_ready), (self.model.failed, self._model_failed),
+                            (self.model.loading, self._model_loading), (self.model.predicted, self._predicted))
+        for signal, slot in self._from_model:
+            signal.connect(slot)
 
     # -- documents -------------------------------------------------------------------------------
     def start(self, open_doc: int | None = None) -> None:
@@ -310,6 +310,9 @@ class MainWindow(WindowIO, QMainWindow):
         if doc and annotate.wants_model(self.store, doc.id):
             self.model.predict(doc.id, doc.text)
 
+    def _model_loading(self, name: str) -> None:
+        self.model_label.setText(f"Loading {name}…")
+
     def _model_failed(self, message: str) -> None:
         self.model_label.setText("No model: manual labelling only")
         self.statusBar().showMessage(f"Model unavailable: {message}", 15000)
@@ -358,8 +361,12 @@ class MainWindow(WindowIO, QMainWindow):
         settings = QSettings()                    # docks and size as the user left them
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
+        self._position_timer.stop()               # saved now, and never after closing
         self.save_position()
         self.follower.timer.stop()                # nothing is followed once closed
+        for signal, slot in self._from_model:      # nor a model loaded or a prediction made
+            signal.disconnect(slot)                # after it (its project may be closed)
+        self._from_model = ()
         self.model.runner.pool.clear()
         self.io.wait(10000)
         super().closeEvent(e)

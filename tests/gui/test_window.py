@@ -339,3 +339,19 @@ def test_enter_on_the_last_suggestion_goes_back_to_the_first_not_reviewed(make_w
         key(qtbot, w, Qt.Key.Key_Return)
     assert all(s.is_manual for s in w.session.spans)
     assert "Every suggestion is reviewed" in w.statusBar().currentMessage()
+
+
+def test_a_closed_window_writes_its_place_on_closing_and_never_after(make_window, qtbot, monkeypatch):
+    """The place (caret) is saved when the window closes; the pending save of a caret move does
+    not fire later on a window that is closed (its project may be closed by then)."""
+    w, store, ids = make_window(["First article about Seoul.", "Second."])
+    w.view.select_range(6, 13)                        # a caret move: the place is saved later
+    assert w._position_timer.isActive()
+    writes = []
+    real = store.set_setting
+    monkeypatch.setattr(store, "set_setting", lambda k, v: writes.append((k, v)) or real(k, v))
+    w.close()
+    assert [k for k, _ in writes] == ["last_pos"] and writes[0][1]["doc"] == ids[0]
+    store.close()
+    qtbot.wait(w._position_timer.interval() + 200)    # no write (and no error) after closing
+    assert len(writes) == 1
