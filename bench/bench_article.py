@@ -9,11 +9,12 @@ path (Store -> Session -> ArticleView, wired as MainWindow wires them):
 * open and highlight: ``session.open_document`` (its signals fill the view as MainWindow's
   slots do) + ``viewport().repaint()`` + ``processEvents()``; baseline: a bare
   ``QPlainTextEdit`` at the same size, ``setPlainText`` + repaint + ``processEvents()``.
-* one relabel including repaint: ``session.relabel`` (the view follows through
-  ``spans_changed`` as in MainWindow) + repaint; baseline: a bare repaint.
+* one relabel including repaint: ``session.relabel`` (the view follows the span owner,
+  ``SpanModel``, which the session keeps in step with the write's outcome) + repaint;
+  baseline: a bare repaint.
 * key press to committed row: ``Annotator.apply_label`` on a selected, unlabelled word,
   until it returns (the row is then checked with a separate sqlite3 connection); repaint
-  excluded. Baselines: bare ``Store.apply`` and a raw sqlite3 INSERT + COMMIT (WAL,
+  excluded. Baselines: bare ``Store.commit`` and a raw sqlite3 INSERT + COMMIT (WAL,
   synchronous=FULL).
 * scroll (1 MiB only): 20 x page down, each repainted; baseline: the same on bare Qt.
 
@@ -197,28 +198,15 @@ class App:
     def __init__(self, store: Store, parts: dict | None = None):
         self.parts = parts if parts is not None else defaultdict(float)
         self.session = Session(store)
-        self.view = ArticleView()
+        self.view = ArticleView(self.session.owner)     # the view reads the one span owner
         self.annotator = Annotator(self.session, self.view)
-        self.session.document_opened.connect(self._document_opened)
-        self.session.spans_changed.connect(self._spans_changed)
+        Timed(self.session.owner, "open", self.parts, "spans.open (text + colours)")
+        self.session.changed.connect(self._changed)
         self.view.resize(*SIZE)
         self.view.show()
         settle()
 
-    def _document_opened(self, doc) -> None:            # MainWindow._document_opened, view part
-        t = now()
-        self.view.set_content(doc.text, self.session.spans, self.session.labels)
-        self.parts["set_content"] += now() - t
-
-    def _spans_changed(self, edit, focus) -> None:      # MainWindow._spans_changed, view part
-        s = self.session
-        t = now()
-        if edit is None:
-            self.view.reset_spans(s.spans)
-            self.parts["reset_spans (spans_changed None)"] += now() - t
-        else:
-            self.view.apply(list(edit.remove), list(edit.add), s.spans)
-            self.parts["view.apply"] += now() - t
+    def _changed(self, out, focus) -> None:             # MainWindow._changed, the selection
         if focus is not None:
             self.annotator.select(focus)
 
@@ -310,7 +298,7 @@ def edit_at(app: App, store: Store, doc_id: int, text: str, free: list[tuple[int
     if new_label == span.label:
         new_label = labels[(labels.index(span.label) + 1) % len(labels)]
     rp = defaultdict(float)
-    Timed(store, "apply", rp, "store.apply")
+    Timed(store, "commit", rp, "store.commit")
     settle()
     gc.collect()
     t = now()
@@ -318,8 +306,8 @@ def edit_at(app: App, store: Store, doc_id: int, text: str, free: list[tuple[int
     view.viewport().repaint()
     settle()
     out["relabel"] = now() - t
-    out["relabel_store"] = rp["store.apply"]
-    vars(store).pop("apply", None)
+    out["relabel_store"] = rp["store.commit"]
+    vars(store).pop("commit", None)
 
     # ---- key press -> committed row: label an unlabelled mention on screen
     first, mid, last = visible_cp_range(view)
@@ -332,22 +320,22 @@ def edit_at(app: App, store: Store, doc_id: int, text: str, free: list[tuple[int
     used.add((a, b))
     view.select_range(a, b)
     kp = defaultdict(float)
-    Timed(store, "apply", kp, "store.apply")
-    timed_apply, committed = store.apply, []
+    Timed(store, "commit", kp, "store.commit")
+    timed_apply, committed = store.commit, []
 
     def apply_and_mark(*args, **kwargs):      # the moment the transaction has committed
         result = timed_apply(*args, **kwargs)
         committed.append(now())
         return result
-    store.apply = apply_and_mark
+    store.commit = apply_and_mark
     settle()
     gc.collect()
     t = now()
     app.annotator.apply_label("ORG")
     out["key_all"] = now() - t                # until the views have been told (no repaint)
     out["key"] = committed[0] - t             # key press -> row committed on disk
-    out["key_store"] = kp["store.apply"]
-    vars(store).pop("apply", None)
+    out["key_store"] = kp["store.commit"]
+    vars(store).pop("commit", None)
     settle()                                          # repaint, not timed
     with sqlite3.connect(store.path) as check:
         row = check.execute("SELECT label, source FROM spans WHERE doc_id = ? AND start = ? "
@@ -483,8 +471,8 @@ def bench_raw_sqlite(tmp: Path, repeats: int) -> list[float]:
 
 def bench_span_table(text: str, spans: list[Span], repeats: int) -> list[float]:
     """What the window does besides the article per edit, on the entity table (shown): today's
-    reset of the whole table + a count of unreviewed spans + a repaint (returned, as before),
-    beside ``SpanModel.apply`` (counts kept as it goes) until Qt has painted what the edit
+    reset of the whole table + a count of unreviewed spans + a repaint (the way before the span
+    owner), beside ``SpanModel.apply`` (returned) (counts kept as it goes) until Qt has painted what the edit
     invalidated, as the event loop does: one relabel of a row in view, and a delete + add of a
     span in view (rows out and in: Qt repaints the whole table then); and with an article view
     on the same model (every block coloured first), the relabel's ``apply`` alone, before any
@@ -564,7 +552,7 @@ def bench_span_table(text: str, spans: list[Span], repeats: int) -> list[float]:
           f"{med(apply_table):.2f}; its apply with the article view on the same model, before any "
           f"paint {med(apply_both):.2f}; delete + add of a span in view (rows out, in; whole "
           f"table painted) {med(rows_table):.2f}")
-    return reset
+    return apply_table
 
 
 def profile_open(store: Store, doc_id: int, top: int = 18) -> str:
@@ -686,17 +674,17 @@ def main(argv=None) -> int:
     for tag, d, pre in (("6k", small, ""), (B, big, ""), (f"{B} at the end", big, "end_")):
         rel, rel_st = med(d[pre + "relabel"]), med(d[pre + "relabel_store"])
         key, key_st = med(d[pre + "key"]), med(d[pre + "key_store"])
-        print(f"  {tag} relabel: store.apply {rel_st:.2f} + the rest (undo stack, view.apply, "
-              f"repaint) {rel - rel_st:.2f}")
+        print(f"  {tag} relabel: store.commit {rel_st:.2f} + the rest (history, span owner's rows "
+              f"and colours, repaint) {rel - rel_st:.2f}")
         key_all = med(d[pre + "key_all"])
-        print(f"  {tag} key press: snap + edit {key - key_st:.2f} + store.apply (commit) {key_st:.2f}"
-              f" = committed {key:.2f}; then undo stack, views told {key_all - key:.2f}; bare Store.apply "
+        print(f"  {tag} key press: snap + edit {key - key_st:.2f} + store.commit {key_st:.2f}"
+              f" = committed {key:.2f}; then history, views told {key_all - key:.2f}; bare Store.apply "
               f"{med(d[pre + 'store_apply']):.2f}; raw sqlite3 {med(raw):.2f}")
     print(f"  {B}: every span coloured (idle time, after ready): {med(big['all_coloured']):.0f}")
     for tag, d in (("6k", small), (B, big)):
         print(f"  {tag} open, by step: " + ", ".join(f"{k} {v:.1f}" for k, v in d["parts"].items()))
-    print(f"  {B}, MainWindow's work per edit besides the view (entity table reset + repaint + "
-          f"unreviewed count): {med(table_big):.2f}")
+    print(f"  {B}, the entity table per edit (SpanModel.apply of a relabel in view, counts, "
+          f"painted): {med(table_big):.2f}; the whole window's own work: bench_window_edit.py")
     print(f"  import of both articles into the project (Store.add_documents): {t_import:.0f}")
     if prof:
         print(f"\ncProfile of one {B} open ({'asked' if args.profile else 'it missed its target'}):")

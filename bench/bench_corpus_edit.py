@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Benchmark a corpus-wide edit (issue 10): 10,000 spans over 5,000 documents added in one
-transaction through ``Store.apply`` (one ``Batch`` of per-document ``ReplaceSpans``, journalled
-as one entry), then undone in one step (``apply(inverse, mode="undo")``) — beside a raw
+transaction through the history (``History.do``: one ``Batch`` of per-document
+``ReplaceSpans``, journalled as one entry with its 4,999 other documents in ``journal_docs``),
+then undone in one step (``History.undo``), and the same through the real window (push and
+one Ctrl+Z, until the window has followed) — beside a raw
 ``executemany`` of the same span rows (and a raw ``DELETE`` of them) in one transaction, on a
 copy of the same project, in the same run.
 
@@ -25,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.edits import Batch, ReplaceSpans  # noqa: E402
+from models.history import History  # noqa: E402
 from models.spans import Span  # noqa: E402
 from models.store import Store  # noqa: E402
 
@@ -56,16 +59,53 @@ def make_project(path: Path, n: int) -> list[tuple[int, list[Span]]]:
     return plan
 
 
-def ours(path: Path, plan) -> tuple[float, float, int]:
-    store = Store(path)
-    edit = Batch(plan[0][0], tuple(ReplaceSpans(d, (), tuple(s)) for d, s in plan),
+def corpus_edit(plan) -> Batch:
+    return Batch(plan[0][0], tuple(ReplaceSpans(d, (), tuple(s)) for d, s in plan),
                  f"Label every “{NAME}” ORG")
+
+
+def ours(path: Path, plan) -> tuple[float, float, int]:
+    """Through the domain's history (``History.do``, ``History.undo``: what a key press runs)."""
+    store = Store(path)
+    history = History(store)
+    history.load(plan[0][0])
+    edit = corpus_edit(plan)
     t0 = time.perf_counter()
-    entry = store.apply(edit)
+    out = history.do(edit)
     t1 = time.perf_counter()
-    store.apply(edit.inverse(), mode="undo", entry=entry)
+    back = history.undo()
+    t2 = time.perf_counter()
+    assert back.entry == out.entry and len(back.docs) == len(plan)
+    left = store.db.execute("SELECT count(*) FROM spans").fetchone()[0]
+    store.close()
+    return t1 - t0, t2 - t1, left
+
+
+def window(path: Path, plan) -> tuple[float, float, int]:
+    """Through the real window open on the document where the edit is made: ``Session.push``
+    and the Undo action (one Ctrl+Z), each until the window has followed the outcome (the
+    article, the entity table, the 5,000 list rows, the counts)."""
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from gui.main_window import MainWindow
+    store = Store(path)
+    w = MainWindow(store)
+    w._load_timer.stop()               # no pipeline: nothing but the edit runs
+    w._load_timer = None
+    w.show()
+    w.start(open_doc=plan[0][0])
+    app.processEvents()
+    t0 = time.perf_counter()
+    assert w.session.push(corpus_edit(plan))
+    app.processEvents()
+    t1 = time.perf_counter()
+    w.undo_action.trigger()
+    app.processEvents()
     t2 = time.perf_counter()
     left = store.db.execute("SELECT count(*) FROM spans").fetchone()[0]
+    w.close()
     store.close()
     return t1 - t0, t2 - t1, left
 
@@ -98,16 +138,17 @@ def main() -> int:
         base = Path(tmp) / "base.annotator"
         plan = make_project(base, args.docs)
         n_spans = sum(len(s) for _, s in plan)
-        results = {"ours apply": [], "ours undo": [], "raw insert": [], "raw delete": []}
+        results = {"ours apply": [], "ours undo": [], "raw insert": [], "raw delete": [],
+                   "window apply": [], "window undo": []}
         for r in range(args.repeats):
-            for name in ("ours", "raw") if r % 2 == 0 else ("raw", "ours"):
+            for name in ("ours", "raw", "window") if r % 2 == 0 else ("window", "raw", "ours"):
                 copy = Path(tmp) / f"{name}-{r}.annotator"
                 shutil.copy(base, copy)
-                if name == "ours":
-                    apply_s, undo_s, left = ours(copy, plan)
+                if name in ("ours", "window"):
+                    apply_s, undo_s, left = (ours if name == "ours" else window)(copy, plan)
                     assert left == 0, left
-                    results["ours apply"].append(apply_s)
-                    results["ours undo"].append(undo_s)
+                    results[f"{name} apply"].append(apply_s)
+                    results[f"{name} undo"].append(undo_s)
                 else:
                     ins, dele = raw(copy, plan)
                     results["raw insert"].append(ins)
@@ -120,6 +161,12 @@ def main() -> int:
               f"{med['ours apply'] / med['raw insert']:>7.1f}×")
         print(f"{'undo (commit) vs executemany':<34}{med['ours undo']:>10.1f}{med['raw delete']:>10.1f}"
               f"{med['ours undo'] / med['raw delete']:>7.1f}×")
+        print(f"{'window: push, shown':<34}{med['window apply']:>10.1f}{med['raw insert']:>10.1f}"
+              f"{med['window apply'] / med['raw insert']:>7.1f}×")
+        print(f"{'window: one Ctrl+Z, shown':<34}{med['window undo']:>10.1f}{med['raw delete']:>10.1f}"
+              f"{med['window undo'] / med['raw delete']:>7.1f}×")
+        print("ours = History.do / History.undo (Store.commit, the journal entry and its "
+              "journal_docs rows); window = the real MainWindow open on the edit's document")
         print("raw = sqlite3 executemany of the same span rows (INSERT, then DELETE), one "
               "BEGIN IMMEDIATE … COMMIT each, WAL, synchronous=FULL, on a copy of the same project")
     return 0
