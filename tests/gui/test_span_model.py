@@ -317,14 +317,19 @@ def many(label="GPE", source="model-m"):
     return out
 
 
-def test_adjacent_rows_leave_and_come_in_runs_and_accept_all_is_one_data_change(qtbot):
+def many_open(qtbot):
+    """A view and a table (not shown) on one model with ``many()`` open, and a spy on it."""
     model = SpanModel()
     view, table = ArticleView(model), SpanTable(model)
     for w in (view, table):
         qtbot.addWidget(w)
     spans = many()
     model.open(TEXT_, spans, LABELS)
-    spy = Spy(model)
+    return model, view, table, spans, Spy(model)
+
+
+def test_adjacent_rows_leave_and_come_in_runs_and_accept_all_is_one_data_change(qtbot):
+    model, view, table, spans, spy = many_open(qtbot)
     model.apply(spans[2:5] + spans[7:8], [])               # rows 2-4 and 7: two runs
     assert [(n, a[1:]) for n, a in spy.log if n == "rowsRemoved"] == [
         ("rowsRemoved", (7, 7)), ("rowsRemoved", (2, 4))]
@@ -343,13 +348,7 @@ def test_adjacent_rows_leave_and_come_in_runs_and_accept_all_is_one_data_change(
 
 
 def test_a_resize_that_does_not_fit_its_row_goes_out_and_in(qtbot):
-    model = SpanModel()
-    view, table = ArticleView(model), SpanTable(model)
-    for w in (view, table):
-        qtbot.addWidget(w)
-    spans = many()
-    model.open(TEXT_, spans, LABELS)
-    spy = Spy(model)
+    model, view, table, spans, spy = many_open(qtbot)
     grown = Span(spans[1].start - 1, spans[2].end, "ORG")  # row 2 grows left past row 1
     model.apply([spans[2], spans[1]], [grown])
     assert [(n, a[1:]) for n, a in spy.log if n.startswith("rows")] == [

@@ -193,13 +193,18 @@ class Driver:
         assert not report.problems and not report.duplicates, report.summary()
 
 
-def main(path: str, seed: str) -> None:
+def run(driver_class, path: str, seed: str) -> None:
+    """Open the project, say ready, and take the driver's steps until killed."""
     rng = random.Random(int(seed))
     store = Store(path)
     say(ready=True)
-    driver = Driver(store, rng, seed)
+    driver = driver_class(store, rng, seed)
     while True:
         driver.step()
+
+
+def main(path: str, seed: str) -> None:
+    run(Driver, path, seed)
 
 
 if __name__ == "__main__":

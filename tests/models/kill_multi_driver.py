@@ -29,7 +29,6 @@ refused here (this is the only writer): an error ends the process with a traceba
 """
 from __future__ import annotations
 
-import json
 import random
 import sys
 
@@ -38,14 +37,10 @@ from models.history import History
 from models.labels import Label
 from models.spans import Span
 from models.store import Store
+from tests.models.kill_driver import run, say
 
 NAME, CITY = "Acme Corp", "Seoul"
 POOL = ("ORG", "PRODUCT", "FAC", "NORP", "EVENT", "WORK_OF_ART", "LAW")
-
-
-def say(**line) -> None:
-    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 def occurrences(text: str, word: str) -> list[int]:
@@ -117,7 +112,7 @@ class Driver:
         edit = E.remove_span(doc, span) if span in spans else E.add_span(doc, span, spans)
         self.write(history, "do", edit)
 
-    def cycle(self) -> None:
+    def step(self) -> None:
         rng, store = self.rng, self.store
         edit = self.corpus_edit()
         origin = History(store)
@@ -143,12 +138,7 @@ class Driver:
 
 
 def main(path: str, seed: str) -> None:
-    rng = random.Random(int(seed))
-    store = Store(path)
-    say(ready=True)
-    driver = Driver(store, rng, seed)
-    while True:
-        driver.cycle()
+    run(Driver, path, seed)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ outcome every write answers with — checked against the rows of the real SQLite
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 
 import pytest
 
@@ -58,6 +59,27 @@ def corpus_edit(ids, origin=None, label="ORG", new_label=None):
         parts = (ChangeLabels(origin, (new_label,), ()),) + parts
     return Batch(origin if origin is not None else ids[0], parts, f"Label every “{NAME}” {label}")
 
+
+
+def done_then_next(store, a, b) -> History:
+    """Done on ``a`` opened ``b``: the history of ``b``, its way back to ``a``'s Done."""
+    h = History(store)
+    h.load(a)
+    h.do(E.finish(a, store.spans(a), "new", "done", "Mark done"))
+    h.load(b)
+    h.came_from(a, "Mark done")
+    return h
+
+
+@contextmanager
+def refused(store):
+    """Every write of ``store`` fails (SQLite's query_only) inside, and must be tried."""
+    store.db.execute("PRAGMA query_only=ON")
+    try:
+        with pytest.raises(StoreError):
+            yield
+    finally:
+        store.db.execute("PRAGMA query_only=OFF")
 
 def test_a_corpus_wide_edit_is_one_entry_shown_in_every_history_it_touched(store, project, corpus):
     a, b, c = corpus[:3]
@@ -173,11 +195,7 @@ def test_labels_added_with_the_corpus_edit_come_and_go_with_it(store, project, c
 def test_done_then_undo_in_the_next_document_takes_the_done_back(store, project, corpus):
     a, b = corpus[:2]
     store.apply(ReplaceSpans(a, (), (Span(F, F + 9, "ORG", "model-1"),)))
-    h = History(store)
-    h.load(a)
-    h.do(E.finish(a, store.spans(a), "new", "done", "Mark done"))
-    h.load(b)
-    h.came_from(a, "Mark done")
+    h = done_then_next(store, a, b)
     assert h.can_undo() and h.undo_text() == "Mark done"
     # the model's suggestions arriving in b are no step of the person's: the way back holds
     h.do(ReplaceSpans(b, (), (Span(F, F + 9, "ORG", "model-1"),), "Model"), model=True)
@@ -192,11 +210,7 @@ def test_done_then_undo_in_the_next_document_takes_the_done_back(store, project,
 
 def test_a_persons_step_in_the_next_document_ends_the_way_back(store, project, corpus):
     a, b = corpus[:2]
-    h = History(store)
-    h.load(a)
-    h.do(E.finish(a, [], "new", "done", "Mark done"))
-    h.load(b)
-    h.came_from(a, "Mark done")
+    h = done_then_next(store, a, b)
     h.do(ReplaceSpans(b, (), (Span(0, 6, "ORG"),), "Label “ORG”"))
     assert h.undo_text() == "Label “ORG”"
     out = h.undo()
@@ -210,12 +224,8 @@ def test_a_failed_undo_changes_nothing_in_the_history(store, project, corpus):
     h.load(a)
     h.do(corpus_edit([a, b], origin=a))
     before = (h.count(), h.index(), h.undo_text(), journal(project))
-    store.db.execute("PRAGMA query_only=ON")
-    try:
-        with pytest.raises(StoreError):
-            h.undo()
-    finally:
-        store.db.execute("PRAGMA query_only=OFF")
+    with refused(store):
+        h.undo()
     assert (h.count(), h.index(), h.undo_text(), journal(project)) == before
     h.undo()
     assert spans_of(project, a) == []
@@ -223,17 +233,9 @@ def test_a_failed_undo_changes_nothing_in_the_history(store, project, corpus):
 
 def test_a_failed_undo_of_a_done_stays_in_the_next_document_with_its_way_back(store, project, corpus):
     a, b = corpus[:2]
-    h = History(store)
-    h.load(a)
-    h.do(E.finish(a, [], "new", "done", "Mark done"))
-    h.load(b)
-    h.came_from(a, "Mark done")
-    store.db.execute("PRAGMA query_only=ON")
-    try:
-        with pytest.raises(StoreError):
-            h.undo()
-    finally:
-        store.db.execute("PRAGMA query_only=OFF")
+    h = done_then_next(store, a, b)
+    with refused(store):
+        h.undo()
     assert h.doc_id == b and h.undo_text() == "Mark done"
     assert h.undo().went_back == a
 

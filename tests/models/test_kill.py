@@ -19,7 +19,6 @@ import json
 import os
 import queue
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import pytest
 from models import edits as E
 from models.spans import Span
 from models.store import Store
+from tests.models.helpers import kill
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = int(os.environ.get("KILL_RUNS", "30"))
@@ -212,15 +212,7 @@ def run_and_kill(path: Path, seed: int, rng: random.Random) -> tuple[list[dict],
             done += line.startswith('{"done"')
             if done == wanted:
                 break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    reader.join(5)
-    err = proc.stderr.read()
-    proc.stdout.close()
-    proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, f"driver ended by itself ({proc.returncode}):\n{err}"
-    while not lines.empty():                # everything it printed before it died
-        got.append(lines.get())
+    got += kill(proc, reader, lines)
     return [json.loads(x) for x in got], when
 
 

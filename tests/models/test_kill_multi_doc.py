@@ -25,7 +25,6 @@ import json
 import os
 import queue
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from models import edits as E
 from models.history import History
 from models.spans import Span
 from models.store import Store
+from tests.models.helpers import kill
 from tests.models.kill_multi_driver import CITY, NAME, occurrences
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -300,15 +300,7 @@ def run_and_kill(path: Path, seed: int, how: str, rng: random.Random, took: list
                 intent_at = None
                 if how == "done" and done == nth:
                     break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    reader.join(5)
-    err = proc.stderr.read()
-    proc.stdout.close()
-    proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, f"driver ended by itself ({proc.returncode}):\n{err}"
-    while not lines.empty():            # everything it printed before it died
-        got.append(lines.get()[1])
+    got += [x for _, x in kill(proc, reader, lines)]
     if got and not got[-1].endswith("\n"):
         got.pop()                       # killed while printing an intent: nothing written yet
     return [json.loads(x) for x in got], when
