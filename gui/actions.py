@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap, QShortc
 from PySide6.QtWidgets import QFileDialog, QToolBar
 
 from gui import dialogs
-from gui.plain import plain_tooltip
+from gui.plain import one_line, plain_tooltip
 from gui.registry import READ_ONLY_TIP, ActionRegistry, read_only
 from models.display import shown
 from models.document import DONE, SKIPPED
@@ -42,6 +42,19 @@ def _name_action(act: QAction, text: str) -> None:
     act.setToolTip(plain_tooltip(text))
 
 
+def _step(w, step, done: str) -> None:
+    """Undo or Redo, and the status bar says what it did, and where (a key pressed by mistake
+    is never unseen: an edit across documents names how many it changed)."""
+    h = w.session.history
+    name = h.undo_text() if done == "Undone" else h.redo_text()
+    out = step()
+    if out is None:
+        return
+    where = f" in {len(out.docs):,} documents" if len(out.docs) > 1 else ""
+    back = " (the previous document is open again)" if out.went_back is not None else ""
+    w.statusBar().showMessage(f"{done}: {one_line(name)}{where}{back}", 5000)
+
+
 def focus_search(w) -> None:
     """Ctrl+Shift+F: the document list's search box (its dock shown if it was closed)."""
     w.docs_dock.show()
@@ -71,8 +84,9 @@ def build_actions(w) -> ActionRegistry:
     a, s, an = w, w.session, w.annotator
     reg = ActionRegistry(a)
     add = reg.add
-    w.undo_action = add("undo", "Undo", s.undo, "Ctrl+Z", edits=True)
-    w.redo_action = add("redo", "Redo", s.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], edits=True)
+    w.undo_action = add("undo", "Undo", lambda: _step(w, s.undo, "Undone"), "Ctrl+Z", edits=True)
+    w.redo_action = add("redo", "Redo", lambda: _step(w, s.redo, "Redone"), ["Ctrl+Shift+Z", "Ctrl+Y"],
+                        edits=True)
     # What Undo and Redo would do is the journal's (models.history): shown after every step.
     # The text names labels ("Undo Label “<b>”"): the toolbar's tooltip is plain text too.
     def show_history() -> None:

@@ -91,12 +91,14 @@ def test_a_corpus_wide_edit_undoes_and_redoes_as_one_step_through_the_window(win
     assert [c[1] for c in counts] == [0] * 5
     assert [list_row(w, d)[1] for d in ids] == ["0"] * 5
     assert colour_at(w.view, F) is None and w.span_table.model_.rowCount() == 0
+    assert w.statusBar().currentMessage() == f"Undone: Label every “{NAME}” ORG in 4 documents"
     assert w.redo_action.isEnabled() and w.redo_action.text() == f"Redo Label every “{NAME}” ORG"
     # one Ctrl+Shift+Z: all of it again
     qtbot.keyClick(w.view, Z, SHIFT_Z)
     spans, journal, _, counts = rows(store.path)
     assert spans == all_labelled(docs) and journal[-1] == (entry, a, 0)
     assert [c[1] for c in counts] == [2, 2, 2, 2, 0] and colour_at(w.view, F) == ORG
+    assert w.statusBar().currentMessage() == f"Redone: Label every “{NAME}” ORG in 4 documents"
     # a document it touched shows it in its own history, and undoes all of it from there
     w.open_document(docs[2])
     assert w.undo_action.isEnabled() and w.undo_action.text() == f"Undo Label every “{NAME}” ORG"

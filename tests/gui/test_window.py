@@ -319,6 +319,7 @@ def test_ctrl_z_right_after_done_takes_the_done_back(make_window, stand_in_model
     suggestions = list(w.session.spans)
     key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert w.session.doc.id == ids[0] and store.document_status(ids[0]) != "done"
+    assert w.statusBar().currentMessage() == "Undone: Mark done (the previous document is open again)"
     assert not any(s.is_manual for s in store.spans(ids[0]))          # the Done's accepting too
     assert store.spans(ids[1]) == suggestions                         # the next one untouched
     # After an edit of one's own on the next document, Ctrl+Z is that document's again.
@@ -326,6 +327,7 @@ def test_ctrl_z_right_after_done_takes_the_done_back(make_window, stand_in_model
     assert w.session.doc.id == ids[1] and w.session.add_span(0, 5, "GPE")
     key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert w.session.doc.id == ids[1] and store.document_status(ids[0]) == "done"
+    assert w.statusBar().currentMessage() == "Undone: Label “GPE”"
 
 
 def test_enter_on_the_last_suggestion_goes_back_to_the_first_not_reviewed(make_window, stand_in_model, qtbot):
