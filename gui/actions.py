@@ -169,8 +169,12 @@ def build_actions(w) -> ActionRegistry:
     view = w.menuBar().addMenu("&View")
     view.addAction(reg.adopt("show_documents", w.docs_dock.toggleViewAction(), edits=False))
     view.addAction(reg.adopt("show_entities", w.spans_dock.toggleViewAction(), edits=False))
-    w.menuBar().addMenu("&Help").addAction(
+    help_menu = w.menuBar().addMenu("&Help")
+    help_menu.addAction(
         add("shortcuts", "Keyboard shortcuts", lambda: dialogs.show_shortcuts(w), "F1", edits=False))
+    # The menus by name, for the features that add their actions (``gui.features``).
+    w.menus = {"file": file_menu, "edit": edit, "document": doc, "model": model, "view": view,
+               "help": help_menu}
     w.label_bar = QToolBar("Labels")
     w.label_bar.setObjectName("labels")
     w.label_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

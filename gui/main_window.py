@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from gui import dialogs
+from gui import dialogs, features
 from gui.actions import build_actions, label_actions, set_read_only
 from gui.article_view import ArticleView
 from gui.corpus import CorpusJobs, JobBar
@@ -72,6 +72,7 @@ class MainWindow(WindowIO, QMainWindow):
         self.follower = Follower(self.store, self.session, self.docs_model, jobs=self.jobs,
                                  progress=self._refresh_progress, status_bar=self.statusBar(),
                                  edit_here=self.project_requested.emit, parent=self)
+        features.install(self)
         if store.readonly:
             set_read_only(self)
 

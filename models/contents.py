@@ -102,9 +102,10 @@ def document(row: tuple) -> Document:
 
 def span(doc_id, title, length: int, row: tuple, what: str = "span",
          good_labels: set | None = None) -> Span:
-    """A ``Span`` from (start, end, label, source), checked against the document's length.
-    ``good_labels``: names already found to be label names (each checked once per call)."""
-    start, end, label, source = row
+    """A ``Span`` from (start, end, label, source[, entity]), checked against the document's
+    length. ``good_labels``: names already found to be label names (each checked once per call)."""
+    start, end, label, source = row[:4]
+    entity = row[4] if len(row) > 4 else None
     if type(start) is not int or type(end) is not int:
         raise _damaged(doc_id, title, f"a {what} has offsets {shown(repr(start))[:30]}-"
                        f"{shown(repr(end))[:30]}, not whole numbers")
@@ -120,7 +121,10 @@ def span(doc_id, title, length: int, row: tuple, what: str = "span",
     if type(source) is not str or not source:
         raise _damaged(doc_id, title, f"{what} {start}-{end} has the source "
                        f"{shown(repr(source))[:40]}, not a model name or 'manual'")
-    return Span(start, end, label, source)
+    if entity is not None and (type(entity) is not int or entity < 1):
+        raise _damaged(doc_id, title, f"{what} {start}-{end} names the entity "
+                       f"{shown(repr(entity))[:30]}, not an entity id")
+    return Span(start, end, label, source, entity or 0)
 
 
 def spans(doc_id, title, length: int, rows, what: str = "span") -> list[Span]:

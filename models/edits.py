@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from models.entities import Entity
 from models.labels import Label
 from models.spans import MANUAL, Span, overlapping
 
@@ -64,6 +65,40 @@ class ChangeLabels:
 
 
 @dataclass(frozen=True)
+class ChangeEntities:
+    """Create, change or delete entities: an entity only in ``new`` is created, only in
+    ``old`` deleted (no span may name it then), in both (same id) changed from old to new."""
+    doc_id: int | None = None
+    old: tuple[Entity, ...] = ()
+    new: tuple[Entity, ...] = ()
+    text: str = "Change entities"
+
+    def inverse(self) -> "ChangeEntities":
+        return ChangeEntities(self.doc_id, self.new, self.old, self.text)
+
+    def to_json(self) -> dict:
+        return {"type": "entities", "doc_id": self.doc_id, "text": self.text,
+                "old": [e.to_dict() for e in self.old], "new": [e.to_dict() for e in self.new]}
+
+
+@dataclass(frozen=True)
+class Dismiss:
+    """Dismiss (``on``) or bring back a finding of the consistency checker, by kind and key."""
+    doc_id: int | None
+    kind: str
+    key: str
+    on: bool = True
+    text: str = "Dismiss finding"
+
+    def inverse(self) -> "Dismiss":
+        return Dismiss(self.doc_id, self.kind, self.key, not self.on, self.text)
+
+    def to_json(self) -> dict:
+        return {"type": "dismiss", "doc_id": self.doc_id, "kind": self.kind, "key": self.key,
+                "on": self.on, "text": self.text}
+
+
+@dataclass(frozen=True)
 class Batch:
     """Several edits as one: applied in order in one transaction, undone in reverse."""
     doc_id: int | None
@@ -81,7 +116,7 @@ class Batch:
         return [x for e in self.edits for x in (e.flat() if isinstance(e, Batch) else [e])]
 
 
-Edit = ReplaceSpans | SetStatus | ChangeLabels | Batch
+Edit = ReplaceSpans | SetStatus | ChangeLabels | ChangeEntities | Dismiss | Batch
 
 
 def edit_from_json(data: dict | str) -> Edit:
@@ -96,6 +131,13 @@ def edit_from_json(data: dict | str) -> Edit:
         return ChangeLabels(d.get("doc_id"), tuple(Label.from_dict(x) for x in d["add"]),
                             tuple(Label.from_dict(x) for x in d["remove"]),
                             d.get("text", "Change labels"))
+    if kind == "entities":
+        return ChangeEntities(d.get("doc_id"), tuple(Entity.from_dict(x) for x in d["old"]),
+                              tuple(Entity.from_dict(x) for x in d["new"]),
+                              d.get("text", "Change entities"))
+    if kind == "dismiss":
+        return Dismiss(d.get("doc_id"), str(d["kind"]), str(d["key"]), bool(d.get("on", True)),
+                       d.get("text", "Dismiss finding"))
     if kind == "batch":
         return Batch(d.get("doc_id"), tuple(edit_from_json(e) for e in d["edits"]), d.get("text", "Edits"))
     raise ValueError(f"unknown edit type {kind!r}")
@@ -147,6 +189,12 @@ def resize(doc_id: int, span: Span, start: int, end: int, current: list[Span]) -
     new = span.with_(start=start, end=end, source=MANUAL)
     others = tuple(s for s in overlapping(current, start, end) if s != span)
     return ReplaceSpans(doc_id, (span,) + others, (new,), f"Resize {span.label}")
+
+
+def link(doc_id: int, span: Span, entity: int, text: str = "") -> ReplaceSpans:
+    """The span named as ``entity`` (0: no entity); a model's span becomes a person's."""
+    return ReplaceSpans(doc_id, (span,), (span.with_(entity=entity, source=MANUAL),),
+                        text or ("Unlink entity" if not entity else f"Link {span.label} to an entity"))
 
 
 def _short(s: str, n: int = 20) -> str:

@@ -132,11 +132,34 @@ def _journal_docs(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX journal_docs_entry ON journal_docs(entry)")
 
 
+# -- schema 4 (issue 11): entities, and the checker's dismissals -----------------------------------
+
+def _entities(conn: sqlite3.Connection) -> None:
+    """One identity for many names: a span may name an entity (``spans.entity``, NULL: none)
+    with a canonical name, an optional knowledge-base id (a Wikidata QID) and a note."""
+    if "entities" in _existing(conn):
+        return
+    conn.execute("CREATE TABLE entities (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "kb_id TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '', created TEXT)")
+    conn.execute("ALTER TABLE spans ADD COLUMN entity INTEGER REFERENCES entities(id)")
+    conn.execute("CREATE INDEX spans_entity ON spans(entity) WHERE entity IS NOT NULL")
+
+
+def _dismissed(conn: sqlite3.Connection) -> None:
+    """Findings of the consistency checker a person dismissed (kind, key): kept in the project."""
+    if "dismissed" in _existing(conn):
+        return
+    conn.execute("CREATE TABLE dismissed (kind TEXT NOT NULL, key TEXT NOT NULL, created TEXT, "
+                 "PRIMARY KEY (kind, key)) WITHOUT ROWID")
+
+
 STEPS: list[Step] = [
     Step(2, "span count per document", _span_counts),
     Step(2, "document list indexes", _list_indexes),
     Step(2, "rejected suggestions", _rejected_table),
     Step(3, "documents an edit changed besides its own", _journal_docs),
+    Step(4, "entities", _entities),
+    Step(4, "dismissed findings", _dismissed),
 ]
 LATEST = max(s.version for s in STEPS)
 

@@ -24,6 +24,8 @@ class Outcome:
     was: dict[int, str] = field(default_factory=dict)         # touched document -> status before
     labels: bool = False                # the label set changed
     label_set: object = None            # the label set after the write, when it changed
+    entities: bool = False              # entities were created, changed or deleted
+    dismissed: bool = False             # a checker finding was dismissed or brought back
     time: str | None = None             # when it was written (the documents' "updated")
     went_back: int | None = None        # an undo that took a Done back opened this document
 

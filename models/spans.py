@@ -22,6 +22,7 @@ class Span:
     end: int
     label: str
     source: str = MANUAL
+    entity: int = 0          # the entity it names (``entities`` row id), 0: none
 
     @property
     def is_manual(self) -> bool:
@@ -34,11 +35,15 @@ class Span:
         return self.start < end and start < self.end
 
     def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "label": self.label, "source": self.source}
+        d = {"start": self.start, "end": self.end, "label": self.label, "source": self.source}
+        if self.entity:
+            d["entity"] = self.entity
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Span":
-        return cls(int(d["start"]), int(d["end"]), str(d["label"]), str(d.get("source", MANUAL)))
+        return cls(int(d["start"]), int(d["end"]), str(d["label"]), str(d.get("source", MANUAL)),
+                   int(d.get("entity") or 0))
 
 
 def validate(span: Span, text: str) -> None:

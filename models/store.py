@@ -18,12 +18,13 @@ import sqlite_utils
 
 from models import contents, opening, project_file
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
-from models.edits import Batch, ChangeLabels, Edit, ReplaceSpans, SetStatus
+from models.edits import Batch, ChangeEntities, ChangeLabels, Dismiss, Edit, ReplaceSpans, SetStatus
 from models.labels import Label, LabelSet, check_label
 from models.project_file import ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
 from models.journal import HISTORY_LIMIT, StoreJournal
 from models.outcome import Outcome
+from models.store_entities import StaleEntity, StoreEntities
 from models.store_queries import StoreQueries
 
 SCHEMA_VERSION = opening.SCHEMA_VERSION        # see models/migrations.py
@@ -39,7 +40,7 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
-class Store(StoreJournal, StoreQueries):
+class Store(StoreJournal, StoreQueries, StoreEntities):
     """One project file. ``readonly``: opened with SQLite's ``mode=ro``, nothing can be
     written (``write()`` refuses; settings changed then live in memory only). ``timeout``: how
     long a write waits for another connection's transaction (a window uses a short one)."""
@@ -165,6 +166,18 @@ class Store(StoreJournal, StoreQueries):
         elif isinstance(edit, ChangeLabels):
             self._change_labels(edit)
             out.labels = True
+        elif isinstance(edit, ChangeEntities):
+            try:
+                self._change_entities(edit)
+            except StaleEntity as e:
+                raise StaleEdit(str(e)) from None
+            out.entities = True
+        elif isinstance(edit, Dismiss):
+            try:
+                self._dismiss(edit)
+            except StaleEntity as e:
+                raise StaleEdit(str(e)) from None
+            out.dismissed = True
         elif isinstance(edit, Batch):
             for sub in edit.edits:
                 self._apply(sub, out)
@@ -179,8 +192,9 @@ class Store(StoreJournal, StoreQueries):
             raise StaleEdit(f"document {doc} does not exist")
         length, status = row
         for s in edit.remove:
-            cur = db.execute("DELETE FROM spans WHERE doc_id = ? AND start = ? AND end = ? "
-                             "AND label = ? AND source = ?", [doc, s.start, s.end, s.label, s.source])
+            cur = db.execute("DELETE FROM spans WHERE doc_id = ? AND start = ? AND end = ? AND "
+                             "label = ? AND source = ? AND ifnull(entity, 0) = ?",
+                             [doc, s.start, s.end, s.label, s.source, s.entity])
             if cur.rowcount != 1:
                 raise StaleEdit(f"span {s.start}-{s.end} {s.label} is not in document {doc}")
         labels = self._label_names() if edit.add else ()
@@ -196,8 +210,9 @@ class Store(StoreJournal, StoreQueries):
                                "ORDER BY start DESC LIMIT 1", [doc, s.end]).fetchone()
             if clash and clash[1] > s.start:
                 raise StaleEdit(f"span {s.start}-{s.end} overlaps {clash[0]}-{clash[1]}")
-            db.execute("INSERT INTO spans(doc_id, start, end, label, source, created, updated) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)", [doc, s.start, s.end, s.label, s.source, now, now])
+            db.execute("INSERT INTO spans(doc_id, start, end, label, source, entity, created, updated) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [doc, s.start, s.end, s.label, s.source, s.entity or None, now, now])
         new_status = IN_PROGRESS if status == NEW and any(
             s.source == MANUAL for s in edit.add + edit.remove) else status
         db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
@@ -331,7 +346,7 @@ class Store(StoreJournal, StoreQueries):
 
     def spans(self, doc_id: int) -> list[Span]:
         """The document's spans by start, checked against its length and each other."""
-        rows = self.db.execute("SELECT start, end, label, source FROM spans WHERE doc_id = ? "
+        rows = self.db.execute("SELECT start, end, label, source, entity FROM spans WHERE doc_id = ? "
                                "ORDER BY start", [doc_id]).fetchall()
         if not rows:
             return []
@@ -352,7 +367,7 @@ class Store(StoreJournal, StoreQueries):
         with contents.decoding(None):
             docs = self.db.execute(self._DOCUMENT + where + " ORDER BY d.id", args)
             spans = self.db.execute(
-                "SELECT s.doc_id, s.start, s.end, s.label, s.source FROM spans s JOIN documents d "
+                "SELECT s.doc_id, s.start, s.end, s.label, s.source, s.entity FROM spans s JOIN documents d "
                 "ON d.id = s.doc_id" + where + " ORDER BY s.doc_id, s.start", args)
             pending = spans.fetchone()
             for row in docs:

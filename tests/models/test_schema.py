@@ -65,7 +65,7 @@ def test_a_first_schema_file_is_copied_then_upgraded_and_every_row_survives(old)
     try:
         backup = old.with_name("news.schema1-backup.annotator")
         assert store.upgraded == (1, backup)
-        assert store.setting("schema_version") == SCHEMA_VERSION == 3
+        assert store.setting("schema_version") == SCHEMA_VERSION == 4
         after = rows(old)
         settings = dict(after.pop("settings"))
         assert settings.pop("schema_version") == str(SCHEMA_VERSION)
