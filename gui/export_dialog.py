@@ -21,6 +21,7 @@ DESCRIPTIONS = {
     "brat": "brat standoff: .txt + .ann per document",
     "labels": "the label set (JSON)",
     "patterns": "EntityRuler patterns from the labelled strings",
+    "entities": "the entities and their names (a knowledge base for spaCy's InMemoryLookupKB)",
 }
 
 

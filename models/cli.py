@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
                      "those spans; a person's span is never touched")
     from models.exporter import DIRECTORY_FORMATS, FORMATS
     exp = sub.add_parser("export", help="export annotations (Prodigy JSONL, spaCy .spacy, CoNLL, "
-                         "doccano, brat, labels, patterns)")
+                         "doccano, brat, labels, patterns, entities)")
     exp.add_argument("project")
     exp.add_argument("out", help="output file ('-' for standard output); a folder for "
                      + " and ".join(DIRECTORY_FORMATS))

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from models.document import DONE, Document
+from models.entities import kb_key
 from models.export_report import MisalignedSpans, SpanIssue
 from models.formats import brat as brat_format
 from models.formats import doccano as doccano_format
 from models.formats.conll import write_conll
 from models.formats.docbin import new_docbin, to_doc
+from models.formats.entities import records as entity_records
+from models.formats.entities import write as write_entities
 from models.formats.patterns import collect_patterns, labels_json, patterns_jsonl
 from models.formats.prodigy import write_jsonl
 from models.parts import Parts
@@ -68,7 +71,7 @@ def _jsonl(store, items, path, stream, files, report, options) -> None:
         return found
     with _text_out(path, stream, files) as f:
         write_jsonl(items, f, rejected=rejected if options.get("include_rejected") else None,
-                    tokens=not options.get("no_tokens"))
+                    tokens=not options.get("no_tokens"), kb=_kb(store))
 
 
 def _doccano(store, items, path, stream, files, report, options) -> None:
@@ -96,8 +99,20 @@ def _labels(store, items, path, stream, files, report, options) -> None:
         f.write(labels_json(labels))
 
 
+def _kb(store) -> dict[int, str]:
+    """Entity id -> the id its spans carry out (``kb_id``)."""
+    return {e.id: kb_key(e) for e in store.entities()}
+
+
+def _entities(store, items, path, stream, files, report, options) -> None:
+    lines = entity_records(store.entities(), items)
+    report.spans = len(lines)
+    with _text_out(path, stream, files) as f:
+        write_entities(lines, f)
+
+
 def _patterns(store, items, path, stream, files, report, options) -> None:
-    found = collect_patterns(items, store.labels().names())
+    found = collect_patterns(items, store.labels().names(), _kb(store))
     report.spans = len(found)
     with _text_out(path, stream, files) as f:
         f.write(patterns_jsonl(found))
@@ -130,8 +145,9 @@ def _spacy(store, items, path, stream, files, report, options) -> None:
     dev_ids = split_dev(ids, fraction, seed)
     tokenizer = blank_tokenizer()
     train, dev = new_docbin(), new_docbin()
+    kb = _kb(store)
     for doc, spans in items:
-        sdoc, issues = to_doc(tokenizer, doc, spans, snap)
+        sdoc, issues = to_doc(tokenizer, doc, spans, snap, kb)
         for span, new, note in issues:
             if snap is None:
                 report.misaligned.append(_issue(doc, span, note))
@@ -157,4 +173,4 @@ def _spacy(store, items, path, stream, files, report, options) -> None:
 
 
 WRITERS = {"jsonl": _jsonl, "spacy": _spacy, "conll": _conll, "doccano": _doccano,
-            "brat": _brat, "labels": _labels, "patterns": _patterns}
+            "brat": _brat, "labels": _labels, "patterns": _patterns, "entities": _entities}

@@ -1,5 +1,6 @@
-"""Export a project: Prodigy JSONL, spaCy ``.spacy``, CoNLL, doccano, brat, the label set, and
-EntityRuler patterns.
+"""Export a project: Prodigy JSONL, spaCy ``.spacy``, CoNLL, doccano, brat, the label set,
+EntityRuler patterns, and the entities (``models.formats.entities``: a knowledge base for
+spaCy's ``InMemoryLookupKB``; JSONL spans carry ``kb_id``, ``.spacy`` ents ``kb_id_``).
 
 ``export(store, out, fmt, **options) -> ExportReport`` is the one entry point (the CLI's
 ``export`` and the GUI's worker call it). Every file is written beside its target and renamed
@@ -43,12 +44,12 @@ from models.project_file import project_in_the_way
 from models.spans import Span
 from models.store import Store
 
-FORMATS = ("jsonl", "spacy", "conll", "doccano", "brat", "labels", "patterns")
+FORMATS = ("jsonl", "spacy", "conll", "doccano", "brat", "labels", "patterns", "entities")
 DIRECTORY_FORMATS = ("spacy", "brat")        # OUT is a folder; the others write one file
 OFFSETS = doccano_format.OFFSETS
 # option -> the formats it applies to
 OPTIONS = {
-    "all_documents": ("jsonl", "spacy", "conll", "doccano", "brat", "patterns"),
+    "all_documents": ("jsonl", "spacy", "conll", "doccano", "brat", "patterns", "entities"),
     "dev_fraction": ("spacy",), "seed": ("spacy",), "snap": ("spacy",),
     "offsets": ("doccano",), "include_rejected": ("jsonl",), "no_tokens": ("jsonl",),
 }

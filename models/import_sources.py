@@ -22,6 +22,7 @@ from models.formats.brat import iter_brat
 from models.formats.csv import iter_csv
 from models.formats.docbin import iter_docbin
 from models.formats.doccano import iter_doccano
+from models.formats.entities import read as read_entities
 from models.formats.errors import ImportProblem
 from models.formats.files import file_problem, mode_problem
 from models.formats.html import iter_html
@@ -37,6 +38,7 @@ FORMATS: dict[str, tuple[Callable[..., Iterator[dict | ImportProblem]], tuple[st
     "doccano": (iter_doccano, ()),          # .jsonl too: only ever chosen with --format doccano
     "brat": (iter_brat, (".ann",)),
     "spacy": (iter_docbin, (".spacy",)),
+    "entities": (read_entities, ()),        # .jsonl: read by the JSONL reader too
 }
 # The endings a folder is searched for, by format (where they differ from FORMATS').
 FOLDER_ENDINGS = {"doccano": (".jsonl",)}

@@ -30,6 +30,7 @@ from models.formats.doccano import OFFSETS
 from models.formats.errors import ImportProblem, codec_name, collect
 from models.formats.files import open_regular
 from models.formats.records import document_problem, unexpected
+from models.import_entities import EntityImport
 from models.import_sources import (ANNOTATED, ENCODED, FOLDER_ENDINGS, FOLDER_FORMATS,
                                    FORMAT_CHOICES, FORMATS, Source, expand, format_of)
 from models.store import Store
@@ -51,6 +52,7 @@ class ImportReport:
     rejections: int = 0         # rejected model suggestions recorded (JSONL "reject" tasks)
     cancelled: bool = False
     files: int = 0              # source files read (folders count their files)
+    entities: EntityImport = field(default_factory=EntityImport)    # created, changed, linked
 
     @property
     def rejected(self) -> list[ImportProblem]:
@@ -72,6 +74,8 @@ class ImportReport:
             parts.append(f"{warned} warning{'s' if warned != 1 else ''}")
         if self.rejections:
             parts.append(f"{self.rejections} rejected suggestions")
+        if self.entities.created or self.entities.changed:
+            parts.append(f"entities: {self.entities.created} new, {self.entities.changed} changed")
         if self.new_labels:
             parts.append("new labels: " + ", ".join(self.new_labels))
         text = ", ".join(parts)
@@ -86,6 +90,8 @@ class ImportReport:
         for name, where in other.new_label_where.items():
             self.new_label_where.setdefault(name, where)
         self.rejections += other.rejections
+        self.entities.created += other.entities.created
+        self.entities.changed += other.entities.changed
         self.cancelled = self.cancelled or other.cancelled
         self.files += other.files
 
@@ -159,7 +165,7 @@ def _items(source: Source, text_column: str | None, position: list[int] | None =
                     position[0] = f.tell()
                 except (OSError, ValueError):
                     pass
-            if not isinstance(item, ImportProblem):
+            if not isinstance(item, ImportProblem) and "entity_record" not in item:
                 # What the project cannot hold (a lone surrogate, NaN, nesting too deep, a text
                 # past SQLite's limit) is refused here, for every reader, before the batch.
                 why = document_problem(item)
@@ -188,8 +194,8 @@ def import_docs(store: Store, docs: list[dict], report: ImportReport) -> None:
     rejected suggestions on the document with the same text, which must be in the project by
     then (an export with --include-rejected writes each document's task before its rejections).
     """
-    plain = [d for d in docs if not d.get("reject")]
     rejects = [d for d in docs if d.get("reject")]
+    plain = [d for d in docs if not d.get("reject")]
     known = store.labels()
     first: dict[str, tuple[dict, object]] = {}
     for d in plain:
@@ -211,6 +217,7 @@ def import_docs(store: Store, docs: list[dict], report: ImportReport) -> None:
                 where = f"{d['file']}:{d['line']}" if d.get("file") and d.get("line") else d.get("file", "")
                 report.new_label_where[name] = shown((f"{where}, " if where else "") +
                                                      f"span {s.start}-{s.end} {d['text'][s.start:s.end]!r}")
+        plain = report.entities.batch(store, plain)     # entity lines; spans' kb_id linked
         added, dupes = store.add_documents(plain)
         for d in rejects:
             doc_id = store.find_text(d["text"])

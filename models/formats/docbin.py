@@ -24,6 +24,7 @@ from typing import BinaryIO, Iterator
 from models.document import DONE, STATUSES, Document
 from models.formats.annotated import clean_spans
 from models.display import shown, storable
+from models.formats.entities import entity_ids
 from models.formats.errors import ImportProblem
 from models.formats.files import read_whole
 from models.formats.records import MAX_DEPTH, document_problem, unexpected
@@ -34,9 +35,10 @@ USER_DATA = "article_annotator"
 SNAP_MODES = ("expand", "contract")
 
 
-def to_doc(tokenizer, document: Document, spans: list[Span], snap: str | None = None):
+def to_doc(tokenizer, document: Document, spans: list[Span], snap: str | None = None,
+           kb: dict[int, str] | None = None):
     """(spaCy Doc with ents, issues): an issue is (span, (start, end) it became or None if it
-    was left out, what happened)."""
+    was left out, what happened). ``kb``: entity id -> the ents' ``kb_id_``."""
     if snap is not None and snap not in SNAP_MODES:
         raise ValueError(f"snap must be one of {', '.join(SNAP_MODES)}, not {snap!r}")
     doc = tokenizer(document.text)
@@ -65,6 +67,8 @@ def to_doc(tokenizer, document: Document, spans: list[Span], snap: str | None = 
             ent = doc[a:b]
             ent.label_ = s.label
             moved = (ent.start_char, ent.end_char)
+        if s.entity and kb:
+            ent.kb_id_ = kb[s.entity]
         if ents and ent.start < ents[-1].end:
             prev = ents[-1]
             issues.append((s, None, f"{why}; --snap {snap}: it would overlap {prev.start_char}-"
@@ -84,7 +88,7 @@ def to_doc(tokenizer, document: Document, spans: list[Span], snap: str | None = 
 # the entity tags. DocBin's default also keeps NORM, TAG, HEAD, DEP, LEMMA, MORPH, POS,
 # SENT_START and the KB ids — all empty here — at 8 bytes each a token: 100,000 articles took
 # ~13 GB to write; with these three, a quarter of that.
-ATTRS = ("ORTH", "ENT_IOB", "ENT_TYPE")
+ATTRS = ("ORTH", "ENT_IOB", "ENT_TYPE", "ENT_KB_ID")        # kb id: the entity a span names
 
 
 def _bin_header(n: int) -> bytes:
@@ -153,6 +157,7 @@ def new_docbin():
             self.strings.update(lookup[h] for h in set(array[:, 0].tolist()))
             self.strings.add("")                # the empty tag, lemma, kb id… DocBin.add adds
             self.strings.update(e.label_ for e in doc.ents)
+            self.strings.update(e.kb_id_ for e in doc.ents)
             self.cats.append(doc.cats)
             self.user_data.append(self._packer.pack(doc.user_data))
             self.span_groups.append(doc.spans.to_bytes())
@@ -337,6 +342,8 @@ def _document(doc, i: int, file: str, name: str) -> dict | ImportProblem:
     raw = [(f"document {i}: entity {k}", e.start_char, e.end_char, e.label_)
            for k, e in enumerate(doc.ents, 1)]
     spans, problems = clean_spans(raw, text, file, None)
+    kb = entity_ids([(e.start_char, e.end_char, e.label_, e.kb_id_) for e in doc.ents if e.kb_id_],
+                    spans, file, None, f"document {i}: ", problems)
     if any(len(group) for group in doc.spans.values()):
         problems.append(ImportProblem(file, None, f"document {i}: span groups (doc.spans) "
                                       "ignored; only doc.ents are entities", False))
@@ -355,4 +362,4 @@ def _document(doc, i: int, file: str, name: str) -> dict | ImportProblem:
     if why:                 # msgpack holds what JSON cannot: NaN, bytes, extension types
         return ImportProblem(file, None, f"document {i}: {why}; skipped")
     return {"text": text, "title": title, "meta": meta, "spans": spans, "status": status,
-            "line": i, "file": file, "problems": problems}
+            "line": i, "file": file, "problems": problems, **({"kb": kb} if kb else {})}

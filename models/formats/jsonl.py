@@ -18,6 +18,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
 from models.formats.annotated import drop_overlapping, is_offset, overlap_message
+from models.formats.entities import entity_ids, entity_line, looks_like_entity
 from models.formats.errors import (HEAD, ImportProblem, codec_name, collect, detect, not_utf8,
                                    open_and_read, sniff, utf8_first)
 from models.formats.files import MAX_TEXT_BYTES
@@ -211,7 +212,7 @@ def json_object(line: str) -> tuple[dict | None, str | None]:
         return None, f"not valid JSON ({e})"
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, found {type(obj).__name__}"
-    if "text" not in obj:
+    if "text" not in obj and not looks_like_entity(obj):     # an entity: models.formats.entities
         return None, "no 'text' field"
     if lone_surrogate_escape(line):
         why = unstorable(obj)
@@ -230,6 +231,9 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
     obj, error = json_object(line)
     if error:
         return bad(error)
+    if looks_like_entity(obj):                  # a line of an entities export
+        item, why = entity_line(obj, file, lineno)
+        return item, [why] if why else []
     text = obj["text"]
     if not isinstance(text, str) or not text:
         return bad("'text' must be a non-empty string")
@@ -298,8 +302,12 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
         spans, groups = drop_overlapping(spans)
         for group in groups:
             bad(overlap_message(group), False)
+    kb = entity_ids([(r["start"], r["end"], r["label"], r["kb_id"]) for r in raw_spans
+                     if isinstance(r, dict) and "kb_id" in r and {"start", "end", "label"} <= r.keys()],
+                    spans, file, lineno, "", problems)
     return ({"text": text, "title": str(title), "meta": meta, "spans": spans,
-             "status": _status(obj.get("answer"), meta.get("status")), "line": lineno}, problems)
+             "status": _status(obj.get("answer"), meta.get("status")), "line": lineno,
+             **({"kb": kb} if kb else {})}, problems)
 
 
 def _status(answer, status) -> str | None:

@@ -6,11 +6,13 @@ the shape of the app's own ``resources/default_labels.json``.
 Patterns: one JSON object per line, ``{"label": "GPE", "pattern": "North Korea"}`` — a phrase
 pattern, which the EntityRuler matches token by token after tokenizing the string — for every
 distinct (label, text) a person labelled in the exported documents, sorted by label (in the label
-set's order) then text. Model suggestions nobody confirmed are not patterns.
+set's order) then text, with ``"id"`` when its spans name an entity (its ``kb_id``). Model
+suggestions nobody confirmed are not patterns.
 """
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Iterable
 
 from models.document import Document
@@ -24,16 +26,28 @@ def labels_json(labels: LabelSet) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def collect_patterns(items: Iterable[tuple[Document, list[Span]]], order: list[str]) -> list[dict]:
-    found: set[tuple[str, str]] = set()
+def collect_patterns(items: Iterable[tuple[Document, list[Span]]], order: list[str],
+                     kb: dict[int, str] | None = None) -> list[dict]:
+    """The patterns of the strings people labelled; with ``kb`` (entity id -> kb id), a string
+    whose spans name an entity gets that entity's id as the pattern's ``id`` (the one most of
+    them name), which the EntityRuler sets as the entity's ``ent_id_``."""
+    found: dict[tuple[str, str], Counter] = {}
     for doc, spans in items:
         for s in spans:
             text = doc.text[s.start:s.end]
             if s.is_manual and text.strip():
-                found.add((s.label, text))
+                named = found.setdefault((s.label, text), Counter())
+                if s.entity and kb:
+                    named[kb[s.entity]] += 1
     rank = {name: i for i, name in enumerate(order)}
-    return [{"label": label, "pattern": text}
-            for label, text in sorted(found, key=lambda x: (rank.get(x[0], len(rank)), x[0], x[1]))]
+    out = []
+    for (label, text), named in sorted(found.items(), key=lambda x: (rank.get(x[0][0], len(rank)),
+                                                                      x[0][0], x[0][1])):
+        p = {"label": label, "pattern": text}
+        if named:
+            p["id"] = min(named.items(), key=lambda x: (-x[1], x[0]))[0]
+        out.append(p)
+    return out
 
 
 def patterns_jsonl(patterns: list[dict]) -> str:

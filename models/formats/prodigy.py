@@ -101,21 +101,23 @@ def _split_tokens(toks: list[tuple[int, int]], cuts: Iterable[int]) -> list[tupl
     return out
 
 
-def to_task(doc: Document, spans: list[Span], tokenizer=None, tokens: bool = True) -> dict:
+def to_task(doc: Document, spans: list[Span], tokenizer=None, tokens: bool = True,
+            kb: dict[int, str] | None = None) -> dict:
     """One Prodigy-style NER task. Tokens are split where a span boundary falls inside one.
 
     Without ``tokens`` the task has no ``tokens`` and its spans no token indices: character
-    offsets only (what ``spacy`` and Prodigy's training read; a tenth of the size)."""
-    return _task_and_text(doc, spans, tokenizer, tokens)[0]
+    offsets only (what ``spacy`` and Prodigy's training read; a tenth of the size).
+    ``kb``: entity id -> the ``kb_id`` a span naming it carries (``models.entities.kb_key``)."""
+    return _task_and_text(doc, spans, tokenizer, tokens, kb)[0]
 
 
 def _task_and_text(doc: Document, spans: list[Span], tokenizer=None,
-                   tokens: bool = True) -> tuple[dict, str]:
+                   tokens: bool = True, kb: dict[int, str] | None = None) -> tuple[dict, str]:
     """The task and its text encoded as JSON (once: for both hashes and the line)."""
     text = doc.text
     _checked(doc, spans)
     if not tokens:
-        out_spans = [_suggested({"start": s.start, "end": s.end, "label": s.label}, s, doc)
+        out_spans = [_suggested({"start": s.start, "end": s.end, "label": s.label}, s, doc, kb)
                      for s in spans]
         return _task(doc, None, out_spans)
     n = len(text)
@@ -132,7 +134,7 @@ def _task_and_text(doc: Document, spans: list[Span], tokenizer=None,
         return i if i < len(bounds) and bounds[i] == x else None
     out_spans = [_suggested({"start": s.start, "end": s.end, "label": s.label,
                              "token_start": index(starts, s.start), "token_end": index(ends, s.end)},
-                            s, doc)
+                            s, doc, kb)
                  for s in spans]
     for s, out in zip(spans, out_spans):
         if out["token_start"] is None or out["token_end"] is None:      # never: tokens are cut
@@ -140,12 +142,14 @@ def _task_and_text(doc: Document, spans: list[Span], tokenizer=None,
     return _task(doc, token_list, out_spans)
 
 
-def _suggested(out: dict, span: Span, doc: Document) -> dict:
+def _suggested(out: dict, span: Span, doc: Document, kb: dict[int, str] | None = None) -> dict:
     """A model suggestion nobody reviewed on a document not done (``--all``) keeps its model as
     ``source``, as Prodigy's spans do; imported back it is a suggestion again, not yours. (On
     a done document every span is an accepted annotation.)"""
     if not span.is_manual and doc.status != DONE:
         out["source"] = span.source
+    if span.entity and kb:              # the entity it names, as Prodigy's spans say it
+        out["kb_id"] = kb[span.entity]
     return out
 
 
@@ -181,12 +185,13 @@ def reject_task(doc: Document, span: Span, tokenizer=None, tokens: bool = True) 
 
 
 def write_jsonl(items: Iterable[tuple[Document, list[Span]]], out: IO[str], tokenizer=None,
-                rejected: Callable[[int], list[Span]] | None = None, tokens: bool = True) -> int:
+                rejected: Callable[[int], list[Span]] | None = None, tokens: bool = True,
+                kb: dict[int, str] | None = None) -> int:
     """One task per document; with ``rejected(doc_id)``, a reject task after it for each
     suggestion a person rejected on it. Returns the number of documents written."""
     n = 0
     for doc, spans in items:
-        out.write(_line(*_task_and_text(doc, spans, tokenizer, tokens)))
+        out.write(_line(*_task_and_text(doc, spans, tokenizer, tokens, kb)))
         if rejected is not None:
             for span in rejected(doc.id):
                 out.write(json.dumps(reject_task(doc, span, tokenizer, tokens),
