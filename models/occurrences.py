@@ -85,6 +85,7 @@ class Occurrence:
     kind: str                       # NOTHING, MODEL, PERSON or SAME
     there: tuple[Span, ...] = ()    # the spans over the occurrence, when it was read
     words: tuple[str, ...] = ()     # their texts
+    match: str = ""                 # the occurrence as it stands (its case may differ)
 
     @property
     def ticked(self) -> bool:
@@ -205,7 +206,7 @@ def occurrences(doc: tuple, q: Query) -> list[Occurrence]:
         there = tuple(overlapping(spans, a, b))
         out.append(Occurrence(doc_id, title, status, a, b, text[max(a - CONTEXT, 0):a],
                               text[b:b + CONTEXT], classify(there, a, b, q.label, q.entity), there,
-                              tuple(text[s.start:s.end][:80] for s in there)))
+                              tuple(text[s.start:s.end][:80] for s in there), text[a:b]))
     return out
 
 
@@ -236,6 +237,7 @@ def build_edit(store, q: Query, rows: Iterable[Occurrence]) -> Batch | None:
         return None
     now = store.occurrence_state(list(by_doc))
     edits: list = []
+    name = q.name
     order = sorted(by_doc, key=lambda d: (d != q.open_doc, d))
     for doc_id in order:
         mine = sorted(by_doc[doc_id], key=lambda r: r.start)
@@ -259,8 +261,8 @@ def build_edit(store, q: Query, rows: Iterable[Occurrence]) -> Batch | None:
                 raise ValueError(f"occurrences {a.start}-{a.end} and {b.start}-{b.end} overlap")
         if status == DONE:
             edits.append(SetStatus(doc_id, DONE, IN_PROGRESS, "Reopen"))
-        edits.append(ReplaceSpans(doc_id, tuple(sorted(remove)), tuple(add), q.name))
-    return Batch(q.open_doc, tuple(edits), q.name)
+        edits.append(ReplaceSpans(doc_id, tuple(sorted(remove)), tuple(add), name))
+    return Batch(q.open_doc, tuple(edits), name)
 
 
 def summary(edit: Batch | None) -> str:
