@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Callable
 
 from models.document import DONE, IN_PROGRESS, NEW
-from models.edits import ChangeLabels, ReplaceSpans
+from models.edits import ChangeEntities, ChangeLabels, ReplaceSpans
 from models.graphemes import widen
 from models.ner import Pipeline
-from models.spans import Span
+from models.spans import Span, overlapping
 from models.store import Store
+from models.store_ruler import entries
 
 
 def model_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]], source: str,
@@ -46,15 +47,73 @@ def ensure_labels(store: Store, names: list[str], doc_id: int | None = None) -> 
     return [lab.name for lab in new]
 
 
-def pending(store: Store, force: bool = False) -> list[int]:
+def pending(store: Store, force: bool = False, run=None) -> list[int]:
     """Documents to pre-annotate, in id order.
 
     Normally: not done or skipped, no spans, never pre-annotated (so a second run resumes
     where the first stopped, and never brings back suggestions a person deleted).
     ``force``: every document not done or skipped that has no span a person made or confirmed
     (all its spans, if any, came from a model) — pre-annotated or not.
+    ``run`` (a ``models.ruler.RulerRun``): every document not done or skipped that the run has
+    something to do on (``run_needed``) — a person's spans there are left alone.
     """
+    if run is not None:
+        return [d for d, marks in store.preannotation_marks() if run_needed(run, marks)]
     return store.model_only_ids() if force else store.unannotated_ids()
+
+
+# -- patterns (models/ruler.py): a run marks each document it did (models/store_ruler.py) -------
+
+def model_marked(marks: list[str]) -> bool:
+    """Has a model pre-annotated the document (an entry that is not a patterns run's)?"""
+    return any(not m.startswith("patterns:") for m in marks)
+
+
+def run_needed(run, preannotated: str | None) -> bool:
+    """Does a patterns ``run`` have anything to do on a document so marked? Its patterns have
+    not run there, or it brings the model and no model has run there yet."""
+    marks = entries(preannotated)
+    return run.mark not in marks or (run.model_source is not None and not model_marked(marks))
+
+
+def pattern_edit(store: Store, doc_id: int, found: list[tuple], run, text: str,
+                 links: dict[str, int], marks: list[str]) -> ReplaceSpans | None:
+    """The edit adding a patterns run's spans (``found``: (start, end, label, source, pattern
+    id), as ``RulerRun.predict`` gives them) to a document.
+
+    A person's span always wins (a suggestion over it is dropped); a suggestion a person
+    rejected there before is not brought back. The model's spans are added only where no model
+    ran yet and the ruler's only where these patterns did not, each where it overlaps nothing.
+    Over another model suggestion, a pattern's span replaces it when patterns win (modes
+    ``alone`` and ``patterns``) and is dropped when the model wins. A pattern with an id links
+    its span to that entity (``links``: pattern id -> entity id).
+    """
+    current = store.spans(doc_id)
+    rejected = {(s.start, s.end, s.label) for s in store.rejected(doc_id)}
+    use_model = run.model_source is not None and not model_marked(marks)
+    use_ruler = run.mark not in marks
+    patterns_win = run.mode != "model"
+    removed: dict[Span, None] = {}
+    spans: list[Span] = []
+    for start, end, label, source, pid in sorted(found):
+        mine = source == run.source
+        if not (use_ruler if mine else use_model):
+            continue
+        start, end = widen(text, start, end)
+        if (start, end, label) in rejected or any(s.overlaps(start, end) for s in spans[-1:]):
+            continue
+        span = Span(start, end, label, source, links.get(pid, 0) if mine else 0)
+        over = overlapping(current, start, end)
+        if over == [span]:
+            continue                                    # there already, as it would be
+        if over and (not mine or not patterns_win or any(s.is_manual for s in over)):
+            continue
+        removed.update(dict.fromkeys(over))
+        spans.append(span)
+    if not spans:
+        return None
+    return ReplaceSpans(doc_id, tuple(removed), tuple(spans),
+                        f"Pattern pre-annotation ({len(spans)} spans, {run.source})")
 
 
 def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
@@ -96,13 +155,17 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
     Running it again resumes: finished documents are marked pre-annotated.
     """
     ensure_labels(store, pipe.labels)
-    added = 0
+    run = pipe if hasattr(pipe, "mark") else None       # patterns: a models.ruler.RulerRun
+    added, links = 0, {}
     for i in range(0, len(doc_ids), batch_size):
         batch = doc_ids[i:i + batch_size]
         docs = [store.document(d) for d in batch]
         docs = [d for d in docs if d is not None]
         results = list(pipe.predict([d.text for d in docs], batch_size=batch_size))
         with store.write():
+            if run is not None:
+                added += _run_batch(store, run, docs, results, links)
+                docs = []
             for doc, predicted in zip(docs, results):
                 row = store.document_row(doc.id)
                 if row is None or row[2] not in (NEW, IN_PROGRESS):
@@ -124,7 +187,70 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
     return added
 
 
-__all__ = ["model_edit", "rerun_edit", "ensure_labels", "pending", "preannotate", "DONE"]
+def _run_batch(store: Store, run, docs, results, links: dict[str, int]) -> int:
+    """One batch of a patterns run, inside the caller's transaction: the entities its pattern
+    ids name that the project lacks (one edit, journaled with no document, like labels: undoing
+    one document's suggestions never takes away an entity others name), then one journaled
+    edit per document, each marked done with the run's marks."""
+    from models.ruler import entity_plan
+    todo = []
+    for doc, found in zip(docs, results):
+        row = store.document_row(doc.id)
+        marks = entries(store.preannotated(doc.id))
+        if row is None or row[2] not in (NEW, IN_PROGRESS) or not run_needed(run, "\n".join(marks)):
+            continue                # done, skipped or run meanwhile (another connection)
+        todo.append((doc, found, marks))
+    ids = [f[4] for _, found, marks in todo if run.mark not in marks for f in found
+           if f[4] and f[3] == run.source]
+    trial = dict(links)
+    planned = {e.id: e for e in entity_plan(store, ids, run.names, trial)}
+    edits = [pattern_edit(store, doc.id, found, run, doc.text, trial, marks)
+             for doc, found, marks in todo]
+    used = {s.entity for e in edits if e for s in e.add}
+    new = tuple(e for eid, e in planned.items() if eid in used)     # only entities named
+    links.update({pid: eid for pid, eid in trial.items() if eid not in planned or eid in used})
+    if new:
+        store.apply(ChangeEntities(None, (), new, f"Entities from {run.source}"))
+    added = 0
+    for (doc, found, marks), edit in zip(todo, edits):
+        if edit:
+            store.apply(edit)
+            added += len(edit.add)
+        store.add_preannotated(doc.id, new_marks(run, marks))
+    return added
+
+
+def new_marks(run, marks: list[str]) -> list[str]:
+    """What a document so marked is marked with once ``run`` did it."""
+    return [run.model_source] * (run.model_source is not None and not model_marked(marks)) + [run.mark]
+
+
+def open_document_edit(store: Store, doc_id: int, text: str, found: list[tuple], run):
+    """For the window's open document, which a corpus job leaves alone: the one edit (pushed
+    by the window, so Ctrl+Z there undoes it) adding ``run``'s spans found in ``text`` — a
+    ``Batch`` creating the entities they name first when the project lacks them — and the
+    marks to add once it is written; (None, marks) when there is nothing to add, None when the
+    run has nothing to do there. ``run``: a ``RulerRun`` or its plain ``info()``."""
+    from models.edits import Batch
+    from models.ruler import entity_plan
+    row = store.document_row(doc_id)
+    marks = entries(store.preannotated(doc_id))
+    if row is None or row[2] not in (NEW, IN_PROGRESS) or not run_needed(run, "\n".join(marks)):
+        return None
+    links: dict[str, int] = {}
+    ids = [f[4] for f in found if f[4] and f[3] == run.source] if run.mark not in marks else []
+    planned = {e.id: e for e in entity_plan(store, ids, run.names, links)}
+    edit = pattern_edit(store, doc_id, found, run, text, links, marks)
+    used = {s.entity for s in edit.add} if edit else set()
+    new = tuple(e for eid, e in planned.items() if eid in used)
+    if edit and new:
+        edit = Batch(doc_id, (ChangeEntities(doc_id, (), new, f"Entities from {run.source}"), edit),
+                     edit.text)
+    return edit, new_marks(run, marks)
+
+
+__all__ = ["model_edit", "rerun_edit", "ensure_labels", "pending", "preannotate", "pattern_edit",
+           "run_needed", "model_marked", "new_marks", "open_document_edit", "DONE"]
 
 
 def wants_model(store: Store, doc_id: int) -> bool:
