@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton, QWidget, QHBoxL
 from models import annotate
 from models.formats.errors import describe, preview
 from models.importer import ImportReport, import_paths
-from models.store import Store
+from models.store import Store, StoreError
 
 CHUNK = 256          # documents per pre-annotation task (the model thread is shared)
 BATCH = 64           # documents per nlp.pipe batch and per transaction
@@ -181,7 +181,7 @@ class CorpusJobs(QObject):
         if self.model.source is None:
             self.finished.emit("Pre-annotation needs a loaded model.")
             return False
-        self._cancelled, self._force = False, force
+        self._cancelled, self._force, self._box = False, force, None
         self._started, self._done = time.perf_counter(), 0
         self._todo = annotate.pending(self.store, force)   # fixed at the start
         self._total = len(self._todo)
@@ -194,7 +194,7 @@ class CorpusJobs(QObject):
     def _next_chunk(self) -> None:
         service, db_path, session = self.model, str(self.store.path), self.session
         skip = session.doc.id if session.doc else None      # the open document: done live
-        force = self._force
+        force, box = self._force, self._box
         chunk, self._todo = self._todo[:CHUNK], self._todo[CHUNK:]
 
         def work(task):
@@ -202,14 +202,19 @@ class CorpusJobs(QObject):
             store = Store(db_path)
             try:
                 # Re-check each document now: one opened meanwhile got its suggestions live.
-                ids = [d for d in chunk if d != skip and (force or annotate.wants_model(store, d))]
+                # (Patterns: the run checks each document itself, in its transaction.)
+                ids = [d for d in chunk if d != skip and (force or box is not None
+                                                         or annotate.wants_model(store, d))]
                 processed = [len(chunk) - len(ids)]
 
                 def progress(done, _total):
                     processed[0] = len(chunk) - len(ids) + done
                     task.report(processed[0], len(chunk))
                     return not task.cancelled
-                if ids:
+                if ids and box is not None:
+                    with box["run"].active():        # the patterns' own pipeline (models.ruler)
+                        annotate.preannotate(store, box["run"], ids, BATCH, progress)
+                elif ids:
                     annotate.preannotate(store, pipe, ids, BATCH, progress, force=force)
                 return chunk, ids, processed[0]
             finally:
@@ -233,9 +238,102 @@ class CorpusJobs(QObject):
         if self._todo and not self._cancelled:
             self._next_chunk()                           # queued behind any live request
             return
+        if self._box is not None:
+            self._open_document()
+            return
         self.bar.hide()
         how = "Cancelled" if self._cancelled else "Pre-annotated"
         self.finished.emit(f"{how}: {self._done:,} of {self._total:,} documents; "
+                           "running it again resumes.")
+
+    # -- patterns (models/ruler.py) ----------------------------------------------------------
+    def preannotate_patterns(self, patterns, mode: str) -> bool:
+        """Pre-annotate with ``patterns`` (a ``models.ruler.Patterns``; None: the strings people
+        labelled in this project, alone) every document not done they have not run on, as
+        "pre-annotate all" does: on the model's thread, in chunks, resumable, each document's
+        suggestions one undoable edit; the open document last, through the session. ``mode``:
+        "alone", "patterns" (patterns win) or "model" (the model wins)."""
+        if self.busy:
+            self.finished.emit("Another job is running.")
+            return False
+        if mode != "alone" and self.model.source is None:
+            self.finished.emit("Patterns with the model need a loaded model; run them alone instead.")
+            return False
+        service, db_path, box = self.model, str(self.store.path), {}
+
+        def prepare(_task):
+            from models import ruler
+            store = Store(db_path)
+            try:
+                p = ruler.project_patterns(store) if patterns is None else patterns
+                if not p.patterns:
+                    return ("Nothing to pre-annotate with: no span labelled by a person yet."
+                            if patterns is None else f"{p.name}: no valid pattern")
+                pipe = service.pipeline
+                lang = getattr(getattr(pipe, "nlp", None), "lang", "en")
+                box["run"] = ruler.build(p, mode, pipe if mode != "alone" else None, lang=lang)
+                return annotate.pending(store, run=box["run"]), box["run"].info()
+            finally:
+                store.close()
+
+        self._cancelled, self._force, self._box = False, False, box
+        self._started, self._done = time.perf_counter(), 0
+        self.task = service.runner.start(prepare, self._patterns_ready, self._failed)
+        self.bar.show_progress(0, 1, "Preparing the patterns…")
+        return True
+
+    def _patterns_ready(self, result) -> None:
+        self.task = None
+        if isinstance(result, str):
+            self._box = None
+            self.bar.hide()
+            self.finished.emit(result)
+            return
+        self._todo, self._info = result
+        self._total = len(self._todo)
+        if self._todo and not self._cancelled:
+            self._next_chunk()
+        else:
+            self._open_document()
+
+    def _open_document(self) -> None:
+        """The open document, which the chunks leave alone: its spans found on the model's
+        thread, the edit pushed here (Ctrl+Z there undoes it); then the ruler is taken out."""
+        box, self._box, cancelled = self._box, None, self._cancelled
+        doc = self.session.doc
+        doc_id, text = (doc.id, doc.text) if doc and not cancelled else (None, "")
+
+        def work(_task):
+            run = box["run"]
+            try:
+                if doc_id is None:
+                    return None
+                with run.active():
+                    return next(run.predict([text]))
+            finally:
+                run.close()
+
+        self.task = self.model.runner.start(work, lambda found: self._open_done(doc_id, found),
+                                            self._failed)
+
+    def _open_done(self, doc_id, found) -> None:
+        self.task = None
+        self.bar.hide()
+        info, session, store = self._info, self.session, self.store
+        try:
+            got = None
+            if found is not None and session.doc and session.doc.id == doc_id:
+                got = annotate.open_document_edit(store, doc_id, session.doc.text, found, info)
+            if got is not None:
+                if annotate.ensure_labels(store, info.labels, None):
+                    session.follow_labels()
+                edit, marks = got
+                if edit is None or session.push(edit, None, model=True):
+                    store.add_preannotated(doc_id, marks)
+        except StoreError as e:
+            self.failed.emit(str(e))
+        how = "Cancelled" if self._cancelled else "Pre-annotated"
+        self.finished.emit(f"{how}: {self._done:,} of {self._total:,} documents with {info.text}; "
                            "running it again resumes.")
 
     # -- export and training -----------------------------------------------------------------
