@@ -165,3 +165,36 @@ def test_with_the_real_model_patterns_win_and_the_models_pipeline_is_as_before_a
     w.model.runner.start(lambda _t: w.model.pipeline.nlp.pipe_names, done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     assert done == [["ner"]]
+
+
+def test_cancel_stops_after_a_batch_and_loading_again_resumes(make_window, stand_in_model, answer,
+                                                              monkeypatch, qtbot, tmp_path):
+    import time
+    from models import ruler
+    texts = [f"Report {i}: Acme Corp said no." for i in range(300)]
+    w, store, ids = make_window(texts)
+    real = ruler.RulerRun.predict
+
+    def slow(self, texts, batch_size=32):
+        for found in real(self, texts, batch_size):
+            time.sleep(0.002)
+            yield found
+    monkeypatch.setattr(ruler.RulerRun, "predict", slow)
+    path = tmp_path / "names.jsonl"
+    path.write_text('{"label": "ORG", "pattern": "Acme Corp"}\n', encoding="utf-8")
+    monkeypatch.setattr(feature, "choose_file", lambda _w: str(path))
+    answer["mode"] = "alone"
+    w.registry["load_patterns"].trigger()
+    qtbot.waitUntil(lambda: w.jobs.busy and w.job_bar.bar.value() > 0, timeout=10000)
+    w.job_bar.button.click()                                  # Cancel
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=10000)
+    assert w.statusBar().currentMessage().startswith("Cancelled: ")
+    con = sqlite3.connect(store.path)
+    marked = con.execute("SELECT count(*) FROM documents WHERE preannotated LIKE 'patterns:%'").fetchone()[0]
+    spans = con.execute("SELECT count(*) FROM spans").fetchone()[0]
+    con.close()
+    assert 0 < marked < 300 and spans == marked
+    assert rows(store.path, ids[0]) == []                     # the open one: never by the chunks
+    w.registry["load_patterns"].trigger()                     # again: the rest, the open one last
+    qtbot.waitUntil(lambda: "Pre-annotated:" in w.statusBar().currentMessage(), timeout=20000)
+    assert [rows(store.path, d) for d in ids] == [[at(t, "Acme Corp", "ORG")] for t in texts]

@@ -133,3 +133,29 @@ def test_the_installed_script_says_the_bad_lines_and_exits_0(files):
     assert r.returncode == 0, r.stderr
     assert r.stderr.splitlines() == bad_lines(path)
     assert span_rows(project, doc) == [at("North Korea", "GPE"), at("Choe Son Hui", "PERSON")]
+
+
+def test_ctrl_c_stops_after_the_batch_and_a_second_run_resumes(capsys, files, monkeypatch):
+    import signal
+    from models import ruler
+    project, path, (doc, _) = files
+    s = Store(project)
+    more, _ = s.add_documents([{"text": f"{i}. {ARTICLE}"} for i in range(3)])
+    s.close()
+    real, calls = ruler.RulerRun.predict, []
+
+    def predict(self, texts, batch_size=32):
+        calls.append(len(texts))
+        if len(calls) == 1:
+            signal.raise_signal(signal.SIGINT)       # pressed while the first batch runs
+        return real(self, texts, batch_size)
+    monkeypatch.setattr(ruler.RulerRun, "predict", predict)
+    rc, out, err = run(capsys, "preannotate", project, "--patterns", path, "--patterns-only",
+                       "--batch-size", "2")
+    assert rc == 130 and calls == [2] and "stopping after the current batch" in err
+    assert out == ("2 documents pre-annotated with patterns:names.jsonl (patterns alone): 4 spans "
+                   "(stopped: 2 left; run again to resume)\n")
+    assert span_rows(project, more[0]) and not span_rows(project, more[1])
+    rc, out, _ = run(capsys, "preannotate", project, "--patterns", path, "--patterns-only")
+    assert rc == 0 and out.startswith("2 documents pre-annotated") and calls == [2, 2]
+    assert all(len(span_rows(project, d)) == 2 for d in [doc, *more])
