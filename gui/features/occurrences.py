@@ -9,6 +9,7 @@ Rules (token boundaries, case, scopes, what is ticked, done documents) are
 from __future__ import annotations
 
 import queue
+import time
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, Qt
@@ -24,6 +25,7 @@ from models.graphemes import strip, widen
 from models.spans import overlapping
 from models.store import Store
 
+SHOW_EVERY = 0.05      # s between two showings of arriving rows (the UI thread stays free)
 SCOPE_TEXT = {O.DOCUMENT: "&This document", O.NOT_DONE: "Every document &not done (new or in progress)",
               O.ALL: "&Every document"}
 
@@ -42,7 +44,11 @@ class OccurrenceDialog(QDialog):
         self.query: O.Query | None = None
         self._inbox: queue.SimpleQueue | None = None     # rows from the running scan
         self._done = False
+        self._applying = False
         self._build()
+        # this window's own writes meanwhile (a label key, the model's suggestions): the
+        # preview is read again, the person's ticks kept
+        w.session.changed.connect(self._written)
 
     # -- widgets -----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -80,6 +86,7 @@ class OccurrenceDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         self.table.setItemDelegateForColumn(BEFORE, ElideLeft(self.table))
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         head = self.table.horizontalHeader()
         head.setStretchLastSection(True)
@@ -135,6 +142,7 @@ class OccurrenceDialog(QDialog):
         self.case.setChecked(True)
         self.tokens.setChecked(not exact)
         self._text, self._entity = text, entity
+        self.model.forget()
         self.notice.hide()
         self._starting = False
         self.show()
@@ -150,8 +158,8 @@ class OccurrenceDialog(QDialog):
 
     # -- the preview, in the background ------------------------------------------------------------
     def rescan(self) -> None:
-        if getattr(self, "_starting", False) or self.w.session.doc is None:
-            return
+        if getattr(self, "_starting", False) or self._applying or self.w.session.doc is None:
+            return              # (an option changed while Apply checks: read once it is over)
         self._cancel()
         self.query = q = self._query()
         self.model.reset()
@@ -161,6 +169,7 @@ class OccurrenceDialog(QDialog):
         self.progress.show()
         self.count.setText("Looking…")
         inbox = self._inbox = queue.SimpleQueue()
+        self._shown = 0.0                   # the first rows are shown as soon as they come
         path = str(self.w.store.path)
 
         def work(task):
@@ -191,6 +200,10 @@ class OccurrenceDialog(QDialog):
     def _arrived(self, inbox, done: int, total: int) -> None:
         if inbox is not self._inbox:
             return                          # a scan given up (the scope changed meanwhile)
+        now = time.monotonic()
+        if now - self._shown < SHOW_EVERY:
+            return                          # the rows wait in the inbox for the next showing
+        self._shown = now
         self._drain(inbox)
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
@@ -215,8 +228,8 @@ class OccurrenceDialog(QDialog):
             self.count.setText(f"The preview failed: {message}")
 
     def _show_count(self, final: bool) -> None:
-        n, docs, ticked, same = self.model.counts()
-        person = sum(1 for r in self.model.rows if r.kind == O.PERSON)
+        n, docs, ticked, kinds = self.model.counts()
+        person, same = kinds.get(O.PERSON, 0), kinds.get(O.SAME, 0)
         text = f"{n:,} occurrence{'s' * (n != 1)} in {docs:,} document{'s' * (docs != 1)}"
         if not final:
             text = "Looking… " + text
@@ -255,7 +268,7 @@ class OccurrenceDialog(QDialog):
         # the edit belongs where it is made: the document open now (one Ctrl+Z there)
         q = replace(self.query, open_doc=self.w.session.doc.id if self.w.session.doc else None)
         rows, path = self.model.ticked(), str(self.w.store.path)
-        self._done = False
+        self._done, self._applying = False, True
         self.apply_button.setEnabled(False)
         self.count.setText(f"Checking {len({r.doc_id for r in rows}):,} documents…")
 
@@ -270,25 +283,36 @@ class OccurrenceDialog(QDialog):
 
     def _built(self, edit) -> None:
         self.task = None
-        w = self.w
+        try:
+            pushed = self._push(self.w, edit)
+        finally:
+            self._applying = False
+        if not pushed:                      # said in a box by the session: the preview again
+            self.rescan()
+
+    def _push(self, w, edit) -> bool:
         if edit is None:
             w.statusBar().showMessage(O.summary(None), 8000)
             self.accept()
-            return
-        if w.session.push(edit, None):
-            w.statusBar().showMessage(O.summary(edit), 15000)
-            self.accept()
-            w.activateWindow()
-            w.view.setFocus(Qt.FocusReason.OtherFocusReason)
-        else:                               # said in a box by the session: the preview again
-            self.rescan()
+            return True
+        if not w.session.push(edit, None):
+            return False
+        w.statusBar().showMessage(O.summary(edit), 15000)
+        self.accept()
+        w.activateWindow()
+        w.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
 
     def _not_built(self, message: str) -> None:
-        self.task = None
+        self.task, self._applying = None, False
         self.notice.setText(f"Not applied: {message}. The preview was read again: check it and "
                             "apply again.")
         self.notice.show()
         self.rescan()
+
+    def _written(self, _outcome, _focus) -> None:
+        if self.isVisible() and not self._applying:
+            self.rescan()
 
     def _show_in_article(self, index) -> None:
         """A double click: that document opens in the window, the occurrence selected."""
@@ -330,14 +354,13 @@ def label_every(w) -> None:
     if start >= end:
         w.statusBar().showMessage("The selection holds no token to look for (only whitespace).", 6000)
         return
-    if span is not None:
-        label = span.label
-    else:
-        over = overlapping(s.spans, start, end)
-        label = over[0].label if over else next((lab.name for lab in s.labels), "")
     dialog = getattr(w, "occurrence_dialog", None)
     if dialog is None:
         dialog = w.occurrence_dialog = OccurrenceDialog(w)
+    # the span's label; else the label over the selection, the one chosen here last, the first
+    over = overlapping(s.spans, start, end)
+    label = (span.label if span is not None else over[0].label if over else
+             dialog.label.currentData() or next((lab.name for lab in s.labels), ""))
     dialog.start(text[start:end], label, span.entity if span else 0, an.exact)
 
 

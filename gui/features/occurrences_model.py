@@ -56,23 +56,40 @@ class OccurrenceModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[O.Occurrence] = []
         self.ticks = bytearray()
+        # the person's own ticks, by (document, start, end): kept when the preview is read
+        # again (another scope or label, a change meanwhile) until ``forget``
+        self.chosen: dict[tuple[int, int, int], int] = {}
+        self._docs: set[int] = set()
+        self._kinds: dict[str, int] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
     # -- filling -----------------------------------------------------------------------------------
     def reset(self) -> None:
         self.beginResetModel()
-        self.rows, self.ticks = [], bytearray()
+        self.rows, self.ticks, self._docs, self._kinds = [], bytearray(), set(), {}
         self.endResetModel()
+
+    def forget(self) -> None:
+        self.chosen = {}
 
     def append(self, rows: list[O.Occurrence]) -> None:
         if not rows:
             return
-        n = len(self.rows)
+        n, chosen = len(self.rows), self.chosen
         self.beginInsertRows(QModelIndex(), n, n + len(rows) - 1)
         self.rows.extend(rows)
-        self.ticks.extend(1 if r.ticked else 0 for r in rows)
+        self._docs.update(r.doc_id for r in rows)
+        for r in rows:
+            self._kinds[r.kind] = self._kinds.get(r.kind, 0) + 1
+        self.ticks.extend(0 if r.kind == O.SAME else chosen.get((r.doc_id, r.start, r.end), r.ticked)
+                          for r in rows)
         self.endInsertRows()
+
+    def _choose(self, row: int, on: int) -> None:
+        r = self.rows[row]
+        self.ticks[row] = on
+        self.chosen[(r.doc_id, r.start, r.end)] = on
 
     # -- ticks -------------------------------------------------------------------------------------
     def checkable(self, row: int) -> bool:
@@ -85,7 +102,7 @@ class OccurrenceModel(QAbstractTableModel):
             return
         on = 0 if all(self.ticks[r] for r in rows) else 1
         for r in rows:
-            self.ticks[r] = on
+            self._choose(r, on)
         for r in (min(rows), max(rows)):
             self.dataChanged.emit(self.index(r, TICK), self.index(r, TICK), [Qt.ItemDataRole.CheckStateRole])
         if len(rows) > 2:
@@ -94,11 +111,9 @@ class OccurrenceModel(QAbstractTableModel):
     def ticked(self) -> list[O.Occurrence]:
         return [r for r, t in zip(self.rows, self.ticks) if t]
 
-    def counts(self) -> tuple[int, int, int, int]:
-        """(occurrences, documents, ticked, already labelled)."""
-        docs = len({r.doc_id for r in self.rows})
-        same = sum(1 for r in self.rows if r.kind == O.SAME)
-        return len(self.rows), docs, sum(self.ticks), same
+    def counts(self) -> tuple[int, int, int, dict]:
+        """(occurrences, documents, ticked, rows by kind), kept as rows arrive."""
+        return len(self.rows), len(self._docs), self.ticks.count(1), self._kinds
 
     # -- Qt ----------------------------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -156,6 +171,6 @@ class OccurrenceModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.CheckStateRole or index.column() != TICK or not self.checkable(index.row()):
             return False
         on = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
-        self.ticks[index.row()] = 1 if on else 0
+        self._choose(index.row(), 1 if on else 0)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
         return True

@@ -201,3 +201,32 @@ def test_read_only_window_has_the_action_off(window, qtbot):
     assert [a.edits for a in ro.registry if a.name == "label_every"] == [True]
     ro.model.runner.wait(10000)
     ro.io.wait(10000)
+
+
+def test_ticks_are_kept_when_the_preview_is_read_again(window, qtbot):
+    """The person's own ticks survive another label and a write of the window meanwhile; a
+    person's span is replaced once its row is ticked explicitly."""
+    w, store, ids = window
+    path = store.path
+    w.annotator.select(w.session.spans[0])
+    d = open_dialog(qtbot, w)
+    assert [(r.doc_id, r.kind) for r in d.model.rows][-1] == (ids[4], O.PERSON)
+    d.table.selectRow(4)                                   # the person's "Korea": ticked by hand
+    qtbot.keyClick(d.table, Qt.Key.Key_Space)
+    d.table.selectRow(2)                                   # doc 1's first: unticked
+    qtbot.keyClick(d.table, Qt.Key.Key_Space)
+    assert list(d.model.ticks) == [1, 1, 0, 1, 1]
+    d.label.setCurrentIndex(d.label.findData("LOC"))
+    qtbot.waitUntil(lambda: d._done and d.query.label == "LOC", timeout=10000)
+    assert list(d.model.ticks) == [1, 1, 0, 1, 1]
+    # the window writes meanwhile (the second "Korea" of the open document deleted): read again
+    second = w.session.spans[1]
+    assert w.session.delete(second)
+    qtbot.waitUntil(lambda: d._done and d.model.rows[1].kind == O.NOTHING, timeout=10000)
+    assert list(d.model.ticks) == [1, 1, 0, 1, 1]
+    qtbot.keyClick(d.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
+    t0 = TEXTS[0]
+    k1, k2 = at(t0, "Korea"), at(t0, "Korea", 1)
+    assert spans(path) == [(ids[0], k1, k1 + 5, "LOC", MANUAL), (ids[0], k2, k2 + 5, "LOC", MANUAL),
+                           (ids[1], 10, 15, "LOC", MANUAL), (ids[4], 8, 13, "LOC", MANUAL)]
