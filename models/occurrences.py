@@ -29,9 +29,11 @@ there undoes all of it), one ``ReplaceSpans`` per document (the spans over the t
 occurrences removed, manual spans with the label — and the entity — added). A document marked
 done that gets a span goes back to "in progress" in the same edit, as any person's edit of a
 done document does (``edits.reopen``, ``Session._person``): a changed document is never
-exported as accepted unseen; one undo gives back both. Before it is made, the documents are
-read again: if any occurrence's surroundings or a document's done-ness changed since the
-preview, ``StaleEdit`` is raised and nothing is written.
+exported as accepted unseen; one undo gives back both. A new document is put "in progress" in
+the edit too (the store would do it anyway), so that its undo gives back "new": undoing a
+corpus-wide labelling leaves no 15,000 documents "in progress" with nothing changed in them.
+Before it is made, the documents are read again: if any occurrence's surroundings or a
+document's done-ness changed since the preview, ``StaleEdit`` is raised and nothing is written.
 """
 from __future__ import annotations
 
@@ -259,8 +261,8 @@ def build_edit(store, q: Query, rows: Iterable[Occurrence]) -> Batch | None:
         for a, b in zip(add, add[1:]):
             if b.start < a.end:
                 raise ValueError(f"occurrences {a.start}-{a.end} and {b.start}-{b.end} overlap")
-        if status == DONE:
-            edits.append(SetStatus(doc_id, DONE, IN_PROGRESS, "Reopen"))
+        if status in (DONE, NEW):      # said in the edit, so that its undo gives it back
+            edits.append(SetStatus(doc_id, status, IN_PROGRESS, "Reopen" if status == DONE else name))
         edits.append(ReplaceSpans(doc_id, tuple(sorted(remove)), tuple(add), name))
     return Batch(q.open_doc, tuple(edits), name)
 
@@ -272,7 +274,7 @@ def summary(edit: Batch | None) -> str:
     spans = [e for e in edit.edits if isinstance(e, ReplaceSpans)]
     n = sum(len(e.add) for e in spans)
     docs = len(spans)
-    reopened = sum(1 for e in edit.edits if isinstance(e, SetStatus))
+    reopened = sum(1 for e in edit.edits if isinstance(e, SetStatus) and e.old == DONE)
     text = (f"Labelled {n:,} occurrence{'s' * (n != 1)} in {docs:,} document{'s' * (docs != 1)}")
     replaced = sum(len(e.remove) for e in spans)
     if replaced:

@@ -215,9 +215,7 @@ def test_one_edit_one_journal_entry_and_undo_restores_the_rows(store, corpus, pr
     back = history.undo()
     assert back.entry == out.entry and len(back.docs) == 5
     assert spans_table(project) == before_spans
-    # a new document a person's edit touched stays in progress after its undo (models/store.py)
-    assert docs_table(project) == [(i, IN_PROGRESS if i == ids[1] else st, n)
-                                   for i, st, n in before_docs]
+    assert docs_table(project) == before_docs           # the new one new again, the done one done
     assert query(project, "SELECT undone FROM journal WHERE id = ?", [out.entry]) == [(1,)]
 
 
@@ -297,3 +295,13 @@ def test_a_done_document_goes_back_to_done_on_undo(store, corpus, project):
     history.undo()
     assert query(project, "SELECT status FROM documents WHERE id = ?", [d]) == [(DONE,)]
     assert query(project, "SELECT count(*) FROM spans WHERE doc_id = ?", [d]) == [(0,)]
+
+
+def test_case_insensitive_across_the_corpus_with_letters_sqlite_does_not_fold(store):
+    texts = ["Der ÜNÏCODE-Standard.", "ünïcode, nicht unicode.", "Ωμέγα και ΩΜΈΓΑ.", "Nothing."]
+    ids, _ = store.add_documents([{"text": t} for t in texts])
+    rows = rows_of(store, O.Query("Ünïcode", "ORG", scope=O.ALL, open_doc=ids[3], case=False))
+    assert [(r.doc_id, r.match) for r in rows] == [(ids[0], "ÜNÏCODE"), (ids[1], "ünïcode")]
+    rows = rows_of(store, O.Query("ωμέγα", "ORG", scope=O.ALL, open_doc=ids[3], case=False))
+    assert [(r.doc_id, r.start, r.match) for r in rows] == [(ids[2], 0, "Ωμέγα"), (ids[2], 10, "ΩΜΈΓΑ")]
+    assert rows_of(store, O.Query("ωμέγα", "ORG", scope=O.ALL, open_doc=ids[3])) == []
