@@ -229,3 +229,24 @@ def test_ticks_are_kept_when_the_preview_is_read_again(window, qtbot):
     k1, k2 = at(t0, "Korea"), at(t0, "Korea", 1)
     assert spans(path) == [(ids[0], k1, k1 + 5, "LOC", MANUAL), (ids[0], k2, k2 + 5, "LOC", MANUAL),
                            (ids[1], 10, 15, "LOC", MANUAL), (ids[4], 8, 13, "LOC", MANUAL)]
+
+
+def test_a_double_click_shows_the_occurrence_and_the_edit_belongs_to_the_open_document(window, qtbot):
+    w, store, ids = window
+    w.annotator.select(w.session.spans[0])
+    d = open_dialog(qtbot, w)
+    row = next(i for i, r in enumerate(d.model.rows) if r.doc_id == ids[1] and r.start == 10)
+    d.table.doubleClicked.emit(d.model.index(row, 3))
+    assert w.session.doc.id == ids[1] and w.view.selected_range() == (10, 15)
+    assert d.isVisible()
+    qtbot.keyClick(d.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
+    entry = journal(store.path)[-1]
+    assert entry[1] == ids[1]                       # made here: this document's Ctrl+Z undoes it
+    assert w.session.history.undo_text() == "Label every “Korea” GPE"
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5000)
+    w.view.setFocus()
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, CTRL)
+    assert journal(store.path)[-1] == (entry[0], ids[1], 1)
+    assert [r for r in spans(store.path) if r[4] == MANUAL] == [(ids[4], 8, 13, "ORG", MANUAL)]
