@@ -36,6 +36,10 @@ _POSSESSIVE = re.compile(r"['’]s?\W*$")
 _DIGITS = re.compile(r"\d+")
 
 
+def _place(it: Item) -> tuple:
+    return (it.doc_id, it.start, it.end, it.label)
+
+
 def _counts(spans) -> str:
     return ", ".join(f"{lab} ×{n}" for lab, n in spans)
 
@@ -54,6 +58,9 @@ def choose_label(spans) -> tuple[str, tuple[str, ...], Counter]:
 
 
 def labels_finding(checker, s: str) -> Finding | None:
+    docs = checker.by_string.get(s, {})
+    if len({t[2] for ts in docs.values() for t in ts}) < 2:
+        return None
     spans = checker.spans_of(s)
     target, order, labels = choose_label(spans)
     if len(labels) < 2:
@@ -108,8 +115,8 @@ def bounds_findings(checker, c: str) -> list[Finding]:
             continue
         order = sorted(forms, key=lambda s: _form_rank(s, len(forms[s])))
         target = order[0]
-        items = tuple(sorted(Item(d, t[0], t[1], t[2], t[3], t[4], s)
-                             for s, spans in forms.items() for d, t in spans))
+        items = tuple(sorted((Item(d, t[0], t[1], t[2], t[3], t[4], s)
+                              for s, spans in forms.items() for d, t in spans), key=_place))
         counts = ", ".join(f"{quoted(s)} ×{len(forms[s])}" for s in order)
         out.append(Finding("bounds", json_key(label, c), len(items),
                            f"{label} {quoted(c)} has {len(forms)} bounds: {counts} → unify to {quoted(target)}",
@@ -126,6 +133,7 @@ class Variants:
         self.members: dict[str, set[str]] = {}          # label -> the cores compared
         self.pairs: dict[str, set[tuple[str, str]]] = {}
         self._forms: dict[str, tuple] = {}
+        self._cache: dict[tuple, Finding | None] = {}     # (label, group) -> its finding
 
     def _labels_of(self, c: str) -> set[str]:
         by = self.checker.by_string
@@ -201,11 +209,19 @@ class Variants:
             return
         pairs.add((a, b) if a < b else (b, a))
 
-    def findings(self) -> list[Finding]:
+    def findings(self, changed: set[str] | None = None) -> list[Finding]:
+        """The findings of every group; a group none of whose names is in ``changed`` (cores
+        whose spans changed) keeps the finding made before (None: all made again)."""
+        cache, self._cache = self._cache, {}
         out = []
         for label, pairs in sorted(self.pairs.items()):
             for group in _groups(pairs):
-                f = self._finding(label, group)
+                key = (label, tuple(group))
+                if changed is not None and key in cache and changed.isdisjoint(group):
+                    f = cache[key]
+                else:
+                    f = self._finding(label, group)
+                self._cache[key] = f
                 if f is not None:
                     out.append(f)
         return out
@@ -218,7 +234,7 @@ class Variants:
                 for d, t in ch.spans_of(s):
                     if t[2] == label:
                         items.append(Item(d, t[0], t[1], t[2], t[3], t[4], s))
-        items.sort()
+        items.sort(key=_place)
         entities = Counter(it.entity for it in items)
         linked = [e for e, _n in entities.most_common() if e]
         if len(items) < 2 or 0 not in entities:

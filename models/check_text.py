@@ -20,6 +20,7 @@ made of, and where it stands in a text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from anyascii import anyascii
@@ -38,9 +39,11 @@ _LEAD_WORD = re.compile(r"^(\S+?)(\.?)\s+(?=\S)")
 MAX_LEN = 120            # longer spans are no names: never searched for as missed strings
 
 
+@lru_cache(maxsize=1 << 17)
 def core(s: str) -> tuple[str, int]:
     """(the core of ``s``, where it starts in ``s``); ``('', 0)`` when nothing of a name is
-    left (the core holds a letter or digit, or it is not a core)."""
+    left (the core holds a letter or digit, or it is not a core). Cached: a corpus has a few
+    thousand distinct span texts, each asked for often."""
     start, end = 0, len(s)
     while True:
         before = (start, end)

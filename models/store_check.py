@@ -8,6 +8,8 @@ edit reads only the documents it touched (``doc_ids``). Texts are sliced in Pyth
 from __future__ import annotations
 
 import json
+from itertools import groupby
+from operator import itemgetter
 from typing import Iterable, Iterator
 
 _IDS = " IN (SELECT value FROM json_each(?))"
@@ -18,34 +20,37 @@ class StoreCheck:
 
     db: object
 
-    def check_rows(self, doc_ids: Iterable[int] | None = None
+    def check_rows(self, doc_ids: Iterable[int] | None = None, after: int | None = None
                    ) -> Iterator[tuple[int, str, list[tuple]]]:
         """(document id, text, its spans as (start, end, label, source, entity)) by document
-        id: every document, or those of ``doc_ids``. Spans come sorted by start, as stored
+        id: every document, those of ``doc_ids``, or those after the id ``after``. Spans come sorted by start, as stored
         (rows of a damaged file that are not text or whole numbers are left out here: the
         checker reads, it never refuses a project; opening that document says what is wrong)."""
         where, args = "", []
         if doc_ids is not None:
             where, args = " WHERE doc_id" + _IDS, [json.dumps(sorted(set(doc_ids)))]
+        elif after is not None:
+            where, args = " WHERE doc_id > ?", [after]
         conn = self.db.conn
         texts = conn.execute("SELECT doc_id, text FROM texts" + where + " ORDER BY doc_id", args)
-        spans = conn.execute("SELECT doc_id, start, end, label, source, entity FROM spans" + where
-                             + " ORDER BY doc_id, start", args)
-        pending = spans.fetchone()
+        spans = conn.execute(
+            "SELECT doc_id, start, end, label, source, ifnull(entity, 0) FROM spans" + (where or " WHERE 1")
+            + " AND typeof(start) = 'integer' AND typeof(end) = 'integer' AND typeof(label) = 'text'"
+            " AND typeof(source) = 'text' AND typeof(ifnull(entity, 0)) = 'integer'"
+            " ORDER BY doc_id, start", args)
+        groups = groupby(spans, key=itemgetter(0))
+        doc, rows = next(groups, (None, ()))
         for doc_id, text in texts:
-            mine = []
-            while pending is not None and pending[0] < doc_id:
-                pending = spans.fetchone()
-            while pending is not None and pending[0] == doc_id:
-                mine.append(pending[1:])
-                pending = spans.fetchone()
+            while doc is not None and doc < doc_id:
+                doc, rows = next(groups, (None, ()))
             if not isinstance(text, str):
                 continue
+            if doc != doc_id:
+                yield doc_id, text, []
+                continue
             n = len(text)
-            yield doc_id, text, [(s, e, lab, src, ent or 0) for s, e, lab, src, ent in mine
-                                 if type(s) is int and type(e) is int and 0 <= s < e <= n
-                                 and isinstance(lab, str) and isinstance(src, str)
-                                 and (ent is None or type(ent) is int)]
+            yield doc_id, text, [r[1:] for r in rows if 0 <= r[1] < r[2] <= n]
+            doc, rows = next(groups, (None, ()))
 
     def check_rejected(self, doc_ids: Iterable[int] | None = None) -> set[tuple[int, int, int, str]]:
         """(document, start, end, label) of every model suggestion a person rejected: the

@@ -27,7 +27,7 @@ from gui.workers import Runner
 from models.check_fix import NeedsChoice, fix
 from models.checker import Cancelled, Checker
 from models.edits import Dismiss
-from models.findings import Finding, quoted
+from models.findings import KIND_NAMES, Finding, quoted
 from models.store import Store, StoreError
 
 TITLE = "Consistency"
@@ -67,10 +67,15 @@ class ConsistencyPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         fm = self.table.fontMetrics()
-        self.table.setColumnWidth(KIND, fm.horizontalAdvance("Missed occurrences") + 16)
-        self.table.setColumnWidth(SPANS, fm.horizontalAdvance("Spans 00000") + 8)
+        self.table.setColumnWidth(KIND, fm.horizontalAdvance("Bounds") + 16)
+        self.table.setColumnWidth(SPANS, fm.horizontalAdvance("Spans 0") + 16)
         self.table.verticalHeader().setDefaultSectionSize(fm.height() + 6)
         self.table.doubleClicked.connect(lambda _i: self.open_item(focus_article=True))
+        self.detail = QLabel()          # the selected finding in full (the list cuts it short)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._detail())
         self.status = QLabel("Not checked yet")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.bar = QProgressBar()
@@ -87,6 +92,7 @@ class ConsistencyPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.bar)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         layout.addLayout(self.buttons)
         self.runner = Runner(1, self)
         self.checker: Checker | None = None     # touched by the worker's tasks only
@@ -94,7 +100,8 @@ class ConsistencyPanel(QWidget):
         self.task_full = False
         self.want_full = False
         self.pending: set[int] = set()
-        self.pending_other = False              # entities or dismissals changed
+        self.pending_other = False              # entities or dismissals changed: list again
+        self.pending_entities = False           # entities changed: their findings made again
         self.item_at: tuple[str, str, int] | None = None     # (kind, key, item) Space opened
         self.checked_once = False
 
@@ -117,7 +124,7 @@ class ConsistencyPanel(QWidget):
             finally:
                 store.close()
         self.pending.clear()
-        self.pending_other = False
+        self.pending_other = self.pending_entities = False
         self._start(work, True, "Checking…")
 
     def _start(self, work, full: bool, text: str) -> None:
@@ -154,6 +161,7 @@ class ConsistencyPanel(QWidget):
             return
         self.pending |= set(out.docs)
         self.pending_other = self.pending_other or bool(out.entities or out.dismissed)
+        self.pending_entities = self.pending_entities or bool(out.entities)
         self._next()
 
     def refilter(self) -> None:
@@ -171,9 +179,9 @@ class ConsistencyPanel(QWidget):
         if self.checker is None or not (self.pending or self.pending_other):
             return
         docs, checker = set(self.pending), self.checker
-        entities = self.pending_other
+        entities = self.pending_entities
         self.pending.clear()
-        self.pending_other = False
+        self.pending_other = self.pending_entities = False
         path, show = str(self.w.store.path), self.show_dismissed.isChecked()
 
         def work(task):
@@ -201,6 +209,21 @@ class ConsistencyPanel(QWidget):
         gone = len(findings) - live
         self.status.setText(f"{live} findings" + (f" · {gone} dismissed" if gone else "")
                             if findings else "Consistent: nothing found")
+        self._detail()
+
+    def _detail(self) -> None:
+        f = self.current()
+        if f is None:
+            self.detail.setText("")
+            return
+        docs = len(f.per_doc())
+        where = f"{docs} document{'s' if docs != 1 else ''}"
+        self.detail.setText(f"{KIND_NAMES.get(f.kind, f.kind)} · {f.n_spans} spans in {where}"
+                            + (" · dismissed" if f.dismissed else "") + "\n"
+                            + one_line(f.description, 2000) + "\n"
+                            + ("Enter: fix · " if not f.dismissed else "")
+                            + ("Delete: dismiss" if not f.dismissed else "Delete: bring back")
+                            + " · Space: open the next item")
 
     # -- what the keys do -------------------------------------------------------------------------
     def current(self) -> Finding | None:

@@ -8,6 +8,8 @@ from PySide6.QtGui import QColor
 from gui.plain import one_line, plain_tooltip
 from models.findings import KIND_NAMES, Finding
 
+SHORT = {"labels": "Labels", "missed": "Missed", "bounds": "Bounds", "variants": "Names"}
+
 KIND, SPANS, TEXT = range(3)
 HEADERS = ("Kind", "Spans", "Finding")
 DISMISSED = QColor("#8a8a8a")
@@ -47,12 +49,12 @@ class FindingsModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == KIND:
-                return KIND_NAMES.get(f.kind, f.kind)
+                return SHORT.get(f.kind, f.kind)
             if col == SPANS:
                 return f.n_spans
             return one_line(f.description + (" (dismissed)" if f.dismissed else ""), 400)
-        if role == Qt.ItemDataRole.ToolTipRole and col == TEXT:
-            return plain_tooltip(f.description)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(f"{KIND_NAMES.get(f.kind, f.kind)}: {f.description}")
         if role == Qt.ItemDataRole.ForegroundRole and f.dismissed:
             return DISMISSED
         if role == Qt.ItemDataRole.TextAlignmentRole and col == SPANS:

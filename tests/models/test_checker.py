@@ -282,3 +282,14 @@ def test_progress_reaches_the_end_and_cancel_stops(store, ids):
     assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] == 2 * len(TEXTS) + 1
     with pytest.raises(Cancelled):
         Checker(store).run(cancelled=lambda: True)
+
+
+def test_texts_past_the_memory_budget_are_read_again_with_the_same_result(store, ids, monkeypatch):
+    from models import checker as module
+    whole = summary(check(store))
+    monkeypatch.setattr(module, "TEXT_BUDGET", len(TEXTS[0]) + len(TEXTS[1]))
+    reads = []
+    real = store.check_rows
+    monkeypatch.setattr(store, "check_rows", lambda *a, **k: reads.append(k.get("after")) or real(*a, **k))
+    assert summary(check(store)) == whole == EXPECTED
+    assert reads == [None, ids[1]]          # the first pass whole, the search from the third text
