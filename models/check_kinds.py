@@ -13,8 +13,9 @@ Rules:
   of the spaced parts, ``ratio`` of the joined parts in order and with the last part first
   (syllable spacing, family name first or last); ``THRESHOLD`` or more is a pair, and a
   ``CANDIDATE`` score or more is one when the initials agree ("J. Smith" / "John Smith").
-  Pairs are joined into groups; a group whose spans all name one entity, or all name some
-  entity (a person linked them apart), is no finding.
+  Pairs make groups around a centre (the name with most spans and the names close to it:
+  no chains); a group whose spans all name one entity, or all name some entity (a person
+  linked them apart), is no finding.
 """
 from __future__ import annotations
 
@@ -134,6 +135,7 @@ class Variants:
         self.pairs: dict[str, set[tuple[str, str]]] = {}
         self._forms: dict[str, tuple] = {}
         self._cache: dict[tuple, Finding | None] = {}     # (label, group) -> its finding
+        self._weights: dict[tuple[str, str], int] = {}    # (label, core) -> its spans
 
     def _labels_of(self, c: str) -> set[str]:
         by = self.checker.by_string
@@ -213,9 +215,13 @@ class Variants:
         """The findings of every group; a group none of whose names is in ``changed`` (cores
         whose spans changed) keeps the finding made before (None: all made again)."""
         cache, self._cache = self._cache, {}
+        if changed is None:
+            self._weights = {}
+        else:
+            self._weights = {k: n for k, n in self._weights.items() if k[1] not in changed}
         out = []
         for label, pairs in sorted(self.pairs.items()):
-            for group in _groups(pairs):
+            for group in _groups(pairs, lambda c, label=label: self._weight(label, c)):
                 key = (label, tuple(group))
                 if changed is not None and key in cache and changed.isdisjoint(group):
                     f = cache[key]
@@ -225,6 +231,16 @@ class Variants:
                 if f is not None:
                     out.append(f)
         return out
+
+    def _weight(self, label: str, c: str) -> int:
+        """How many spans of ``label`` have the core ``c`` (kept until its spans change)."""
+        n = self._weights.get((label, c))
+        if n is None:
+            by = self.checker.by_string
+            n = self._weights[(label, c)] = sum(
+                1 for s in self.checker.cores.get(c, ()) for ts in by.get(s, {}).values()
+                for t in ts if t[2] == label)
+        return n
 
     def _finding(self, label: str, group: list[str]) -> Finding | None:
         ch = self.checker
@@ -263,23 +279,25 @@ def entity_name(items) -> str:
     return max(per_core, key=per_core.__getitem__)
 
 
-def _groups(pairs) -> list[list[str]]:
-    """The connected groups of names the pairs make (union-find), each sorted."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+def _groups(pairs, weight) -> list[list[str]]:
+    """Groups of names around a centre, never chained: the name with most spans (``weight``)
+    is a centre and takes its similar names not taken yet, then the next name not taken, and
+    so on — so "Kim Jong Un" ~ "Kim Jong Ung" ~ "Kim Jong Ung-il" does not make one group of
+    names that are not all close to its centre. Each group sorted; the groups sorted."""
+    near: dict[str, set[str]] = {}
     for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, list[str]] = {}
-    for x in parent:
-        groups.setdefault(find(x), []).append(x)
-    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
+        near.setdefault(a, set()).add(b)
+        near.setdefault(b, set()).add(a)
+    taken: set[str] = set()
+    groups = []
+    for c in sorted(near, key=lambda c: (-weight(c), c)):
+        if c in taken:
+            continue
+        members = [c] + [n for n in near[c] if n not in taken]
+        if len(members) > 1:
+            taken.update(members)
+            groups.append(sorted(members))
+    return sorted(groups)
 
 
 __all__ = ["labels_finding", "missed_finding", "bounds_findings", "Variants", "choose_label",

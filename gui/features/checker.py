@@ -95,6 +95,8 @@ class ConsistencyPanel(QWidget):
         layout.addWidget(self.detail)
         layout.addLayout(self.buttons)
         self.runner = Runner(1, self)
+        self.fixer = Runner(1, self)            # makes the fixes (reads only)
+        self.fixing = False
         self.checker: Checker | None = None     # touched by the worker's tasks only
         self.task = None
         self.task_full = False
@@ -246,10 +248,29 @@ class ConsistencyPanel(QWidget):
             if i is None:
                 return
             choice = f.choices[i]
-        try:
-            edit = fix(f, self.w.store, self._origin(), choice)
-        except (NeedsChoice, StoreError) as e:
-            dialogs.show_error(self, "Not fixed", str(e))
+        if self.fixing:
+            self._say("The fix before is still being made")
+            return
+        # Made off the UI thread (a "bounds" fix reads the texts of every document it
+        # touches), on a connection of its own; pushed here, through the one write path.
+        path, origin = str(self.w.store.path), self._origin()
+
+        def work(_task):
+            store = Store(path, readonly=True)
+            try:
+                return fix(f, store, origin, choice), None
+            except (NeedsChoice, StoreError) as e:
+                return None, str(e)
+            finally:
+                store.close()
+        self.fixing = True
+        self._say("Making the fix…")
+        self.fixer.start(work, lambda result: self._fixed(f, *result), self._fix_failed)
+
+    def _fixed(self, f: Finding, edit, error: str | None) -> None:
+        self.fixing = False
+        if error is not None:
+            dialogs.show_error(self, "Not fixed", error)
             return
         if edit is None:
             self._say("Nothing is left to change for this finding")
@@ -258,6 +279,10 @@ class ConsistencyPanel(QWidget):
             return
         if self.w.session.push(edit, None):
             self._say(f"Fixed: {one_line(edit.text, 80)} (Ctrl+Z undoes it)")
+
+    def _fix_failed(self, message: str) -> None:
+        self.fixing = False
+        dialogs.show_error(self, "Not fixed", message)
 
     def _choice_names(self, f: Finding) -> list[str]:
         if f.kind != "variants":

@@ -67,12 +67,15 @@ def test_the_panel_fills_enter_fixes_and_ctrl_z_undoes(window, qtbot):
     w, store, ids = window
     panel = open_panel(qtbot, w)
     assert shown(panel) == [
-        ("Labels differ", 3, "“Apple” has 2 labels: ORG ×2, PERSON ×1 → apply ORG to all"),
-        ("Missed occurrences", 1, "“Seoul” (GPE) stands unlabelled once in 1 document (doc 3 ×1) → label them GPE")]
+        ("Labels", 3, "“Apple” has 2 labels: ORG ×2, PERSON ×1 → apply ORG to all"),
+        ("Missed", 1, "“Seoul” (GPE) stands unlabelled once in 1 document (doc 3 ×1) → label them GPE")]
     assert panel.status.text() == "2 findings"
+    assert panel.detail.text().split("\n")[:2] == [
+        "Labels differ · 3 spans in 3 documents", "“Apple” has 2 labels: ORG ×2, PERSON ×1 → apply ORG to all"]
     before = rows(store.path)
     assert panel.table.currentIndex().row() == 0
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not panel.fixing, timeout=10000)
     spans, _ = rows(store.path)
     assert (ids[2], 27, 32, "ORG", "manual") in spans and (ids[2], 27, 32, "PERSON", "en_core_web_sm") not in spans
     assert set(spans) ^ set(before[0]) == {(ids[2], 27, 32, "ORG", "manual"), (ids[2], 27, 32, "PERSON", "en_core_web_sm")}
@@ -81,6 +84,7 @@ def test_the_panel_fills_enter_fixes_and_ctrl_z_undoes(window, qtbot):
     assert "Fixed: Apply ORG to every “Apple”" in w.statusBar().currentMessage()
     # Enter on the missed occurrence: labelled in doc 2, where no span stood
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not panel.fixing, timeout=10000)
     assert (ids[2], 13, 18, "GPE", "manual") in rows(store.path)[0]
     qtbot.waitUntil(lambda: panel.task is None and panel.model.rowCount() == 0, timeout=10000)
     assert panel.status.text() == "Consistent: nothing found"
@@ -125,6 +129,7 @@ def test_space_opens_each_item_and_a_tie_asks_the_label(make_window, qtbot, monk
     asked = []
     monkeypatch.setattr(feature, "ask_choice", lambda parent, f, names: asked.append(names) or 1)
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not panel.fixing, timeout=10000)
     assert asked == [["GPE", "PERSON"]]
     assert rows(store.path)[0] == [(ids[0], 0, 6, "PERSON", "manual"), (ids[1], 0, 6, "PERSON", "manual")]
 
@@ -145,7 +150,7 @@ def test_a_read_only_window_lists_but_cannot_fix_or_dismiss(window, qtbot, make_
         before = rows(store.path)
         qtbot.keyClick(panel.table, Qt.Key.Key_Return)
         qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
-        assert rows(store.path) == before
+        assert not panel.fixing and rows(store.path) == before
         assert w2.statusBar().currentMessage() == feature.READ_ONLY
     finally:
         w2.close()

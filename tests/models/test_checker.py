@@ -293,3 +293,10 @@ def test_texts_past_the_memory_budget_are_read_again_with_the_same_result(store,
     monkeypatch.setattr(store, "check_rows", lambda *a, **k: reads.append(k.get("after")) or real(*a, **k))
     assert summary(check(store)) == whole == EXPECTED
     assert reads == [None, ids[1]]          # the first pass whole, the search from the third text
+
+
+def test_variant_groups_form_around_a_centre_never_chained():
+    from models.check_kinds import _groups
+    weights = {"Kim Jong Un": 5, "Kim Jong Ung": 1, "Kim Jong Ungil": 2, "Moon Jae-in": 1, "Moon Jaein": 1}
+    pairs = {("Kim Jong Un", "Kim Jong Ung"), ("Kim Jong Ung", "Kim Jong Ungil"), ("Moon Jae-in", "Moon Jaein")}
+    assert _groups(pairs, weights.__getitem__) == [["Kim Jong Un", "Kim Jong Ung"], ["Moon Jae-in", "Moon Jaein"]]
