@@ -218,6 +218,20 @@ class Session(QObject):
             return False
         return self._person(E.resize(self.doc.id, span, start, end, self.spans))
 
+    def link(self, span: Span, entity, new: bool = False) -> bool:
+        """Name ``span`` as ``entity`` (an ``Entity``; ``new``: created in the same step; None:
+        unlink). One step, a document marked done going back to in progress with it."""
+        if not self.doc:
+            return False
+        words = self.doc.text[span.start:span.end]
+        if entity is None:
+            return self._person(E.link(self.doc.id, span, 0, f"Unlink “{E._short(words)}”"))
+        edit = E.link(self.doc.id, span, entity.id, f"Link “{E._short(words)}” to "
+                      f"{'new entity ' if new else ''}“{E._short(entity.name)}”")
+        if new:
+            edit = E.Batch(self.doc.id, (E.ChangeEntities(self.doc.id, (), (entity,)), edit), edit.text)
+        return self._person(edit)
+
     def set_status(self, status: str) -> bool:
         if not self.doc or self.doc.status == status:
             return True

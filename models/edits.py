@@ -146,9 +146,14 @@ def edit_from_json(data: dict | str) -> Edit:
 # -- Named constructors: the edits a person makes, as ReplaceSpans ---------------------------
 
 def add_span(doc_id: int, span: Span, current: list[Span]) -> ReplaceSpans:
-    """A new span replaces every span it overlaps (NER spans do not overlap)."""
-    return ReplaceSpans(doc_id, tuple(overlapping(current, span.start, span.end)), (span,),
-                        f"Label “{_short(span.label)}”")
+    """A new span replaces every span it overlaps (NER spans do not overlap); on the same
+    characters as one it replaces, it keeps the entity that one names (a label changed by
+    selecting the same words again)."""
+    gone = tuple(overlapping(current, span.start, span.end))
+    same = [s for s in gone if (s.start, s.end) == (span.start, span.end) and s.entity]
+    if same and not span.entity:
+        span = span.with_(entity=same[0].entity)
+    return ReplaceSpans(doc_id, gone, (span,), f"Label “{_short(span.label)}”")
 
 
 def remove_span(doc_id: int, span: Span) -> ReplaceSpans:

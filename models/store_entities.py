@@ -2,6 +2,8 @@
 ``models/entities.py`` and ``models/edits.py``: ``ChangeEntities``, ``Dismiss``)."""
 from __future__ import annotations
 
+import re
+
 from models import contents
 from models.entities import Entity, problem
 from models.project_file import StoreError
@@ -87,12 +89,39 @@ class StoreEntities:
             "ORDER BY count(*) DESC, name", [entity_id]).fetchall()
         return {name: n for name, n in rows if isinstance(name, str)}
 
+    def entity_aliases(self) -> dict[int, dict[str, int]]:
+        """Entity id -> its names (the texts of the spans naming it) with how often each stands."""
+        out: dict[int, dict[str, int]] = {}
+        rows = self.db.execute(
+            "SELECT s.entity, substr(t.text, s.start + 1, s.end - s.start) AS name, count(*) "
+            "FROM spans s JOIN texts t ON t.doc_id = s.doc_id WHERE s.entity IS NOT NULL "
+            "GROUP BY s.entity, name ORDER BY s.entity, count(*) DESC, name")
+        for eid, name, n in rows:
+            if isinstance(name, str):
+                out.setdefault(eid, {})[name] = n
+        return out
+
     def entity_mentions(self, entity_id: int, limit: int | None = None) -> list[tuple[int, Span]]:
         """(document id, span) of every span naming the entity, by document and start."""
         sql = ("SELECT doc_id, start, end, label, source, entity FROM spans WHERE entity = ? "
                "ORDER BY doc_id, start")
         rows = self.db.execute(sql + (f" LIMIT {int(limit)}" if limit else ""), [entity_id])
         return [(r[0], Span(r[1], r[2], r[3], r[4], r[5] or 0)) for r in rows]
+
+    def entity_contexts(self, entity_id: int, context: int = 40, limit: int = 500) -> list[tuple]:
+        """(doc id, span, title, (text before, the span's text, text after)) of the spans
+        naming the entity, by document and start, with ``context`` characters either side
+        (line breaks as spaces); read from the texts without loading them whole."""
+        rows = self.db.execute(
+            "SELECT s.doc_id, s.start, s.end, s.label, s.source, d.title, "
+            "substr(t.text, max(s.start - ?, 0) + 1, s.start - max(s.start - ?, 0)), "
+            "substr(t.text, s.start + 1, s.end - s.start), substr(t.text, s.end + 1, ?) "
+            "FROM spans s JOIN texts t ON t.doc_id = s.doc_id JOIN documents d ON d.id = s.doc_id "
+            "WHERE s.entity = ? ORDER BY s.doc_id, s.start LIMIT ?",
+            [context, context, context, entity_id, int(limit)]).fetchall()
+        flat = lambda x: re.sub(r"\s+", " ", x) if isinstance(x, str) else ""   # noqa: E731
+        return [(r[0], Span(r[1], r[2], r[3], r[4], entity_id), r[5] if isinstance(r[5], str) else "",
+                 (flat(r[6]), r[7] if isinstance(r[7], str) else "", flat(r[8]))) for r in rows]
 
     def dismissed(self, kind: str | None = None) -> set[tuple[str, str]]:
         """The dismissed findings as (kind, key)."""

@@ -129,3 +129,21 @@ def test_damaged_entity_rows_are_reported_not_crashed_on(store, corpus):
     from models.contents import DamagedContent
     with pytest.raises(DamagedContent, match="not an entity id"):
         store.spans(corpus[0])
+
+
+def test_names_are_ranked_after_transliteration_and_folding():
+    from models.entity_match import fold, rank
+    es = [Entity(1, "Kim Jong Un"), Entity(2, "Moon Jae-in"), Entity(3, "Kim Yo Jong")]
+    assert fold("Kim Jŏng-ŭn") == "kim jong un" and fold("金正恩") == "jinzhengen"
+    ranked = rank("Kim Jong-un", es, {2: {"President Moon": 1}})
+    assert [(e.id, round(s)) for e, s in ranked][:2] == [(1, 100), (3, 80)]
+    assert rank("president moon", es, {2: {"President Moon": 1}})[0] == (es[1], 100.0)
+    assert rank("Zzyzx", es, {}) == []
+
+
+def test_labelling_the_same_characters_again_keeps_their_entity():
+    linked = Span(0, 11, "PERSON", "en_core_web_sm", 4)
+    edit = E.add_span(1, Span(0, 11, "ORG"), [linked, Span(16, 20, "GPE")])
+    assert edit.remove == (linked,) and edit.add == (Span(0, 11, "ORG", "manual", 4),)
+    wider = E.add_span(1, Span(0, 20, "ORG"), [linked])
+    assert wider.add == (Span(0, 20, "ORG"),)           # other bounds: another mention
