@@ -44,7 +44,7 @@ class OccurrenceDialog(QDialog):
         self.query: O.Query | None = None
         self._inbox: queue.SimpleQueue | None = None     # rows from the running scan
         self._done = False
-        self._applying = False
+        self._applying = self._moved = False
         self._build()
         # this window's own writes meanwhile (a label key, the model's suggestions): the
         # preview is read again, the person's ticks kept
@@ -235,7 +235,9 @@ class OccurrenceDialog(QDialog):
             text = "Looking… " + text
         extra = [f"{ticked:,} ticked"]
         if person:
-            extra.append(f"{person:,} over a person's span (unticked unless you tick them)")
+            mine = sum(self.model.ticks[i] for i in self.model.person_rows)
+            extra.append(f"{person:,} over a person's span (" + (
+                f"{mine:,} ticked by you: replaced)" if mine else "unticked: tick to replace)"))
         if same:
             extra.append(f"{same:,} labelled so already")
         self.count.setText(f"{text} · {' · '.join(extra)}")
@@ -268,7 +270,7 @@ class OccurrenceDialog(QDialog):
         # the edit belongs where it is made: the document open now (one Ctrl+Z there)
         q = replace(self.query, open_doc=self.w.session.doc.id if self.w.session.doc else None)
         rows, path = self.model.ticked(), str(self.w.store.path)
-        self._done, self._applying = False, True
+        self._done, self._applying, self._moved = False, True, False
         self.apply_button.setEnabled(False)
         self.count.setText(f"Checking {len({r.doc_id for r in rows}):,} documents…")
 
@@ -283,6 +285,10 @@ class OccurrenceDialog(QDialog):
 
     def _built(self, edit) -> None:
         self.task = None
+        if self._moved:                 # this window wrote meanwhile (the model's suggestions?)
+            self._not_built("the project changed while it was checked (this window wrote "
+                            "meanwhile)")
+            return
         try:
             pushed = self._push(self.w, edit)
         finally:
@@ -311,7 +317,9 @@ class OccurrenceDialog(QDialog):
         self.rescan()
 
     def _written(self, _outcome, _focus) -> None:
-        if self.isVisible() and not self._applying:
+        if self._applying:
+            self._moved = True          # the edit being checked may be stale: not pushed
+        elif self.isVisible():
             self.rescan()
 
     def _show_in_article(self, index) -> None:

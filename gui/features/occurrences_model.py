@@ -61,6 +61,7 @@ class OccurrenceModel(QAbstractTableModel):
         self.chosen: dict[tuple[int, int, int], int] = {}
         self._docs: set[int] = set()
         self._kinds: dict[str, int] = {}
+        self.person_rows: list[int] = []    # rows over a person's span
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -68,6 +69,7 @@ class OccurrenceModel(QAbstractTableModel):
     def reset(self) -> None:
         self.beginResetModel()
         self.rows, self.ticks, self._docs, self._kinds = [], bytearray(), set(), {}
+        self.person_rows = []
         self.endResetModel()
 
     def forget(self) -> None:
@@ -80,8 +82,10 @@ class OccurrenceModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), n, n + len(rows) - 1)
         self.rows.extend(rows)
         self._docs.update(r.doc_id for r in rows)
-        for r in rows:
+        for i, r in enumerate(rows, n):
             self._kinds[r.kind] = self._kinds.get(r.kind, 0) + 1
+            if r.kind == O.PERSON:
+                self.person_rows.append(i)
         self.ticks.extend(0 if r.kind == O.SAME else chosen.get((r.doc_id, r.start, r.end), r.ticked)
                           for r in rows)
         self.endInsertRows()

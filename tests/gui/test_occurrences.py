@@ -115,7 +115,8 @@ def test_select_preview_untick_apply_and_one_undo(window, qtbot):
     qtbot.waitUntil(lambda: d._done and d.scope_buttons[O.ALL].isChecked(), timeout=10000)
     assert [(r.doc_id, r.start) for r in d.model.rows] == [
         (ids[0], k1), (ids[0], k2), (ids[1], 0), (ids[1], 10), (ids[2], 6), (ids[3], 9), (ids[4], 8)]
-    assert "7 occurrences in 5 documents · 6 ticked · 1 over a person's span" in d.count.text()
+    assert d.count.text() == ("7 occurrences in 5 documents · 6 ticked · 1 over a person's span "
+                              "(unticked: tick to replace)")
     # untick doc 1's second "Korea" with Space
     d.table.setFocus()
     d.table.selectRow(3)
@@ -215,6 +216,7 @@ def test_ticks_are_kept_when_the_preview_is_read_again(window, qtbot):
     d.table.selectRow(2)                                   # doc 1's first: unticked
     qtbot.keyClick(d.table, Qt.Key.Key_Space)
     assert list(d.model.ticks) == [1, 1, 0, 1, 1]
+    assert d.count.text().endswith("1 over a person's span (1 ticked by you: replaced)")
     d.label.setCurrentIndex(d.label.findData("LOC"))
     qtbot.waitUntil(lambda: d._done and d.query.label == "LOC", timeout=10000)
     assert list(d.model.ticks) == [1, 1, 0, 1, 1]
@@ -239,6 +241,9 @@ def test_a_double_click_shows_the_occurrence_and_the_edit_belongs_to_the_open_do
     d.table.doubleClicked.emit(d.model.index(row, 3))
     assert w.session.doc.id == ids[1] and w.view.selected_range() == (10, 15)
     assert d.isVisible()
+    # opening it ran the model on it: the preview is read again by itself
+    qtbot.waitUntil(lambda: d._done and [r.kind for r in d.model.rows if r.doc_id == ids[1]]
+                    == [O.MODEL, O.MODEL], timeout=10000)
     qtbot.keyClick(d.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
     entry = journal(store.path)[-1]
@@ -250,3 +255,22 @@ def test_a_double_click_shows_the_occurrence_and_the_edit_belongs_to_the_open_do
     qtbot.keyClick(w.view, Qt.Key.Key_Z, CTRL)
     assert journal(store.path)[-1] == (entry[0], ids[1], 1)
     assert [r for r in spans(store.path) if r[4] == MANUAL] == [(ids[4], 8, 13, "ORG", MANUAL)]
+
+
+def test_a_write_of_the_window_while_apply_checks_stops_the_push(window, qtbot):
+    """The edit is checked in the worker; a write of this window meanwhile (the model's
+    suggestions for a document opened, a label key) may make it stale: it is not pushed."""
+    w, store, ids = window
+    w.annotator.select(w.session.spans[0])
+    d = open_dialog(qtbot, w)
+    before, entries = spans(store.path), len(journal(store.path))
+    d.apply()                                  # the worker checks; its answer is queued
+    assert w.session.push(ReplaceSpans(ids[3], (), (Span(0, 4, "ORG"),)), None)
+    qtbot.waitUntil(lambda: d.notice.isVisible(), timeout=10000)
+    assert "this window wrote meanwhile" in d.notice.text() and d.isVisible()
+    assert spans(store.path) == sorted(before + [(ids[3], 0, 4, "ORG", MANUAL)])
+    assert len(journal(store.path)) == entries + 1            # the push above, nothing else
+    qtbot.waitUntil(lambda: d._done, timeout=10000)
+    qtbot.keyClick(d.table, Qt.Key.Key_Return)                 # applied on the new preview
+    qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
+    assert len(journal(store.path)) == entries + 2
