@@ -120,7 +120,8 @@ def build_actions(w) -> ActionRegistry:
     w.new_label_action = add("new_label", "New label…", w.new_label, "Ctrl+L", edits=True)
     fb = w.find_bar
     w.find_action = add("find", "Find in the article…", fb.open_bar, "Ctrl+F",
-                        "Incremental: Enter / F3 next, Shift+Enter / Shift+F3 previous, Esc back",
+                        "Incremental: F3 next, Shift+F3 previous, Enter selects the match (whole tokens) for a "
+                        "label key, Esc back",
                         edits=False)
     w.find_next_action = add("find_next", "Find next", lambda: fb.step(1), "F3", edits=False)
     w.find_prev_action = add("find_previous", "Find previous", lambda: fb.step(-1), "Shift+F3",

@@ -3,9 +3,10 @@
 The search runs on the document's Python text (code points), never on the QTextDocument: a
 match is a code-point range, selected through the view's ``OffsetMap`` (``gui.offsets``,
 the one place that knows UTF-16) exactly like a selection made with the keyboard, so Esc and
-a label key label it. Typing searches from where the search began; Enter / F3 go to the next
-match, Shift+Enter / Shift+F3 to the previous one, wrapping around (the status bar says so);
-"3 of 17" counts the matches. While the focus is in the field, every key types into it: a
+a label key label it. Typing searches from where the search began; F3 goes to the next match,
+Shift+Enter / Shift+F3 to the previous one, wrapping around (the status bar says so). Enter
+takes the match: selected as a label key would label it (whole tokens unless in exact mode),
+the focus back in the article, where a label key labels it and F3 goes on. "3 of 17" counts the matches. While the focus is in the field, every key types into it: a
 label key never labels anything from there.
 
 Case-insensitive unless "Aa" is on. A no-break space matches a space and curly quotes match
@@ -116,6 +117,9 @@ class FindBar(QWidget):
         self.field.setPlaceholderText("Find in the article")
         self.field.setClearButtonEnabled(True)
         self.field.installEventFilter(self)
+        # (start, end) -> the range a label key would label (the window sets it: snapped to
+        # tokens unless in exact mode); Enter selects that and goes back to the article.
+        self.snap: Callable[[int, int], tuple[int, int]] = lambda start, end: (start, end)
         self.field.textChanged.connect(self._typed)
         self.count = QLabel()
         self.count.setTextFormat(Qt.TextFormat.PlainText)
@@ -123,7 +127,7 @@ class FindBar(QWidget):
         self.case = self._button("Aa", "Match case", lambda: self._typed(self.field.text()))
         self.case.setCheckable(True)
         prev = self._button("↑", "Previous match (Shift+Enter, Shift+F3)", lambda: self.step(-1))
-        nxt = self._button("↓", "Next match (Enter, F3)", lambda: self.step(1))
+        nxt = self._button("↓", "Next match (F3)", lambda: self.step(1))
         close = self._button("✕", "Close (Esc): back to the article, the match selected", self.close_bar)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 3, 8, 3)
@@ -165,6 +169,22 @@ class FindBar(QWidget):
             self.view.escape.emit()             # as Esc in the article: the selection cleared
             self.say(f"Find: no match for {self.field.text()!r}; nothing is selected")
         self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def take(self) -> None:
+        """Enter: the match selected as a label key would label it (whole tokens unless in
+        exact mode), the focus back in the article, the bar left open (F3 goes on). With no
+        match yet (nothing typed, or after No matches), Enter searches again."""
+        if self.match is None:
+            self.step(1)
+            if self.match is None:
+                return
+        start, end = self.snap(*self.match)
+        self.before_select()
+        self.view.select_range(start, end)
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        words = self.text[start:end]
+        self.say(f"Find: “{words if len(words) <= 40 else words[:39] + '…'}” selected — a label "
+                 "key labels it, F3 finds the next")
 
     def refresh(self) -> None:
         """Another document is open: count again, select nothing."""
@@ -226,7 +246,10 @@ class FindBar(QWidget):
         if obj is self.field and e.type() == QEvent.Type.KeyPress:
             if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
                     e.modifiers() & Qt.KeyboardModifier.ControlModifier):
-                self.step(-1 if e.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
+                if e.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                    self.step(-1)
+                else:
+                    self.take()
                 return True
             if e.key() == Qt.Key.Key_Escape:
                 self.close_bar()

@@ -45,6 +45,7 @@ class MainWindow(WindowIO, QMainWindow):
         self.view.setMinimumWidth(240)     # a narrow window shrinks the side panels, not the article
         self.find_bar = FindBar(self.view, lambda: self.annotator.select(None, clear_text=False),
                                 lambda m: self.statusBar().showMessage(m, 4000))
+        self.find_bar.snap = lambda a, b: (a, b) if self.annotator.exact else self.annotator.snapped(a, b)
         self.setCentralWidget(self._column(self.view, self.find_bar))
         self.view.setAcceptDrops(False)       # files dropped anywhere go to the window: import
         self.setAcceptDrops(True)

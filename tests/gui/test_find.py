@@ -58,21 +58,21 @@ def test_typing_selects_the_first_match_in_code_points(window, qtbot):
     assert c.selectedText() == "Seoul"
 
 
-def test_enter_f3_next_shift_previous_wrapping_with_a_count(window, qtbot):
+def test_f3_next_shift_previous_wrapping_with_a_count(window, qtbot):
     w, _store, _ids = window
     starts = [TEXT.index("Korea’s"), TEXT.index("KOREA"), TEXT.index("korea\u00a0"), TEXT.index("Korea's")]
     ctrl_f(qtbot, w)
     typed(qtbot, w, "korea")
     bar, field = w.find_bar, w.find_bar.field
     assert w.view.selected_range() == (starts[0], starts[0] + 5) and bar.count.text() == "1 of 4"
-    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.keyClick(field, Qt.Key.Key_F3)
     assert w.view.selected_range()[0] == starts[1] and bar.count.text() == "2 of 4"
     qtbot.keyClick(field, Qt.Key.Key_F3)
     assert w.view.selected_range()[0] == starts[2] and bar.count.text() == "3 of 4"
-    qtbot.keyClick(field, Qt.Key.Key_Enter)
+    qtbot.keyClick(field, Qt.Key.Key_F3)
     assert bar.count.text() == "4 of 4"
     w.statusBar().clearMessage()
-    qtbot.keyClick(field, Qt.Key.Key_Return)                  # past the end: from the top
+    qtbot.keyClick(field, Qt.Key.Key_F3)                      # past the end: from the top
     assert w.view.selected_range()[0] == starts[0] and bar.count.text() == "1 of 4"
     assert "continued from the top" in w.statusBar().currentMessage()
     qtbot.keyClick(field, Qt.Key.Key_Return, SHIFT)           # before the first: the last
@@ -104,7 +104,7 @@ def test_no_break_space_and_curly_quotes_match_what_is_typed(window, qtbot):
     field.selectAll()
     typed(qtbot, w, "korea's")              # on from where the search is: the straight quote
     assert w.find_bar.count.text() == "2 of 2" and selected(w) == "Korea's"
-    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.keyClick(field, Qt.Key.Key_F3)
     assert w.find_bar.count.text() == "1 of 2" and selected(w) == "Korea’s"
 
 
@@ -146,6 +146,32 @@ def test_esc_returns_to_the_article_and_a_label_key_labels_the_match(window, qtb
     from tests.gui.viewprobe import colour_at
     assert colour_at(w.view, s) == colour_at(w.view, s + len("North Korea") - 1) == "#feca74"
     assert colour_at(w.view, s + len("North Korea")) is None
+
+
+def test_enter_selects_the_match_on_whole_tokens_and_a_label_key_labels_it(window, qtbot, db_rows):
+    w, store, ids = window
+    ctrl_f(qtbot, w)
+    typed(qtbot, w, "north kor")
+    qtbot.keyClick(w.find_bar.field, Qt.Key.Key_Return)
+    assert selected(w) == "North Korea’s"[:11] and QApplication.focusWidget() is w.view
+    assert w.find_bar.isVisible() and "“North Korea” selected" in w.statusBar().currentMessage()
+    qtbot.keyClick(w.view, Qt.Key.Key_3)                      # GPE, at once
+    s = TEXT.index("North Korea")
+    assert (ids[0], s, s + 11, "GPE", "manual") in db_rows(store.path, ids[0])
+    # exact mode: the match as typed
+    qtbot.keyClick(w.view, Qt.Key.Key_E, CTRL)
+    ctrl_f(qtbot, w)
+    w.find_bar.field.clear()
+    typed(qtbot, w, "envo")
+    qtbot.keyClick(w.find_bar.field, Qt.Key.Key_Enter)
+    assert selected(w) == "envo"
+    # F3 from the article goes on to the next match
+    ctrl_f(qtbot, w)
+    w.find_bar.field.clear()
+    typed(qtbot, w, "seoul")
+    qtbot.keyClick(w.find_bar.field, Qt.Key.Key_Return)
+    qtbot.keyClick(w.view, Qt.Key.Key_F3)
+    assert selected(w) == "Seoul" and "passed the end" in w.statusBar().currentMessage()
 
 
 def test_f3_after_closing_goes_on_and_a_new_document_counts_again(window, qtbot):
