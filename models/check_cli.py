@@ -59,7 +59,7 @@ def run(args) -> int:
     bar = ProgressBar(err)
     try:
         with CtrlC() as ctrl_c:
-            found = check(store, args.kind or KINDS, show_dismissed=args.dismissed,
+            found = check(store, args.kind or KINDS, show_dismissed=args.dismissed, workers=-1,
                           progress=lambda done, total: bar.update(done, total, "checking"),
                           cancelled=lambda: ctrl_c.pressed)
     except (Cancelled, KeyboardInterrupt):
