@@ -15,8 +15,8 @@ from gui.workers import Runner
 from models.display import shown
 from models.entities import Entity, problem
 
-HEADERS = ("Name", "Knowledge-base id", "Mentions", "Other names")
-CONTEXT = 40
+HEADERS = ("Name", "KB id", "Mentions", "Other names")
+CONTEXT = 30
 
 
 def read_entities(path) -> tuple[list[Entity], dict[int, int], dict[int, dict[str, int]]]:
@@ -132,7 +132,13 @@ class EntityPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for col, mode in enumerate((QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.ResizeToContents,
+                                    QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch)):
+            header.setSectionResizeMode(col, mode)
+        header.resizeSection(0, 140)
+        self.table.model().setHeaderData(1, Qt.Orientation.Horizontal, "Knowledge-base id (e.g. Wikidata)",
+                                         Qt.ItemDataRole.ToolTipRole)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._show_mentions())
         self.table.installEventFilter(self)
         self.mentions = QListWidget()
@@ -194,7 +200,9 @@ class EntityPanel(QWidget):
             return
         for doc_id, span, title, text in self.store.entity_contexts(e.id, CONTEXT, limit=500):
             before, words, after = text
-            item = QListWidgetItem(shown(f"{title or f'Document {doc_id}'}:  …{before}[{words}]{after}…"))
+            item = QListWidgetItem(shown(f"{title or f'Document {doc_id}'}:  …{before[-CONTEXT // 2:]}"
+                                         f"[{words}]{after}…"))
+            item.setToolTip(shown(f"…{before}{words}{after}…"))
             item.setData(Qt.ItemDataRole.UserRole, (doc_id, span.start, span.end))
             self.mentions.addItem(item)
 

@@ -77,7 +77,7 @@ class LinkDialog(QDialog):
         for e, _score in ranked:
             names = [n for n in self.aliases.get(e.id, {}) if n != e.name][:3]
             text = (f"{e.name}" + (f"  [{e.kb_id}]" if e.kb_id else "")
-                    + f"  — {self.counts.get(e.id, 0)} mentions"
+                    + f"  — {_mentions(self.counts.get(e.id, 0))}"
                     + (f"; also {', '.join(names)}" if names else ""))
             self._add(text, Choice("existing", e))
         sure = ranked and ranked[0][1] >= SURE and ranked[0][0] != self.current
@@ -129,6 +129,10 @@ class LinkDialog(QDialog):
             return d.choice() if d.exec() == QDialog.DialogCode.Accepted else None
         finally:
             d.deleteLater()
+
+
+def _mentions(n: int) -> str:
+    return f"{n:,} mention" + ("" if n == 1 else "s")
 
 
 __all__ = ["LinkDialog", "Choice", "NEW", "UNLINK"]
