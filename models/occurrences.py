@@ -88,6 +88,7 @@ class Occurrence:
     there: tuple[Span, ...] = ()    # the spans over the occurrence, when it was read
     words: tuple[str, ...] = ()     # their texts
     match: str = ""                 # the occurrence as it stands (its case may differ)
+    label: str = ""                 # the label it would get
 
     @property
     def ticked(self) -> bool:
@@ -105,7 +106,10 @@ class Occurrence:
         parts = []
         for s, w in zip(self.there, self.words):
             same = (s.start, s.end) == (self.start, self.end)
-            parts.append(s.label if same else f"{s.label} on “{_short(' '.join(w.split()), 30)}”")
+            if same and s.label == self.label and s.is_manual:     # only its entity differs
+                parts.append(f"{s.label}, {'another entity' if s.entity else 'no entity'}")
+            else:
+                parts.append(s.label if same else f"{s.label} on “{_short(' '.join(w.split()), 30)}”")
         return f"{who}: " + ", ".join(parts)
 
 
@@ -208,7 +212,7 @@ def occurrences(doc: tuple, q: Query) -> list[Occurrence]:
         there = tuple(overlapping(spans, a, b))
         out.append(Occurrence(doc_id, title, status, a, b, text[max(a - CONTEXT, 0):a],
                               text[b:b + CONTEXT], classify(there, a, b, q.label, q.entity), there,
-                              tuple(text[s.start:s.end][:80] for s in there), text[a:b]))
+                              tuple(text[s.start:s.end][:80] for s in there), text[a:b], q.label))
     return out
 
 

@@ -255,7 +255,7 @@ def test_the_entity_is_carried(store, corpus, project):
     d2 = corpus[4]
     store.apply(ReplaceSpans(d2, (), (Span(9, 14, "GPE"),)))
     (row,) = rows_of(store, O.Query("Korea", "GPE", entity=1, scope=O.DOCUMENT, open_doc=d2))
-    assert row.kind == O.PERSON and not row.ticked
+    assert row.kind == O.PERSON and not row.ticked and row.what == "person: GPE, no entity"
 
 
 def test_stale_previews_are_refused_and_nothing_is_written(store, corpus, project):
