@@ -25,6 +25,7 @@ from models.graphemes import strip, widen
 from models.spans import overlapping
 from models.store import Store
 
+LIMIT = 100_000        # occurrences a preview holds at most (a word like "the" is everywhere)
 SHOW_EVERY = 0.05      # s between two showings of arriving rows (the UI thread stays free)
 SCOPE_TEXT = {O.DOCUMENT: "&This document", O.NOT_DONE: "Every document &not done (new or in progress)",
               O.ALL: "&Every document"}
@@ -44,7 +45,7 @@ class OccurrenceDialog(QDialog):
         self.query: O.Query | None = None
         self._inbox: queue.SimpleQueue | None = None     # rows from the running scan
         self._done = False
-        self._applying = self._moved = False
+        self._applying = self._moved = self._limited = False
         self._build()
         # this window's own writes meanwhile (a label key, the model's suggestions): the
         # preview is read again, the person's ticks kept
@@ -174,11 +175,15 @@ class OccurrenceDialog(QDialog):
 
         def work(task):
             store = Store(path, readonly=True)
+            found = 0
             try:
                 for done, total, rows in O.scan(store, q, lambda: task.cancelled):
                     if rows:
-                        inbox.put(rows)
+                        inbox.put(rows[:LIMIT - found])
+                        found += len(rows)
                     task.report(done, total)
+                    if found >= LIMIT:
+                        return "limited"
             finally:
                 store.close()
             return not task.cancelled
@@ -216,7 +221,7 @@ class OccurrenceDialog(QDialog):
         self.task = None
         if not ok:
             return
-        self._done = True
+        self._done, self._limited = True, ok == "limited"
         self.progress.setValue(self.progress.maximum())
         self.progress.hide()
         self._show_count(final=True)
@@ -233,6 +238,10 @@ class OccurrenceDialog(QDialog):
         text = f"{n:,} occurrence{'s' * (n != 1)} in {docs:,} document{'s' * (docs != 1)}"
         if not final:
             text = "Looking… " + text
+        elif self._limited:
+            text = (f"The first {n:,} occurrences (in {docs:,} documents): the search stopped "
+                    "there, the rest is neither shown nor labelled — choose a narrower scope or a "
+                    "longer string")
         extra = [f"{ticked:,} ticked"]
         if person:
             mine = sum(self.model.ticks[i] for i in self.model.person_rows)

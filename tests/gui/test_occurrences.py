@@ -274,3 +274,18 @@ def test_a_write_of_the_window_while_apply_checks_stops_the_push(window, qtbot):
     qtbot.keyClick(d.table, Qt.Key.Key_Return)                 # applied on the new preview
     qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
     assert len(journal(store.path)) == entries + 2
+
+
+def test_a_preview_stops_at_its_limit_and_says_so(window, qtbot, monkeypatch):
+    from gui.features import occurrences as feature
+    monkeypatch.setattr(feature, "LIMIT", 3)
+    w, store, ids = window
+    w.annotator.select(w.session.spans[0])
+    d = open_dialog(qtbot, w)
+    assert [(r.doc_id, r.start) for r in d.model.rows][:2] == [(ids[0], s.start) for s in w.session.spans]
+    assert d.model.rowCount() == 3
+    assert d.count.text().startswith("The first 3 occurrences (in 2 documents): the search stopped")
+    qtbot.keyClick(d.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not d.isVisible(), timeout=10000)
+    assert [r[:2] for r in spans(store.path) if r[4] == MANUAL and r[3] == "GPE"] == [
+        (ids[0], w.session.spans[0].start), (ids[0], w.session.spans[1].start), (ids[1], 0)]
