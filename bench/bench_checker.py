@@ -17,6 +17,7 @@ by ``Store``.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
 import statistics
@@ -116,6 +117,7 @@ def raw_read(path: Path) -> int:
 def timed(fn, repeats: int) -> tuple[float, object]:
     times, result = [], None
     for _ in range(repeats):
+        result = None
         t = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t)
@@ -139,9 +141,12 @@ def main() -> None:
         raw_read(path)                          # the file in the OS cache
         raw, n_spans = timed(lambda: raw_read(path), args.repeats)
         store = Store(path, readonly=True)
-        print(f"{n_spans:,} spans; raw sqlite3 read of every span and text: {raw:.2f} s\n")
+        print(f"{n_spans:,} spans; raw sqlite3 read of every span and text: {raw:.2f} s; "
+              f"load average {os.getloadavg()[0]:.1f}\n")
         print(f"| check | ours | raw read | ratio | findings |\n|---|---|---|---|---|")
+        checker = None
         for kinds in [(k,) for k in KINDS] + [KINDS]:
+            checker = None                      # the last one freed before the next is built
             took, checker = timed(lambda: Checker(store, kinds).run(), args.repeats)
             name = "all four" if len(kinds) > 1 else kinds[0]
             print(f"| {name} | {took:.2f} s | {raw:.2f} s | {took / raw:.1f}× | {len(checker.findings()):,} |")

@@ -5,7 +5,9 @@ Rules:
   person's spans; still a tie: the person chooses (``Finding.choices``).
 - ``missed``: the occurrences are labelled with the string's label as ``labels`` picks it
   (a tie: chosen), and carry the entity when every span of the string names the same one; an
-  occurrence where a person rejected that suggestion is left out.
+  occurrence where a person rejected that suggestion is left out. A lower-case word of a
+  number or date label ("one", "today", "first") is no missed string: it is one only in
+  some places.
 - ``bounds``: the form with most spans wins, a possessive form only if every form is one; a
   tie goes to the shortest (the stripped) form.
 - ``variants``: names (cores) of one label, numbers aside (DATE, MONEY… and names whose
@@ -78,6 +80,8 @@ def missed_finding(checker, s: str) -> Finding | None:
     if not docs or not spans:
         return None
     target, order, _labels = choose_label(spans)
+    if (target or order[0]) in NUMERIC and not any(c.isupper() or c.isdigit() for c in s):
+        return None         # "one", "today", "first": a number or a date only in some places
     entities = {t[4] for _d, t in spans}
     entity = next(iter(entities)) if len(entities) == 1 else 0
     label = target or order[0]

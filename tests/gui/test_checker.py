@@ -103,6 +103,12 @@ def test_delete_dismisses_and_it_stays_dismissed_after_reopening(window, qtbot, 
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
     assert rows(store.path)[1] == [("missed", "Seoul")]
     qtbot.waitUntil(lambda: panel.task is None and [f.key for f in panel.model.findings] == ["Apple"], timeout=10000)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)       # brought back
+    assert rows(store.path)[1] == []
+    qtbot.waitUntil(lambda: panel.task is None and panel.model.rowCount() == 2, timeout=10000)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Z, CTRL_SHIFT)                                # dismissed again
+    assert rows(store.path)[1] == [("missed", "Seoul")]
+    qtbot.waitUntil(lambda: panel.task is None and [f.key for f in panel.model.findings] == ["Apple"], timeout=10000)
     panel.show_dismissed.setChecked(True)
     qtbot.waitUntil(lambda: panel.task is None and panel.model.rowCount() == 2, timeout=10000)
     assert shown(panel)[1][2].endswith("(dismissed)") and panel.status.text() == "1 findings · 1 dismissed"
