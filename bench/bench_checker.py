@@ -139,7 +139,7 @@ def main() -> None:
         make_project(path, args.docs, args.names)
         print(f"corpus: {args.docs:,} documents, {args.names:,} names, made in {time.perf_counter() - t:.1f} s")
         raw_read(path)                          # the file in the OS cache
-        raw, n_spans = timed(lambda: raw_read(path), args.repeats)
+        raw, n_spans = timed(lambda: raw_read(path), max(3, args.repeats))
         store = Store(path, readonly=True)
         print(f"{n_spans:,} spans; raw sqlite3 read of every span and text: {raw:.2f} s; "
               f"load average {os.getloadavg()[0]:.1f}\n")

@@ -169,8 +169,8 @@ class Checker:
         store = self.store
         missed = "missed" in self.kinds
         with store.snapshot():
-            before = {s for d in docs for s in self._drop(d)}
             was = set(self.by_string)
+            before = {s for d in docs for s in self._drop(d)}
             texts = {}
             for doc_id, text, spans in store.check_rows(docs):
                 self._add(doc_id, text, spans)

@@ -13,7 +13,7 @@ from models.checker import Cancelled, Checker, check
 from models.edits import Dismiss, ReplaceSpans
 from models.history import History
 from models.spans import Span
-from models.store import Store
+from models.store import StaleEdit, Store
 
 from .helpers import query
 
@@ -304,3 +304,44 @@ def test_variant_groups_form_around_a_centre_never_chained():
     weights = {"Kim Jong Un": 5, "Kim Jong Ung": 1, "Kim Jong Ungil": 2, "Moon Jae-in": 1, "Moon Jaein": 1}
     pairs = {("Kim Jong Un", "Kim Jong Ung"), ("Kim Jong Ung", "Kim Jong Ungil"), ("Moon Jae-in", "Moon Jaein")}
     assert _groups(pairs, weights.__getitem__) == [["Kim Jong Un", "Kim Jong Ung"], ["Moon Jae-in", "Moon Jaein"]]
+
+
+def test_the_recheck_follows_random_edits_exactly(store, ids):
+    """40 seeded edits (label a word or a name, delete, relabel, link, undo): after each, the
+    re-checked findings equal a full check's."""
+    import random
+    import re
+    rnd = random.Random(5)
+    checker = Checker(store).run()
+    h = History(store)
+    h.load(ids[0])
+    words = {d: [(m.start(), m.end()) for m in re.finditer(r"[A-Z][\w’'-]*(?: [A-Z][\w-]*)*|\w+", t)]
+             for d, t in zip(ids, TEXTS)}
+    for step in range(40):
+        d = rnd.choice(ids)
+        spans = store.spans(d)
+        r = rnd.random()
+        if r < 0.1 and h.can_undo():
+            try:
+                out = h.undo()
+            except StaleEdit:           # a later edit elsewhere changed what it undoes: refused
+                h.load(ids[0])
+                continue
+        elif r < 0.5 or not spans:
+            a, b = rnd.choice(words[d])
+            clash = tuple(s for s in spans if s.overlaps(a, b))
+            out = h.do(ReplaceSpans(d, clash, (Span(a, b, rnd.choice(["ORG", "GPE", "PERSON"])),)))
+        elif r < 0.65:
+            out = h.do(ReplaceSpans(d, (rnd.choice(spans),), ()))
+        elif r < 0.8:
+            out = h.do(E.relabel(d, rnd.choice(spans), rnd.choice(["ORG", "GPE", "PERSON"])))
+        else:
+            found = [f for f in checker.findings() if not f.needs_choice]
+            if not found:
+                continue
+            edit = fix(rnd.choice(found), store, ids[0])
+            if edit is None:
+                continue
+            out = h.do(edit)
+        checker.update(out)
+        assert checker.findings() == Checker(store).run().findings(), f"step {step}"
