@@ -114,7 +114,7 @@ class RulerRun:
 
     @property
     def names(self) -> dict[str, str]:
-        return self.patterns.names()
+        return self.patterns.names
 
     def info(self) -> RunInfo:
         return RunInfo(self.source, self.mark, self.mode, self.model_source, self.names, self.text,
@@ -263,10 +263,14 @@ def entity_plan(store, pattern_ids: Iterable[str], names: dict[str, str],
 def project_patterns(store) -> Patterns:
     """Phrase patterns of every string a person labelled in the project (every document, done
     or not): the ``--format patterns`` export's own code (``models.formats.patterns``), so
-    what pre-annotates the rest of the corpus is what that export writes for ``--all``."""
+    what pre-annotates the rest of the corpus is what that export writes for ``--all``. A
+    string whose spans name an entity has its id (``annotator:E12`` or its QID), so the spans
+    the patterns find name that entity too (``entity_plan``)."""
+    from models.entities import kb_key
     from models.formats.patterns import collect_patterns
     with store.snapshot():
-        found = collect_patterns(store.iter_documents(None), store.labels().names())
+        kb = {e.id: kb_key(e) for e in store.entities()}     # a linked string carries its entity
+        found = collect_patterns(store.iter_documents(None), store.labels().names(), kb)
     return check_patterns(found, PROJECT, trained=False)
 
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
@@ -36,7 +37,8 @@ class Problem:
 
 @dataclass
 class Patterns:
-    """The valid patterns of one file (in file order, each with its line) and its problems."""
+    """The valid patterns of one file (in file order, each with its line) and its problems;
+    read once, never changed after (``mark`` and ``names`` are computed once)."""
     name: str                                    # the file's name: the source is patterns:NAME
     patterns: list[dict] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
@@ -47,7 +49,7 @@ class Patterns:
     def source(self) -> str:
         return f"patterns:{self.name}"
 
-    @property
+    @cached_property
     def mark(self) -> str:
         """What a document run through these patterns is marked with: the source and a digest
         of the patterns, so a changed file runs again and the same one resumes."""
@@ -58,6 +60,7 @@ class Patterns:
     def labels(self) -> list[str]:
         return list(dict.fromkeys(p["label"] for p in self.patterns))
 
+    @cached_property
     def names(self) -> dict[str, str]:
         """Pattern id -> the first phrase pattern with that id (the entity's name)."""
         out: dict[str, str] = {}

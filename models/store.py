@@ -24,8 +24,11 @@ from models.project_file import ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
 from models.journal import HISTORY_LIMIT, StoreJournal
 from models.outcome import Outcome
+from models.store_check import StoreCheck
 from models.store_entities import StaleEntity, StoreEntities
+from models.store_occurrences import StoreOccurrences
 from models.store_queries import StoreQueries
+from models.store_ruler import StoreRuler
 
 SCHEMA_VERSION = opening.SCHEMA_VERSION        # see models/migrations.py
 INTERACTIVE_TIMEOUT = 1.0   # s a window's connection waits for another writer (the CLI's: 5 s)
@@ -40,7 +43,8 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
-class Store(StoreJournal, StoreQueries, StoreEntities):
+class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRuler,
+            StoreCheck):
     """One project file. ``readonly``: opened with SQLite's ``mode=ro``, nothing can be
     written (``write()`` refuses; settings changed then live in memory only). ``timeout``: how
     long a write waits for another connection's transaction (a window uses a short one)."""

@@ -9,6 +9,10 @@ import importlib
 
 # One line per feature module of this package (each defines ``install(w)``).
 FEATURES: tuple[str, ...] = (
+    "entities",
+    "occurrences",
+    "patterns",
+    "checker",
 )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDockWidget, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QProgressBar, QTableView, QToolButton,
+                               QInputDialog, QLabel, QProgressBar, QSizePolicy, QTableView, QToolBar,
                                QVBoxLayout, QWidget)
 
 from gui import dialogs
@@ -83,7 +83,9 @@ class ConsistencyPanel(QWidget):
         self.bar.hide()
         self.show_dismissed = QCheckBox("Show dismissed")
         self.show_dismissed.toggled.connect(lambda _on: self.refilter())
-        self.buttons = QHBoxLayout()
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.buttons = QToolBar()       # a narrow dock folds its buttons behind the » button
+        self.buttons.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
         top.addWidget(self.show_dismissed)
@@ -93,7 +95,7 @@ class ConsistencyPanel(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
-        layout.addLayout(self.buttons)
+        layout.addWidget(self.buttons)
         self.runner = Runner(1, self)
         self.fixer = Runner(1, self)            # makes the fixes (reads only)
         self.fixing = False
@@ -382,10 +384,7 @@ def install(w) -> None:
         table.addAction(act)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
     for act in (fix_, dismiss, open_, again):
-        button = QToolButton()
-        button.setDefaultAction(act)
-        panel.buttons.addWidget(button)
-    panel.buttons.addStretch(1)
+        panel.buttons.addAction(act)
     view = w.menus["view"]
     view.addAction(toggle)
     view.addAction(focus)

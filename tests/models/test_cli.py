@@ -126,11 +126,11 @@ def test_a_failed_export_keeps_the_old_file_and_leaves_no_part(capsys, tmp_path,
     from models.formats import prodigy as jsonl
     real, calls = jsonl._task_and_text, []
 
-    def failing(doc, spans, tokenizer=None, tokens=True):
+    def failing(doc, spans, *rest):
         calls.append(doc.id)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return real(doc, spans, tokenizer, tokens)
+        return real(doc, spans, *rest)
 
     monkeypatch.setattr(jsonl, "_task_and_text", failing)
     with pytest.raises(RuntimeError, match="disk on fire"):

@@ -326,3 +326,25 @@ def test_patterns_from_a_project_nobody_labelled_is_an_error(store):
     store.add_documents([{"text": ARTICLE}])
     with pytest.raises(ruler.PatternsError, match="no span labelled by a person"):
         ruler.project_run(store)
+
+
+def test_a_linked_string_links_what_the_project_patterns_find(store, project, tmp_path):
+    from models.exporter import export
+    texts = ["Kim Jong Un spoke.", "Then Kim Jong Un left; Moon stayed.", "Moon rose."]
+    ids, _ = store.add_documents([{"text": t} for t in texts])
+    kim = Entity(1, "Kim Jong Un", "Q56226")
+    moon = Entity(2, "Moon Jae-in")
+    store.commit(ChangeEntities(None, (), (kim, moon)))
+    store.apply(ReplaceSpans(ids[0], (), (Span(0, 11, "PERSON", entity=1),)))
+    store.apply(ReplaceSpans(ids[1], (), (Span(23, 27, "PERSON", entity=2),)))
+    out = tmp_path / "patterns.jsonl"
+    export(store, out, "patterns", all_documents=True)
+    p = ruler.project_patterns(store)
+    assert p.patterns == [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()] == [
+        {"label": "PERSON", "pattern": "Kim Jong Un", "id": "Q56226"},
+        {"label": "PERSON", "pattern": "Moon", "id": "annotator:E2"}]
+    run_all(store, ruler.project_run(store))
+    assert query(project, "SELECT doc_id, start, end, source, entity FROM spans ORDER BY doc_id, start") == [
+        (ids[0], 0, 11, "manual", 1), (ids[1], 5, 16, "patterns:project", 1),
+        (ids[1], 23, 27, "manual", 2), (ids[2], 0, 4, "patterns:project", 2)]
+    assert query(project, "SELECT count(*) FROM entities") == [(2,)]      # no entity made twice
