@@ -73,23 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                      "(e.g. cp1252, latin-1, utf-16); a file that is not UTF-8 is refused and "
                      "the import says which encoding it looks like")
     imp.add_argument("--batch-size", type=_positive, default=500, help=argparse.SUPPRESS)
-    pre = sub.add_parser("preannotate", help="run the model over documents with no spans")
-    pre.add_argument("project")
-    pre.add_argument("--model", help="spaCy pipeline name or directory (default: the "
-                     "project's model, else the best installed English pipeline)")
-    pre.add_argument("--batch-size", type=_positive, default=64,
-                     help="documents per model batch and per commit (default: 64)")
-    pre.add_argument("--force", action="store_true",
-                     help="also re-run documents whose spans all came from a model, replacing "
-                     "those spans; a person's span is never touched")
-    pre.add_argument("--patterns", metavar="FILE",
-                     help="spaCy EntityRuler patterns (JSONL) to run with the model, on every "
-                     "document not done that they have not run on; by default patterns win "
-                     "over the model; suggestions are marked patterns:FILE")
-    pre.add_argument("--patterns-only", action="store_true",
-                     help="with --patterns: the patterns alone, no model")
-    pre.add_argument("--model-wins", action="store_true",
-                     help="with --patterns: the model's entities win, patterns fill in around them")
+    importlib.import_module("models.preannotate_cli").add_parser(sub)
     from models.exporter import DIRECTORY_FORMATS, FORMATS
     exp = sub.add_parser("export", help="export annotations (Prodigy JSONL, spaCy .spacy, CoNLL, "
                          "doccano, brat, labels, patterns, entities)")
@@ -200,7 +184,7 @@ def _main(argv: list[str] | None) -> int:
                     parser.error(str(e))
             return _import(args)
         if args.command == "preannotate":
-            return _preannotate(args)
+            return importlib.import_module("models.preannotate_cli").run(args)
         if args.command == "export":
             return _export(args, parser)
         if args.command in PLUGINS:
@@ -317,76 +301,6 @@ def _import(args) -> int:
     if report.cancelled:
         return INTERRUPTED
     return 1 if report.rejected and not report.added and not report.duplicates else 0
-
-
-def _preannotate(args) -> int:
-    from models import annotate, ner
-    if (args.patterns_only or args.model_wins) and not args.patterns:
-        _fail("error: --patterns-only and --model-wins go with --patterns FILE")
-    if args.patterns_only and args.model_wins:
-        _fail("error: --patterns-only runs no model: it cannot also say --model-wins")
-    if args.patterns and args.force:
-        _fail("error: --force re-runs the model alone; run --patterns without it")
-    patterns = _patterns(args) if args.patterns else None
-    store = _open(args.project)
-    try:
-        pipe = None if args.patterns_only else ner.load(args.model or store.setting("model"))
-        if patterns is not None:
-            from models import ruler
-            mode = "alone" if args.patterns_only else "model" if args.model_wins else "patterns"
-            lang = ruler.model_lang(args.model or store.setting("model"))
-            pipe = ruler.build(patterns, mode, pipe, lang=lang)
-    except ner.ModelError as e:
-        store.close()
-        _fail(f"error: {e}")
-    todo = annotate.pending(store, force=args.force, run=pipe if patterns else None)
-    bar = ProgressBar()
-    t0 = time.perf_counter()
-    finished = 0
-
-    def progress(done: int, total: int) -> bool:
-        nonlocal finished
-        finished = done
-        rate = done / max(time.perf_counter() - t0, 1e-9)
-        bar.update(done, total, f"{done}/{total} documents  {rate:.1f} docs/s")
-        return not ctrl_c.pressed
-
-    try:
-        with CtrlC() as ctrl_c:
-            if patterns is not None:
-                try:
-                    with pipe.active():
-                        added = annotate.preannotate(store, pipe, todo, args.batch_size, progress)
-                finally:
-                    pipe.close()
-            else:
-                added = annotate.preannotate(store, pipe, todo, args.batch_size, progress,
-                                             force=args.force)
-    finally:
-        bar.close()
-        store.close()
-    what = pipe.text if patterns is not None else pipe.source
-    summary = f"{finished} documents pre-annotated with {what}: {added} spans"
-    if finished < len(todo):
-        echo(f"{summary} (stopped: {len(todo) - finished} left; run again to resume)")
-        return INTERRUPTED
-    echo(summary)
-    return 0
-
-
-def _patterns(args):
-    """The patterns file's valid patterns; each bad line said on stderr (file, line, why); a
-    file with none valid (or unreadable) is an error exit."""
-    from models import ruler
-    try:
-        patterns = ruler.read_patterns(args.patterns, trained=not args.patterns_only)
-    except ruler.PatternsError as e:
-        _fail(f"error: {e}")
-    for p in patterns.problems:
-        echo(f"warning: {p}", file=sys.stderr)
-    if not patterns.patterns:
-        _fail(f"error: {patterns.name}: no valid pattern ({len(patterns.problems)} bad lines)")
-    return patterns
 
 
 def _export(args, parser) -> int:
