@@ -84,7 +84,13 @@ def open_mention(w, doc_id: int, start: int, end: int) -> None:
         w.view.setFocus()
 
 
+READ_ONLY = "Read-only: entities cannot be changed in this window"
+
+
 def edit_entity(w, entity) -> None:
+    if w.store.readonly:
+        w.statusBar().showMessage(READ_ONLY, 6000)
+        return
     taken = {e.kb_id for e in w.store.entities() if e.kb_id and e.id != entity.id}
     new = EntityDialog.ask(w, entity, taken)
     if new is not None and new != entity:
@@ -93,6 +99,9 @@ def edit_entity(w, entity) -> None:
 
 
 def delete_entity(w, entity) -> None:
+    if w.store.readonly:
+        w.statusBar().showMessage(READ_ONLY, 6000)
+        return
     if w.store.entity_counts().get(entity.id):
         w.statusBar().showMessage(shown(f"“{entity.name}” is named by spans: unlink them first "
                                         "(Ctrl+K on a span), then delete it."), 6000)

@@ -132,3 +132,29 @@ def test_ctrl_k_without_a_span_says_what_to_do(window, qtbot):
     qtbot.keyClick(w.view, Qt.Key.Key_K, CTRL)
     assert "Select a span first" in w.statusBar().currentMessage()
     assert links(store.path) == ([], [])
+
+
+def test_a_read_only_window_lists_entities_but_f2_and_delete_change_nothing(window, qtbot, monkeypatch):
+    from gui.features import entity_panel
+    from gui.main_window import MainWindow
+    from models.edits import ChangeEntities
+    from models.entities import Entity
+    from models.store import Store
+    w, store, ids = window
+    store.commit(ChangeEntities(None, (), (Entity(1, "Moon Jae-in"), Entity(2, "Nobody"))))
+    before = links(store.path)
+    ro = MainWindow(Store(store.path, readonly=True))
+    qtbot.addWidget(ro)
+    ro.start()
+    asked = []
+    monkeypatch.setattr(entity_panel.EntityDialog, "ask",
+                        classmethod(lambda cls, *a: asked.append(a) or Entity(2, "Renamed")))
+    ro.entity_dock.show()
+    ro.entity_panel.refresh_now()
+    qtbot.waitUntil(lambda: len(ro.entity_panel.model.rows) == 2, timeout=5000)
+    assert ro.entity_panel.choose(2)
+    ro.entity_panel.table.setFocus()
+    for k in (Qt.Key.Key_F2, Qt.Key.Key_Delete):
+        qtbot.keyClick(ro.entity_panel.table, k)
+        assert ro.statusBar().currentMessage() == "Read-only: entities cannot be changed in this window"
+    assert not asked and links(store.path) == before
