@@ -170,18 +170,16 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         elif isinstance(edit, ChangeLabels):
             self._change_labels(edit)
             out.labels = True
-        elif isinstance(edit, ChangeEntities):
+        elif isinstance(edit, (ChangeEntities, Dismiss)):
+            entities = isinstance(edit, ChangeEntities)
             try:
-                self._change_entities(edit)
+                self._change_entities(edit) if entities else self._dismiss(edit)
             except StaleEntity as e:
                 raise StaleEdit(str(e)) from None
-            out.entities = True
-        elif isinstance(edit, Dismiss):
-            try:
-                self._dismiss(edit)
-            except StaleEntity as e:
-                raise StaleEdit(str(e)) from None
-            out.dismissed = True
+            if entities:
+                out.entities = True
+            else:
+                out.dismissed = True
         elif isinstance(edit, Batch):
             for sub in edit.edits:
                 self._apply(sub, out)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from models import cli, ner
+from models import cli
 from models.edits import ReplaceSpans, SetStatus
 from models.spans import Span
 from models.store import Store
@@ -176,20 +176,6 @@ def test_usage_errors_exit_2(capsys):
 
 
 # -- preannotate with the real pipeline ---------------------------------------------------------
-
-@pytest.fixture
-def loaded(monkeypatch, pipeline):
-    """models.ner.load returning the session's pipeline (spaCy loads once); records requests."""
-    asked = []
-
-    def load(name=None):
-        asked.append(name)
-        assert ner.resolve(name) == MODEL
-        return pipeline
-
-    monkeypatch.setattr(ner, "load", load)
-    return asked
-
 
 @pytest.fixture
 def mixed_project(project):

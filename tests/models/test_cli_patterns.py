@@ -24,20 +24,6 @@ def at(words, label, source="patterns:names.jsonl"):
 
 
 @pytest.fixture
-def loaded(monkeypatch, pipeline):
-    """models.ner.load giving the session's pipeline (loaded once); records what was asked."""
-    asked = []
-
-    def load(name=None):
-        asked.append(name)
-        assert ner.resolve(name) == MODEL
-        return pipeline
-    monkeypatch.setattr(ner, "load", load)
-    yield asked
-    assert pipeline.nlp.pipe_names == ["ner"]      # the CLI took its ruler out again
-
-
-@pytest.fixture
 def files(tmp_path, project):
     s = Store(project)
     ids, _ = s.add_documents([{"text": ARTICLE}, {"text": "Seoul is quiet.", "status": "done"}])
