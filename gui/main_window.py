@@ -38,6 +38,7 @@ class MainWindow(WindowIO, QMainWindow):
         self.store = store
         self.spans = SpanModel(self)           # the open document's spans: their one owner
         self.session = Session(store, self, self.spans)
+        self.session.writing.connect(self._writing)
         self.model = ModelService(self)
         self.io = Runner(1, self)                         # imports and exports
         self.view = ArticleView(self.spans)
@@ -78,6 +79,12 @@ class MainWindow(WindowIO, QMainWindow):
             set_read_only(self)
 
     # -- building ------------------------------------------------------------------------------
+    def _writing(self, message: str) -> None:
+        """A wide write is about to hold the window: say it now (painted before it starts)."""
+        bar = self.statusBar()
+        bar.showMessage(message)
+        bar.repaint()
+
     @staticmethod
     def _column(*widgets) -> QWidget:
         box = QWidget()

@@ -11,7 +11,10 @@ that fails changes nothing, here or on screen.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from contextlib import contextmanager
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication
 
 from gui.span_model import SpanModel
 from models import annotate
@@ -29,6 +32,14 @@ from models.store import Store, StoreError, WriteFailed
 # result code on it).
 WRITE_ERRORS = (StoreError,)
 AUTO = object()         # push(focus=AUTO): select the one span the edit added, if it added one
+WIDE = 200              # documents: a write this wide says so and shows a wait cursor first
+
+
+def width(edit) -> int:
+    """How many documents ``edit`` changes spans or status in."""
+    if isinstance(edit, E.Batch):
+        return len({e.doc_id for e in edit.flat() if isinstance(e, (E.ReplaceSpans, E.SetStatus))})
+    return 1
 
 
 def why_not_saved(e: BaseException) -> str:
@@ -46,6 +57,7 @@ class Session(QObject):
     history_changed = Signal()           # what Undo and Redo would do
     saved = Signal(str)                  # save state for the status bar
     error = Signal(str)
+    writing = Signal(str)                # a wide write starts (say it and repaint: it takes a while)
 
     def __init__(self, store: Store, parent: QObject | None = None, spans=None):
         super().__init__(parent)
@@ -84,24 +96,43 @@ class Session(QObject):
     def push(self, edit, focus=AUTO, *, model: bool = False) -> bool:
         """Commit ``edit``; only once it is on disk does anything on screen follow it."""
         try:
-            out = self.history.do(edit, model=model)
+            with self._wide(edit, edit.text):
+                out = self.history.do(edit, model=model)
         except WRITE_ERRORS as e:
             self._failed(e)
             return False
         self._done(out, focus)
         return True
 
+    @contextmanager
+    def _wide(self, edit, text: str, wide: bool = False):
+        """A write over many documents (a second or so for tens of thousands of spans): the
+        window says what it writes and the cursor waits while the transaction runs."""
+        n = width(edit) if edit is not None else 0
+        if not wide and n < WIDE:
+            yield
+            return
+        self.writing.emit(f"{text}: writing {n:,} documents…" if n else f"{text}…")
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            yield
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+
     def undo(self) -> Outcome | None:
         """Undo the last step of this document's history — or, right after Done/Skip brought
         the person here, that Done/Skip: the previous document opens again, as it was before."""
-        return self._move(self.history.undo)
+        return self._move(self.history.undo, "undo")
 
     def redo(self) -> Outcome | None:
-        return self._move(self.history.redo)
+        return self._move(self.history.redo, "redo")
 
-    def _move(self, step) -> Outcome | None:
+    def _move(self, step, mode: str) -> Outcome | None:
+        edit, big = self.history.next_step(mode)
+        text = self.history.undo_text() if mode == "undo" else self.history.redo_text()
         try:
-            out = step()
+            with self._wide(edit, f"{mode.capitalize()}: {text}", wide=big):
+                out = step()
         except WRITE_ERRORS as e:
             self._failed(e)
             return None

@@ -87,6 +87,19 @@ class History:
         i = self._redo_index()
         return "" if i is None else self.steps[i][3]
 
+    def next_step(self, mode: str):
+        """What the next undo (``mode="undo"``) or redo would write: ``(edit, big)`` — the
+        edit, or ``None`` with ``big`` true for an entry over 64 KiB not read yet (a corpus-wide
+        edit); ``(None, False)`` for none, or for a Done/Skip taken back."""
+        if mode == "undo":
+            i = None if self._going_back() is not None else self._top()
+        else:
+            i = self._redo_index()
+        if i is None:
+            return None, False
+        edit = self.steps[i][1]
+        return edit, edit is None
+
     def count(self) -> int:
         return len(self.steps)
 

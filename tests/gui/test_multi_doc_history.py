@@ -168,3 +168,27 @@ def test_a_stale_corpus_undo_is_refused_with_the_stored_truth_shown(window, qtbo
     # the screen shows what the file holds (the span the other window removed is gone)
     assert colour_at(w.view, F) == ORG and colour_at(w.view, S) is None
     assert w.span_table.model_.rowCount() == 1 and w.save_label.text() == "NOT SAVED"
+
+
+def test_a_wide_write_says_what_it_writes_and_the_cursor_waits_while_it_runs(window, qtbot, monkeypatch):
+    from PySide6.QtGui import QGuiApplication
+    from gui import session as S
+    w, store, ids = window
+    monkeypatch.setattr(S, "WIDE", 3)           # five documents count as wide here
+    seen, commit = [], store.commit
+
+    def spy(*a, **k):
+        cursor = QGuiApplication.overrideCursor()
+        seen.append((cursor.shape() if cursor else None, w.statusBar().currentMessage()))
+        return commit(*a, **k)
+    monkeypatch.setattr(store, "commit", spy)
+    assert w.session.push(corpus_edit(ids[0], ids), None)
+    w.view.setFocus()
+    qtbot.keyClick(w.view, Z, CTRL)
+    assert seen == [(Qt.CursorShape.WaitCursor, f"Label every “{NAME}” ORG: writing 5 documents…"),
+                    (Qt.CursorShape.WaitCursor, f"Undo: Label every “{NAME}” ORG: writing 5 documents…")]
+    assert QGuiApplication.overrideCursor() is None
+    assert rows(store.path)[0] == []                    # undone: no span (the stand-in found none)
+    seen.clear()
+    w.session.add_span(F, F + 9, "ORG")                 # one document: no message, no cursor
+    assert seen == [(None, seen[0][1])] and "writing" not in seen[0][1]

@@ -272,7 +272,10 @@ def test_a_big_entry_is_read_by_name_when_a_history_loads_and_whole_when_undone(
     h2 = History(store)
     h2.load(b)
     assert h2.undo_text() == f"Label every “{NAME}” ORG" and len(parsed) == 1
+    assert h2.next_step("undo") == (None, True) and h2.next_step("redo") == (None, False)
     out = h2.undo()                                 # read now, and undone everywhere
+    edit, lazy = h2.next_step("redo")               # read by the undo: known now
+    assert not lazy and edit.text == f"Label every “{NAME}” ORG"
     assert len(parsed) == 2 and out.docs == {a, b, c}
     assert [spans_of(project, d) for d in (b, c)] == [[], []]
     assert spans_of(project, a) == [(0, 6, "ORG", MANUAL)]
