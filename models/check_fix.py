@@ -46,13 +46,19 @@ def _by_doc(items) -> dict[int, list]:
     return out
 
 
-def _labels(f: Finding, store, origin, label: str):
+def _rewrite(items, keep, new, text: str) -> list:
+    """Per document, the items' spans that ``keep`` does not keep replaced by ``new(span)``."""
     edits = []
-    for d, items in sorted(_by_doc(f.items).items()):
-        change = [it for it in items if it.label != label]
+    for d, its in sorted(_by_doc(items).items()):
+        change = [it for it in its if not keep(it)]
         edits.append(ReplaceSpans(d, tuple(it.span for it in change),
-                                  tuple(it.span.with_(label=label, source=MANUAL) for it in change),
-                                  f"Relabel {quoted(f.key, 30)} {label}"))
+                                  tuple(new(it.span) for it in change), text))
+    return edits
+
+
+def _labels(f: Finding, store, origin, label: str):
+    edits = _rewrite(f.items, lambda it: it.label == label,
+                     lambda sp: sp.with_(label=label, source=MANUAL), f"Relabel {quoted(f.key, 30)} {label}")
     return edits, f"Apply {label} to every {quoted(f.key, 30)}"
 
 
@@ -104,11 +110,8 @@ def _variants(f: Finding, store, origin, target: str):
         ent = Entity(store.next_entity_id(), name)
         entity = ent.id
         edits.append(ChangeEntities(origin, (), (ent,), f"New entity {quoted(name, 30)}"))
-    for d, items in sorted(_by_doc(f.items).items()):
-        change = [it for it in items if it.entity != entity]
-        edits.append(ReplaceSpans(d, tuple(it.span for it in change),
-                                  tuple(it.span.with_(entity=entity, source=MANUAL) for it in change),
-                                  f"Link to {quoted(name, 30)}"))
+    edits += _rewrite(f.items, lambda it: it.entity == entity,
+                      lambda sp: sp.with_(entity=entity, source=MANUAL), f"Link to {quoted(name, 30)}")
     return edits, f"Link {len(f.items)} names as {quoted(name, 30)}"
 
 
