@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from gui.span_model import SpanModel
@@ -69,6 +69,9 @@ class Session(QObject):
         self.unwritable = False     # the last write failed (SQLite): settings wait for an edit
         self.reopened = False       # the last person's edit put a document marked done back in progress
         self.last_step = ""         # the name of the last step written
+        self._later: dict = {}      # settings to remember once another writer is done
+        self._retry = QTimer(self, singleShot=True, interval=250)
+        self._retry.timeout.connect(self._remember_later)
 
     @property
     def spans(self) -> list[Span]:
@@ -182,18 +185,28 @@ class Session(QObject):
                         "fixed, do it again.")
 
     def remember(self, key: str, value) -> bool:
-        """Store a setting that is no edit (the open document, the place in it): best effort.
+        """Store a setting that is no edit (the open document, the place in it): best effort,
+        and never waiting — while another connection writes (an import's batch in a worker)
+        it is kept and tried again shortly after.
 
         While the file cannot be written (after a failed edit, until one succeeds) it is not
         tried, so a locked file does not stall every cursor move for the busy timeout."""
         if self.unwritable:
             return False
         try:
-            self.store.set_setting(key, value)
+            if self.store.try_set_setting(key, value):
+                self._later.pop(key, None)
+                return True
         except WRITE_ERRORS:
             self.unwritable = True
             return False
-        return True
+        self._later[key] = value            # busy: once the other write is done
+        self._retry.start()
+        return False
+
+    def _remember_later(self) -> None:
+        for key, value in list(self._later.items()):
+            self.remember(key, value)
 
     def _reload(self) -> None:
         """Show what the file holds (after a failed or outside write): the open document's

@@ -24,6 +24,7 @@ from models.project_file import ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
 from models.journal import HISTORY_LIMIT, StoreJournal
 from models.outcome import Outcome
+from models.sqlite_codes import BUSY, LOCKED, primary_code
 from models.store_check import StoreCheck
 from models.store_entities import StaleEntity, StoreEntities
 from models.store_occurrences import StoreOccurrences
@@ -143,6 +144,22 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
     def _set(self, key: str, value) -> None:
         self.db.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
                         [key, json.dumps(value)])
+
+    def try_set_setting(self, key: str, value) -> bool:
+        """``set_setting`` that never waits for another connection's write transaction (an
+        import's batch): False, nothing written, while one holds the file."""
+        conn = self.db.conn
+        waits = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.set_setting(key, value)
+        except WriteFailed as e:
+            if primary_code(e) in (BUSY, LOCKED):
+                return False
+            raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
+        return True
 
     def set_setting(self, key: str, value) -> None:
         if self.readonly:          # e.g. the place in a document: kept for this session only

@@ -255,3 +255,21 @@ def test_the_error_box_of_a_failed_undo_opens_after_the_undo_so_following_is_saf
     assert stack.count() >= 1 and stack.can_undo() and w.save_label.text() == "NOT SAVED"
     qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len([r for r in dump(store.path)["spans"] if r[0] == ids[0]]) == 180
+
+
+def test_the_place_in_the_article_never_waits_for_another_writer_and_is_saved_after(window, qtbot):
+    """An import's batch in a worker holds the write lock for a while: remembering the place
+    (a cursor move) does not wait for it (it froze the window for the batch, up to 0.6 s in
+    CI), and is written once the other write is done — the file stays writable for edits."""
+    w, store, ids, errors = window
+    with Locked(store, int(INTERACTIVE_TIMEOUT * 1000)):
+        t = time.monotonic()
+        assert w.session.remember("last_pos", {"doc": ids[0], "cursor": 5, "top": 0}) is False
+        assert time.monotonic() - t < 0.3
+        qtbot.wait(300)                                  # tried again: still locked, kept
+        assert w.session._later
+    qtbot.waitUntil(lambda: not w.session._later, timeout=3000)
+    assert sqlite3.connect(store.path).execute(
+        "SELECT value FROM settings WHERE key = 'last_pos'").fetchone()[0] == \
+        '{"doc": %d, "cursor": 5, "top": 0}' % ids[0]
+    assert not w.session.unwritable and errors == []

@@ -409,3 +409,21 @@ def test_preannotated_marker(store, project, doc):
     assert store.preannotated(doc) == "m-1"
     assert query(project, "SELECT preannotated FROM documents") == [("m-1",)]
     assert store.preannotated(999) is None
+
+
+def test_try_set_setting_never_waits_for_another_writer(project):
+    import sqlite3
+    import time as _time
+    s = Store(project, timeout=2.0)
+    other = sqlite3.connect(str(project), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")             # another connection's write under way
+        t0 = _time.perf_counter()
+        assert s.try_set_setting("last_doc", 7) is False
+        assert _time.perf_counter() - t0 < 0.5       # not the 2 s busy timeout
+        other.execute("COMMIT")
+        assert s.try_set_setting("last_doc", 7) is True and s.setting("last_doc") == 7
+        assert s.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 2000   # as it was
+    finally:
+        other.close()
+        s.close()
