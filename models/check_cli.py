@@ -77,8 +77,17 @@ def run(args) -> int:
         echo(json_line(f) if args.json else f.line())
     live = [f for f in found if not f.dismissed]
     if not args.json:
-        echo(f"{len(live)} findings" if live else "consistent: nothing found", file=err)
+        echo(summary(len(live), len(found) - len(live)), file=err)
     return 1 if live else 0
+
+
+def summary(live: int, dismissed: int) -> str:
+    """The last line on stderr: what was found, and the dismissed findings listed beside it
+    (which never count: the status is 1 only for findings not dismissed)."""
+    head = f"{live} finding{'s' if live != 1 else ''}" if live else "consistent: nothing found"
+    if dismissed:
+        head += f" ({dismissed} dismissed finding{'s' if dismissed != 1 else ''} listed too)"
+    return head
 
 
 __all__ = ["add_parser", "run", "json_line"]

@@ -81,11 +81,11 @@ def _bounds(f: Finding, store, origin, form: str):
         taken = [(s.start, s.end) for s in spans]
         remove, add = [], []
         for it in docs[doc_id]:
-            if it.text == form or it.span not in present:
-                continue
+            if it.text.casefold() == form.casefold() or it.span not in present:
+                continue                    # the same bounds (only the case of a word differs)
             start = it.start + core(it.text)[1] - at
             end = start + len(form)
-            if start < 0 or text[start:end] != form:
+            if start < 0 or text[start:end].casefold() != form.casefold():
                 continue
             others = [(a, b) for a, b in taken if (a, b) != (it.start, it.end) and a < end and start < b]
             if others:

@@ -116,15 +116,22 @@ def bounds_findings(checker, c: str) -> list[Finding]:
             by_label.setdefault(t[2], {}).setdefault(s, []).append((d, t))
     out = []
     for label, forms in sorted(by_label.items()):
-        if len(forms) < 2:
+        # Forms that differ only in case ("The Bank of Korea" / "the Bank of Korea": the core
+        # is the same, so only a word around it) have the same bounds: one form, its most
+        # frequent spelling standing for it.
+        same: dict[str, list[str]] = {}
+        for s in sorted(forms, key=lambda s: (-len(forms[s]), s)):
+            same.setdefault(s.casefold(), []).append(s)
+        if len(same) < 2:
             continue
-        order = sorted(forms, key=lambda s: _form_rank(s, len(forms[s])))
+        n = {group[0]: sum(len(forms[s]) for s in group) for group in same.values()}
+        order = sorted(n, key=lambda s: _form_rank(s, n[s]))
         target = order[0]
         items = tuple(sorted((Item(d, t[0], t[1], t[2], t[3], t[4], s)
                               for s, spans in forms.items() for d, t in spans), key=_place))
-        counts = ", ".join(f"{quoted(s)} ×{len(forms[s])}" for s in order)
+        counts = ", ".join(f"{quoted(s)} ×{n[s]}" for s in order)
         out.append(Finding("bounds", json_key(label, c), len(items),
-                           f"{label} {quoted(c)} has {len(forms)} bounds: {counts} → unify to {quoted(target)}",
+                           f"{label} {quoted(c)} has {len(same)} bounds: {counts} → unify to {quoted(target)}",
                            items, target, tuple(order), strings=(c,)))
     return out
 

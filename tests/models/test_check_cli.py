@@ -64,7 +64,8 @@ def test_dismissed_findings_are_left_out_unless_asked(store, ids, capsys, projec
     store.commit(Dismiss(None, "labels", "Apple"))
     store.commit(Dismiss(None, "missed", "Seoul"))
     assert run(capsys, project)[:2] == (0, [])
-    code, lines, _ = run(capsys, project, "--dismissed")
+    code, lines, err = run(capsys, project, "--dismissed")
+    assert err == "consistent: nothing found (2 dismissed findings listed too)\n"
     assert code == 0 and lines == [
         "labels: 2 spans: “Apple” has 2 labels: ORG ×1, PERSON ×1 → apply ORG to all (dismissed)",
         "missed: 1 span: “Seoul” (GPE) stands unlabelled once in 1 document (doc 3 ×1) → label them GPE (dismissed)"]

@@ -345,3 +345,28 @@ def test_the_recheck_follows_random_edits_exactly(store, ids):
             out = h.do(edit)
         checker.update(out)
         assert checker.findings() == Checker(store).run().findings(), f"step {step}"
+
+
+def test_forms_that_differ_only_in_case_have_the_same_bounds(store):
+    """'The Bank of Korea' at a sentence start and 'the Bank of Korea' inside one are one form:
+    no bounds finding; beside 'Bank of Korea' they are one form of two spans, and the fix
+    widens 'Bank of Korea' over the 'the' as the text spells it."""
+    texts = ["The Bank of Korea met.", "Later the Bank of Korea spoke.", "Officials of THE Bank of Korea left."]
+    ids_, _ = store.add_documents([{"text": t} for t in texts])
+
+    def span(i, s):
+        a = texts[i].index(s)
+        return Span(a, a + len(s), "ORG")
+    store.apply(ReplaceSpans(ids_[0], (), (span(0, "The Bank of Korea"),)))
+    store.apply(ReplaceSpans(ids_[1], (), (span(1, "the Bank of Korea"),)))
+    assert not [f for f in Checker(store).run().findings() if f.kind == "bounds"]
+    store.apply(ReplaceSpans(ids_[2], (), (span(2, "Bank of Korea"),)))
+    f = finding(store, "bounds", '["ORG", "Bank of Korea"]')
+    assert f.description == ('ORG “Bank of Korea” has 2 bounds: “The Bank of Korea” ×2, '
+                             '“Bank of Korea” ×1 → unify to “The Bank of Korea”')
+    edit = fix(f, store, ids_[0])
+    a = texts[2].index("THE")
+    assert [(e.doc_id, e.remove, e.add) for e in edit.edits if e.remove or e.add] == [
+        (ids_[2], (span(2, "Bank of Korea"),), (Span(a, a + len("THE Bank of Korea"), "ORG"),))]
+    store.commit(edit)
+    assert not [f for f in Checker(store).run().findings() if f.kind == "bounds"]
