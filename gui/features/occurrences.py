@@ -60,12 +60,15 @@ class OccurrenceDialog(QDialog):
         self.scope_buttons = {}
         for i, scope in enumerate(O.SCOPES):
             b = QRadioButton(SCOPE_TEXT[scope])
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)    # Alt+T/N/E: the focus stays on the rows
             self.scopes.addButton(b, i)
             self.scope_buttons[scope] = b
             scope_row.addWidget(b)
         scope_row.addStretch(1)
         self.case = QCheckBox("&Match case")
         self.tokens = QCheckBox("&Whole tokens")
+        for box in (self.case, self.tokens):            # Alt+M / Alt+W likewise (Space ticks)
+            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tokens.setToolTip("On: only where spaCy's tokenizer cuts (no “Korea” inside “Koreas”, "
                                "but in “Korea's”). Off: anywhere (exact mode).")
         self.label = QComboBox()
