@@ -71,7 +71,8 @@ def _missed(f: Finding, store, origin, label: str):
 
 def _bounds(f: Finding, store, origin, form: str):
     """Each span of another form takes the bounds of ``form`` around its core — where the
-    text there is ``form`` and no other span stands in the way (else it is left as it is)."""
+    text there is ``form`` (its case aside: "THE Bank of Korea" for "The Bank of Korea") and
+    no other span stands in the way (else it is left as it is)."""
     docs = _by_doc(f.items)
     at = core(form)[1]
     edits = []
