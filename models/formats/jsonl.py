@@ -259,7 +259,8 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
                                   for k in ("label", "labels", "entities")):
         problems.append(ImportProblem(file, lineno, f"{DOCCANO_HINT} ('label'/'labels'/'entities' "
                                       "and no 'spans'): its entities were not read; import it with "
-                                      "--format doccano (and --offsets utf16 if doccano made it)",
+                                      "--format doccano (which reads doccano's UTF-16 offsets; add "
+                                      "--offsets codepoints if another tool counted code points)",
                                       False))
     raw_spans = obj.get("spans") or []
     if not isinstance(raw_spans, list):

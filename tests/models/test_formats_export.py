@@ -103,24 +103,78 @@ def test_doccano_records(corpus, tmp_path):
     out = tmp_path / "d.jsonl"
     export(corpus, out, "doccano", all_documents=True)
     records = [json.loads(x) for x in lines(out)]
-    assert list(records[0]) == ["text", "label", "doc_id", "title", "status", "source", "n"]
-    assert records[0]["label"] == [[0, 5, "GPE"], [11, 16, "GPE"]]
+    # The same six keys on every line, in the same order, none of them null.
+    assert all(list(r) == ["text", "label", "doc_id", "title", "status", "meta"] for r in records)
+    assert all(v is not None for r in records for v in r.values())
+    assert records[0]["meta"] == {"source": "corpus.txt", "n": 0}
+    assert records[0]["label"] == [[0, 5, "GPE"], [12, 17, "GPE"]]     # UTF-16: the emoji is 2
     assert records[7]["label"] == []                                   # no entities
     assert records[-1]["text"] == NOT_DONE and records[-1]["status"] == "new"
+    assert records[-1]["meta"] == {}
     for r in records:
+        text16 = r["text"].encode("utf-16-le")
         for start, end, label in r["label"]:
-            assert r["text"][start:end].strip()
+            assert text16[2 * start:2 * end].decode("utf-16-le").strip()
 
 
-def test_doccano_meta_that_clashes_goes_under_meta(tmp_path):
+def test_doccano_meta_is_nested_whatever_its_keys(tmp_path):
     store = Store(tmp_path / "p.annot")
-    store.add_documents([{"text": "Kim", "meta": {"label": "politics", "text": "x", "url": "u"}}])
+    store.add_documents([{"text": "Kim", "meta": {"label": "politics", "text": "x", "url": "u"}},
+                         {"text": "Moon", "title": "T"}])
     out = tmp_path / "d.jsonl"
     export(store, out, "doccano", all_documents=True)
-    [record] = [json.loads(x) for x in lines(out)]
-    assert record == {"text": "Kim", "label": [], "doc_id": 1, "title": "", "status": "new",
-                      "url": "u", "meta": {"label": "politics", "text": "x"}}
+    records = [json.loads(x) for x in lines(out)]
+    assert records == [{"text": "Kim", "label": [], "doc_id": 1, "title": "", "status": "new",
+                        "meta": {"label": "politics", "text": "x", "url": "u"}},
+                       {"text": "Moon", "label": [], "doc_id": 2, "title": "T", "status": "new",
+                        "meta": {}}]
     store.close()
+
+
+def doccano_metas(lines_: list[str]) -> list[dict]:
+    """What doccano 1.8 stores as each example's meta, the way its upload does it
+    (``backend/data_import/pipeline``: the batch of rows as one pandas ``DataFrame`` with its
+    own columns added, the label column left out, ``to_dict(orient="records")``, every column
+    but the text and its own as the meta), checked as its database checks it
+    (``JSON_VALID("meta")``: no NaN, which is not JSON)."""
+    import pandas as pd
+    rows = [dict(json.loads(x), filename="f", upload_name="d.jsonl", uuid=str(k), line_num=k)
+            for k, x in enumerate(lines_, 1)]
+    df = pd.DataFrame(rows)
+    df = df.loc[:, ~df.columns.isin(["label"])].dropna(subset=["text"])
+    metas = []
+    for row in df.to_dict(orient="records"):
+        meta = {k: v for k, v in row.items()
+                if k not in ("text", "filename", "upload_name", "uuid", "line_num")}
+        json.dumps(meta, allow_nan=False)           # ValueError: NaN, JSON_VALID refuses it
+        metas.append(meta)
+    return metas
+
+
+def test_doccano_export_passes_doccanos_dataframe_reader_without_nan(corpus, tmp_path):
+    import pandas as pd
+    store = Store(tmp_path / "mixed.annot")
+    store.add_documents([{"text": "Kim met Moon.", "meta": {"url": "https://a", "date": None}},
+                         {"text": "Seoul 😀 said.", "title": "Seoul", "meta": {"section": "world"}},
+                         {"text": "Nothing."}])
+    for project in (corpus, store):
+        out = tmp_path / "d.jsonl"
+        export(project, out, "doccano", all_documents=True)
+        metas = doccano_metas(lines(out))
+        assert len(metas) == project.count_documents(None)
+        framed = pd.read_json(out, lines=True, dtype=False)
+        assert list(framed.columns) == ["text", "label", "doc_id", "title", "status", "meta"]
+        assert not framed.isna().any().any()
+    assert [m["meta"] for m in metas] == [{"url": "https://a", "date": None}, {"section": "world"}, {}]
+    assert [m["title"] for m in metas] == ["", "Seoul", ""]
+    store.close()
+
+
+def test_the_doccano_reader_check_refuses_what_the_old_export_wrote():
+    """The check above can fail: lines with different top-level keys give NaN."""
+    with pytest.raises(ValueError):
+        doccano_metas([json.dumps({"text": "a", "label": [], "url": "u"}),
+                       json.dumps({"text": "b", "label": []})])
 
 
 def test_utf16_offsets():

@@ -54,9 +54,19 @@ def test_doccano_utf16_offsets_are_converted(tmp_path):
     [p] = problems
     assert (p.file, p.line, p.rejected) == (str(path), 1, False)
     assert p.message.startswith("span 3 (1-3 X, UTF-16) skipped") and "surrogate pair" in p.message
-    # Read as code points, the same file's offsets are off by the astral characters before them.
-    docs, _ = read_source(path, "doccano")
-    assert text[docs[0]["spans"][0].start:docs[0]["spans"][0].end] != "Seoul"
+    # UTF-16 is the default (doccano's own counting).
+    assert read_source(path, "doccano") == (docs, problems)
+    # Read as code points, the same file's offsets are off by the astral characters before
+    # them: imported as read, with a warning saying how the other unit reads them.
+    docs, problems = read_source(path, "doccano", offsets="codepoints")
+    assert [text[s.start:s.end] for s in docs[0]["spans"]] == [" S", "eoul "]
+    p, outside = problems
+    assert outside.message.startswith("span 2 (18-23 GPE) skipped: 18-23 is empty, inverted or outside")
+    assert (p.line, p.rejected) == (1, False)
+    assert p.message == ("3 spans read as code points select text edged with whitespace or "
+                         "cutting a character (e.g. 3-8: 'eoul ', read as UTF-16 units 'Seoul'), "
+                         "and read as UTF-16 units only 1 would: was the file made counting UTF-16 "
+                         "units? If so, import it with --offsets utf16")
 
 
 def test_doccano_problems_are_named_with_line_and_span_and_the_valid_spans_kept(tmp_path):
@@ -251,3 +261,46 @@ def test_a_failing_batch_leaves_no_part_of_itself(store, project, tmp_path, monk
         import_paths(store, [path], fmt="doccano")
     assert query(project, "SELECT count(*) FROM documents") == [(0,)]
     assert query(project, "SELECT count(*) FROM labels WHERE name = 'CITY'") == [(0,)]
+
+
+def test_doccano_offsets_counted_the_other_way_are_read_as_given_with_a_warning(tmp_path):
+    text = "😀 Xi Jinping met Moon Jae-in 🇰🇷 in Seoul."
+    spans = [("Xi Jinping", "PERSON"), ("Moon Jae-in", "PERSON"), ("Seoul", "GPE")]
+    cps = [[text.index(p), text.index(p) + len(p), label] for p, label in spans]
+    path = tmp_path / "cp.jsonl"
+    write_jsonl(path, [{"text": text, "label": cps},
+                       {"text": "Xi Jinping 😀", "label": [[0, 10, "PERSON"]]},   # the same both ways
+                       {"text": "No emoji: Xi Jinping.", "label": [[10, 20, "PERSON"]]}])
+    # Read the default way (UTF-16, as doccano counts), a code-point file selects odd text.
+    docs, problems = read_source(path, "doccano")
+    assert [text[s.start:s.end] for s in docs[0]["spans"]] == [" Xi Jinpin", " Moon Jae-i", "in Se"]
+    [p] = problems
+    assert (p.file, p.line, p.rejected) == (str(path), 1, False)
+    assert p.message.startswith("2 spans read as UTF-16 units select text edged with whitespace "
+                                "or cutting a character (e.g. 2-12: ' Xi Jinpin', read as code "
+                                "points 'Xi Jinping'), and read as code points none would")
+    assert p.message.endswith("import it with --offsets codepoints")
+    # Told the right unit: exact, and nothing to say.
+    docs, problems = read_source(path, "doccano", offsets="codepoints")
+    assert problems == []
+    assert [(text[s.start:s.end], s.label) for s in docs[0]["spans"]] == spans
+    assert [d["spans"] for d in docs[1:]] == [[Span(0, 10, "PERSON")], [Span(10, 20, "PERSON")]]
+
+
+def test_doccanos_own_export_read_as_code_points_is_named(tmp_path):
+    """What doccano writes (UTF-16 units) read as code points: "Xi Jinping" becomes
+    "i Jinping " — no longer silent."""
+    text = "😀 Xi Jinping spoke."
+    start16 = len(text[:text.index("Xi")].encode("utf-16-le")) // 2
+    path = tmp_path / "doccano.jsonl"
+    write_jsonl(path, [{"id": 7, "text": text, "label": [[start16, start16 + 10, "PERSON"]],
+                        "Comments": []}])
+    docs, problems = read_source(path, "doccano", offsets="codepoints")
+    [s] = docs[0]["spans"]
+    assert text[s.start:s.end] == "i Jinping "
+    [p] = problems
+    assert "'i Jinping '" in p.message and "'Xi Jinping'" in p.message
+    assert p.message.endswith("import it with --offsets utf16")
+    docs, problems = read_source(path, "doccano")
+    assert problems == [] and docs[0]["spans"] == [Span(text.index("Xi"), text.index("Xi") + 10, "PERSON")]
+    assert docs[0]["meta"] == {"id": 7, "Comments": []} and docs[0]["status"] == "done"
