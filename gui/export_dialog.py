@@ -18,6 +18,7 @@ DESCRIPTIONS = {
     "spacy": "spaCy DocBin: train.spacy + dev.spacy for spacy train",
     "conll": "CoNLL-2003, IOB2 tags, one token per line",
     "doccano": "doccano sequence labelling JSONL",
+    "labelstudio": "Label Studio JSON tasks + labelling config (.label_config.xml)",
     "brat": "brat standoff: .txt + .ann per document",
     "labels": "the label set (JSON)",
     "patterns": "EntityRuler patterns from the labelled strings",
@@ -68,7 +69,7 @@ class ExportDialog(QDialog):
         self.snap.addItem("stop and list spans that do not line up with tokens", None)
         self.snap.addItem("expand them to whole tokens", "expand")
         self.snap.addItem("contract them to whole tokens", "contract")
-        self.utf16 = QCheckBox("offsets in UTF-16 units (doccano's default)")
+        self.codepoints = QCheckBox("offsets in code points (not doccano's own UTF-16 units)")
         form = QFormLayout()
         form.addRow("Format", self.format)
         form.addRow("Save to", out_row)
@@ -78,7 +79,7 @@ class ExportDialog(QDialog):
         self.dev_label, self.snap_label = QLabel("Dev fraction"), QLabel("Misaligned spans")
         form.addRow(self.dev_label, self.dev)
         form.addRow(self.snap_label, self.snap)
-        form.addRow("", self.utf16)
+        form.addRow("", self.codepoints)
         box = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -89,7 +90,7 @@ class ExportDialog(QDialog):
         self.accepted.connect(self._remember)
 
     # The last choices come back next time (not the file: it follows the project and format).
-    _REMEMBERED = ("all_docs", "rejected", "tokens", "utf16")
+    _REMEMBERED = ("all_docs", "rejected", "tokens", "codepoints")
 
     def _restore(self) -> None:
         s = QSettings()
@@ -115,11 +116,11 @@ class ExportDialog(QDialog):
         self.tokens.setVisible(fmt == "jsonl")
         for w in (self.dev, self.dev_label, self.snap, self.snap_label):
             w.setVisible(fmt == "spacy")
-        self.utf16.setVisible(fmt == "doccano")
+        self.codepoints.setVisible(fmt == "doccano")
         self.all_docs.setVisible(fmt != "labels")
         base = self.project.with_suffix("")
         suffix = {"spacy": "-spacy", "brat": "-brat", "conll": ".conll", "labels": "-labels.json",
-                  "patterns": "-patterns.jsonl"}.get(fmt, f"-{fmt}.jsonl" if fmt != "jsonl" else ".jsonl")
+                  "patterns": "-patterns.jsonl", "labelstudio": "-labelstudio.json"}.get(fmt, f"-{fmt}.jsonl" if fmt != "jsonl" else ".jsonl")
         self.out.setText(str(base) + suffix)
 
     def _browse(self) -> None:
@@ -143,8 +144,8 @@ class ExportDialog(QDialog):
             options["dev_fraction"] = self.dev.value()
             if self.snap.currentData():
                 options["snap"] = self.snap.currentData()
-        if fmt == "doccano" and self.utf16.isChecked():
-            options["offsets"] = "utf16"
+        if fmt == "doccano" and self.codepoints.isChecked():
+            options["offsets"] = "codepoints"
         return fmt, self.out.text(), options
 
     @classmethod

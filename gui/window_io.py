@@ -10,7 +10,14 @@ from PySide6.QtWidgets import QFileDialog
 from gui import dialogs
 from gui.export_dialog import ExportDialog, TrainDialog
 from models.display import path_shown
-from models.importer import import_text
+from models.importer import FORMATS, import_text
+
+
+def import_filter() -> str:
+    """The file dialog's filters: every ending an import reads, then each kind's own."""
+    every = " ".join(f"*{e}" for _, endings in FORMATS.values() for e in endings)
+    return (f"Articles and annotated data ({every});;Label Studio JSON (*.json);;"
+            f"CoNLL / IOB ({' '.join('*' + e for e in FORMATS['conll'][1])});;All files (*)")
 
 
 class WindowIO:
@@ -36,9 +43,10 @@ class WindowIO:
                 lambda _=False, p=path: self.project_requested.emit(p), edits=False, group="recent"))
 
     def import_files(self, paths: list[str] | None = None) -> None:
+        """Import files (asked for when not given): their format is told by their ending."""
         if not paths:
             paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", str(Path.home()),
-                                                    "Articles and annotated data (*.txt *.md *.jsonl *.csv *.html *.htm *.ann *.spacy);;All files (*)")
+                                                    import_filter())
         if paths and not self.jobs.import_files(paths):
             self.statusBar().showMessage("Another job is running; import when it is done.", 8000)
 

@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="article-annotator", description="Annotate named entities in news articles.")
     sub = p.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="import articles (.txt, .md, .jsonl, .csv, .html, brat "
-                         ".ann, .spacy, folders) and annotated data")
+                         ".ann, .spacy, Label Studio .json, CoNLL .conll/.iob, folders) and "
+                         "annotated data")
     imp.add_argument("project")
     imp.add_argument("sources", nargs="+", metavar="SOURCE",
                      help="files or folders (a folder brings its .txt, .md, .html, .htm files "
@@ -64,10 +65,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="how to read the sources (default: by file ending; doccano JSONL "
                      "needs --format doccano)")
     imp.add_argument("--text-column", metavar="NAME",
-                     help="the CSV column holding the article text (default: text)")
-    imp.add_argument("--offsets", choices=("codepoints", "utf16"), default="codepoints",
-                     help="doccano: what the offsets count (default: code points, as this app's "
-                     "export; files made by doccano itself count UTF-16 units: utf16)")
+                     help="the CSV column (or Label Studio data field) holding the article text "
+                     "(default: text)")
+    imp.add_argument("--offsets", choices=("codepoints", "utf16"),
+                     help="doccano: what the offsets count (default: utf16, doccano's own; "
+                     "codepoints for files other tools made counting code points)")
+    imp.add_argument("--annotator", type=_annotator, metavar="N",
+                     help="labelstudio: whose annotation of a task with several to import (user "
+                     "id or e-mail; default: the first, the others are reported)")
+    _ls_names(imp)
+    imp.add_argument("--doc-per-sentence", action="store_true",
+                     help="conll: every sentence (blank-line-separated block) its own document "
+                     "(default: -DOCSTART- lines part documents, else the file is one)")
     imp.add_argument("--encoding", metavar="NAME",
                      help="what .txt, .md, .jsonl, .csv and .html files are in when not UTF-8 "
                      "(e.g. cp1252, latin-1, utf-16); a file that is not UTF-8 is refused and "
@@ -90,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="spacy: move spans that do not line up with spaCy's tokens to whole "
                      "tokens (and report each) instead of stopping")
     exp.add_argument("--offsets", choices=("codepoints", "utf16"),
-                     help="doccano: what the offsets count (default: code points)")
+                     help="doccano: what the offsets count (default: utf16, doccano's own)")
+    _ls_names(exp)
     exp.add_argument("--include-rejected", action="store_true",
                      help="jsonl: add the model suggestions people rejected as "
                      '"answer": "reject" tasks')
@@ -100,6 +110,18 @@ def _parser() -> argparse.ArgumentParser:
     for name, module in PLUGINS.items():
         importlib.import_module(module).add_parser(sub)
     return p
+
+
+def _annotator(value: str) -> int | str:
+    """--annotator: a Label Studio user id (a number) or e-mail address."""
+    return int(value) if value.isdigit() else value
+
+
+def _ls_names(parser) -> None:
+    parser.add_argument("--from-name", metavar="NAME", help="labelstudio: the Labels tag's "
+                        "name (the regions' from_name; default: label)")
+    parser.add_argument("--to-name", metavar="NAME", help="labelstudio: the Text tag's name "
+                        "(the regions' to_name; default: text)")
 
 
 def _open(path: str, create: bool = False, read_only_ok: bool = False):
@@ -174,14 +196,11 @@ def _main(argv: list[str] | None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "import":
-            if args.offsets != "codepoints" and args.format != "doccano":
-                parser.error("--offsets utf16 applies to --format doccano only")
-            if args.encoding is not None:
-                from models.importer import check_options
-                try:
-                    check_options(args.format, args.offsets, args.encoding)
-                except ValueError as e:
-                    parser.error(str(e))
+            from models.importer import check_options
+            try:
+                check_options(args.format, args.offsets, args.encoding, **_reader_options(args))
+            except ValueError as e:
+                parser.error(str(e))
             return _import(args)
         if args.command == "preannotate":
             return importlib.import_module("models.preannotate_cli").run(args)
@@ -277,6 +296,11 @@ class CtrlC:
             signal.signal(signal.SIGINT, self._old)
 
 
+def _reader_options(args) -> dict:
+    return {"annotator": args.annotator, "doc_per_sentence": args.doc_per_sentence,
+            "from_name": args.from_name, "to_name": args.to_name}
+
+
 def _import(args) -> int:
     from models.importer import import_paths
     store = _open(args.project, create=True)
@@ -286,6 +310,7 @@ def _import(args) -> int:
             report = import_paths(store, args.sources, fmt=args.format,
                                   text_column=args.text_column, offsets=args.offsets,
                                   encoding=args.encoding, batch_size=args.batch_size,
+                                  **_reader_options(args),
                                   progress=lambda done, total, text: bar.update(done, total, text),
                                   cancelled=lambda: ctrl_c.pressed)
     finally:
@@ -309,7 +334,7 @@ def _export(args, parser) -> int:
     fmt = args.format
     options = {"all_documents": args.all, "dev_fraction": args.dev_fraction, "seed": args.seed,
                "snap": args.snap, "offsets": args.offsets, "include_rejected": args.include_rejected,
-               "no_tokens": args.no_tokens}
+               "no_tokens": args.no_tokens, "from_name": args.from_name, "to_name": args.to_name}
     flags = {"all_documents": "--all"}
     options = {k: v for k, v in options.items() if v is not None and v is not False}
     for name in options:

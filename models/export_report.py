@@ -57,6 +57,7 @@ class ExportReport:
     misaligned: list[SpanIssue] = field(default_factory=list)   # refused: nothing written
     changed: list[SpanIssue] = field(default_factory=list)      # written otherwise, or left out
     cancelled: bool = False
+    config: Path | None = None      # labelstudio: the labelling config written beside
 
     def summary(self) -> str:
         if self.cancelled:
@@ -73,6 +74,8 @@ class ExportReport:
             extra.append(f"{self.rejected} rejected suggestions")
         if self.changed:
             extra.append(f"{len(self.changed)} spans changed (see the list)")
+        if self.config is not None:
+            extra.append(f"labelling config in {shown(self.config.name)}")
         return text + (f" ({'; '.join(extra)})" if extra else "")
 
 

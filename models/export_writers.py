@@ -75,11 +75,35 @@ def _jsonl(store, items, path, stream, files, report, options) -> None:
 
 
 def _doccano(store, items, path, stream, files, report, options) -> None:
-    offsets = options.get("offsets") or "codepoints"
+    offsets = options.get("offsets") or doccano_format.DEFAULT_OFFSETS
     with _text_out(path, stream, files) as f:
         for doc, spans in items:
             f.write(json.dumps(doccano_format.record(doc, spans, offsets), ensure_ascii=False) + "\n")
             report.spans += len(spans)
+
+
+def config_path(out: Path) -> Path:
+    """Where the Label Studio export's labelling config goes: ``tasks.json`` ->
+    ``tasks.label_config.xml``, beside it."""
+    return out.with_name(out.stem + ".label_config.xml")
+
+
+def _labelstudio(store, items, path, stream, files, report, options) -> None:
+    from models.formats import labelstudio
+    names = {"from_name": options.get("from_name") or "label",
+             "to_name": options.get("to_name") or "text"}
+
+    def counted():
+        for doc, spans in items:
+            report.spans += len(spans)
+            yield doc, spans
+    with _text_out(path, stream, files) as f:
+        for _ in labelstudio.write_tasks(counted(), f, kb=_kb(store), **names):
+            pass
+    if path is not None:            # (standard output holds the tasks only)
+        config = labelstudio.label_config([(lab.name, lab.color) for lab in store.labels()], **names)
+        report.config = config_path(path)
+        files.data(report.config, config)
 
 
 def _conll(store, items, path, stream, files, report, options) -> None:
@@ -173,4 +197,5 @@ def _spacy(store, items, path, stream, files, report, options) -> None:
 
 
 WRITERS = {"jsonl": _jsonl, "spacy": _spacy, "conll": _conll, "doccano": _doccano,
-            "brat": _brat, "labels": _labels, "patterns": _patterns, "entities": _entities}
+           "labelstudio": _labelstudio, "brat": _brat, "labels": _labels, "patterns": _patterns,
+           "entities": _entities}

@@ -1,4 +1,5 @@
-"""Export a project: Prodigy JSONL, spaCy ``.spacy``, CoNLL, doccano, brat, the label set,
+"""Export a project: Prodigy JSONL, spaCy ``.spacy``, CoNLL, doccano, Label Studio JSON (with
+its labelling config beside: ``OUT.label_config.xml``), brat, the label set,
 EntityRuler patterns, and the entities (``models.formats.entities``: a knowledge base for
 spaCy's ``InMemoryLookupKB``; JSONL spans carry ``kb_id``, ``.spacy`` ents ``kb_id_``).
 
@@ -17,7 +18,9 @@ Options (each only where it applies; another is a ValueError, not silently ignor
 - ``all_documents`` — every document, not only those marked done (all formats but ``labels``).
 - ``dev_fraction`` (default 0.2), ``seed`` (default 0), ``snap`` (None, "expand", "contract") —
   ``spacy``: see ``split_dev``, and ``formats.docbin.to_doc``.
-- ``offsets`` ("codepoints" or "utf16") — ``doccano``.
+- ``offsets`` ("utf16", the default — doccano's own counting — or "codepoints") — ``doccano``.
+- ``from_name``, ``to_name`` — ``labelstudio``: the names of the Labels and the Text tags
+  (default ``label`` and ``text``), in the regions and the labelling config.
 - ``include_rejected`` — ``jsonl``: rejected model suggestions as ``"answer": "reject"`` tasks.
 - ``no_tokens`` — ``jsonl``: no ``tokens`` and no token indices on the spans, character offsets
   only (a tenth of the size, ~5× faster; Prodigy's manual interfaces want the tokens).
@@ -35,7 +38,7 @@ from models.display import path_shown, shown
 from models.document import DONE, Document
 from models.export_report import (ExportError, ExportReport, ExportWriteFailed, MisalignedSpans,
                                   SpanIssue)
-from models.export_writers import DEFAULT_DEV_FRACTION, WRITERS, split_dev
+from models.export_writers import DEFAULT_DEV_FRACTION, WRITERS, config_path, split_dev
 from models.formats import doccano as doccano_format
 from models.formats.docbin import SNAP_MODES
 from models.formats.prodigy import InvalidTask
@@ -44,14 +47,17 @@ from models.project_file import project_in_the_way
 from models.spans import Span
 from models.store import Store
 
-FORMATS = ("jsonl", "spacy", "conll", "doccano", "brat", "labels", "patterns", "entities")
+FORMATS = ("jsonl", "spacy", "conll", "doccano", "labelstudio", "brat", "labels", "patterns",
+           "entities")
 DIRECTORY_FORMATS = ("spacy", "brat")        # OUT is a folder; the others write one file
 OFFSETS = doccano_format.OFFSETS
 # option -> the formats it applies to
 OPTIONS = {
-    "all_documents": ("jsonl", "spacy", "conll", "doccano", "brat", "patterns", "entities"),
+    "all_documents": ("jsonl", "spacy", "conll", "doccano", "labelstudio", "brat", "patterns",
+                      "entities"),
     "dev_fraction": ("spacy",), "seed": ("spacy",), "snap": ("spacy",),
     "offsets": ("doccano",), "include_rejected": ("jsonl",), "no_tokens": ("jsonl",),
+    "from_name": ("labelstudio",), "to_name": ("labelstudio",),
 }
 PROGRESS_EVERY = 0.1         # seconds between progress calls
 
@@ -111,6 +117,8 @@ def _check_target(out: Path, fmt: str) -> None:
             except TargetRefused as e:
                 raise ExportError(f"not exported: {e}") from None
             targets = [out, t.at]
+            if fmt == "labelstudio":
+                targets.append(config_path(out))
             if not t.direct and not t.at.parent.is_dir():
                 raise ExportError(f"not exported: the folder {path_shown(t.at.parent)} does not exist")
         why = next(filter(None, map(project_in_the_way, targets)), None)

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 from models.display import storable
 from models.formats.brat import iter_brat
+from models.formats.conll_read import iter_conll
 from models.formats.csv import iter_csv
 from models.formats.docbin import iter_docbin
 from models.formats.doccano import iter_doccano
@@ -27,6 +28,7 @@ from models.formats.errors import ImportProblem
 from models.formats.files import file_problem, mode_problem
 from models.formats.html import iter_html
 from models.formats.jsonl import iter_jsonl
+from models.formats.labelstudio import iter_labelstudio
 from models.formats.txt import iter_txt
 
 # format name -> (reader, file name endings it is chosen for with --format auto)
@@ -36,6 +38,9 @@ FORMATS: dict[str, tuple[Callable[..., Iterator[dict | ImportProblem]], tuple[st
     "csv": (iter_csv, (".csv",)),
     "html": (iter_html, (".html", ".htm")),
     "doccano": (iter_doccano, ()),          # .jsonl too: only ever chosen with --format doccano
+    "labelstudio": (iter_labelstudio, (".json",)),      # Label Studio's JSON and JSON_MIN exports
+    "conll": (iter_conll, (".conll", ".conll03", ".iob", ".iob1", ".iob2", ".bio", ".bioes",
+                           ".bilou")),             # CoNLL-2003 and token/tag files
     "brat": (iter_brat, (".ann",)),
     "spacy": (iter_docbin, (".spacy",)),
     "entities": (read_entities, ()),        # .jsonl: read by the JSONL reader too
@@ -44,8 +49,16 @@ FORMATS: dict[str, tuple[Callable[..., Iterator[dict | ImportProblem]], tuple[st
 FOLDER_ENDINGS = {"doccano": (".jsonl",)}
 FORMAT_CHOICES = ("auto", *FORMATS)
 FOLDER_FORMATS = ("txt", "html", "brat")   # what a folder brings in with --format auto
-ANNOTATED = ("jsonl", "doccano", "brat", "spacy")
-ENCODED = ("txt", "jsonl", "csv", "html", "doccano", "brat")   # read in another encoding (--encoding)
+ANNOTATED = ("jsonl", "doccano", "labelstudio", "conll", "brat", "spacy")
+# read in another encoding (--encoding)
+ENCODED = ("txt", "jsonl", "csv", "html", "doccano", "labelstudio", "conll", "brat")
+# an import option -> the formats whose reader takes it
+READER_OPTIONS = {"text_column": ("csv", "labelstudio"), "offsets": ("doccano",),
+                  "encoding": ENCODED, "annotator": ("labelstudio",),
+                  "from_name": ("labelstudio",), "to_name": ("labelstudio",),
+                  "doc_per_sentence": ("conll",)}
+# (format, option) -> the reader's own name for it
+READER_NAMES = {("labelstudio", "text_column"): "text_key"}
 
 
 def format_of(path: Path) -> str | None:

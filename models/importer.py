@@ -5,8 +5,9 @@ Sources are files or folders. A folder brings every ``.txt``/``.text``/``.md`` a
 annotated document) (recursively, hidden files and folders left out), sorted by their path
 inside the folder, so the same folder always imports in the same order.
 
-Annotated data — Prodigy JSONL, doccano JSONL (``--format doccano``), brat pairs and spaCy
-``.spacy`` files — brings its spans. Each span is checked against its text (``formats.annotated``):
+Annotated data — Prodigy JSONL, doccano JSONL (``--format doccano``), Label Studio JSON
+(``.json``), CoNLL/IOB (``.conll``, ``.iob``…), brat pairs and spaCy ``.spacy`` files — brings
+its spans. Each span is checked against its text (``formats.annotated``):
 one that cannot stand is reported with its file, line and offsets and left out; the document is
 imported with the rest. A label the project lacks is added to the label set (one undoable edit)
 and the report names it with where it was first seen.
@@ -32,7 +33,8 @@ from models.formats.files import open_regular
 from models.formats.records import document_problem, unexpected
 from models.import_entities import EntityImport
 from models.import_sources import (ANNOTATED, ENCODED, FOLDER_ENDINGS, FOLDER_FORMATS,
-                                   FORMAT_CHOICES, FORMATS, Source, expand, format_of)
+                                   FORMAT_CHOICES, FORMATS, READER_NAMES, READER_OPTIONS,
+                                   Source, expand, format_of)
 from models.store import Store
 
 BATCH_SIZE = 500
@@ -96,25 +98,28 @@ class ImportReport:
         self.files += other.files
 
 
-def _read(source: Source, f: BinaryIO, text_column: str | None,
-          offsets: str = "codepoints", encoding: str | None = None) -> Iterator[dict | ImportProblem]:
+def _read(source: Source, f: BinaryIO, options: dict) -> Iterator[dict | ImportProblem]:
     reader = FORMATS[source.fmt][0]
-    options = {}
-    if source.fmt == "csv":
-        options["text_column"] = text_column
-    elif source.fmt == "doccano":
-        options["offsets"] = offsets
-    if encoding and source.fmt in ENCODED:
-        options["encoding"] = encoding
-    return reader(f, str(source.path), source=source.name, **options)
+    given = {k: v for k, v in options.items() if v not in (None, False)}
+    return reader(f, str(source.path), source=source.name,
+                  **{READER_NAMES.get((source.fmt, k), k): v for k, v in given.items()
+                     if source.fmt in READER_OPTIONS.get(k, ())})
 
 
-def check_options(fmt: str, offsets: str, encoding: str | None = None) -> None:
-    if offsets not in OFFSETS:
+def check_options(fmt: str, offsets: str | None = None, encoding: str | None = None,
+                  **more) -> None:
+    """ValueError for an option that does not apply to ``fmt`` (or is not valid at all)."""
+    if offsets not in (None, *OFFSETS):
         raise ValueError(f"offsets must be one of {', '.join(OFFSETS)}, not {offsets!r}")
-    if offsets != "codepoints" and fmt != "doccano":
-        raise ValueError(f"--offsets {offsets} applies to --format doccano only (JSONL, brat and "
-                         ".spacy offsets are code points)")
+    if offsets == "utf16" and fmt != "doccano":
+        raise ValueError("--offsets utf16 applies to --format doccano only (JSONL, Label Studio, "
+                         "brat and .spacy offsets are code points)")
+    for name, value in more.items():
+        if name not in READER_OPTIONS or name in ("text_column", "offsets", "encoding"):
+            raise TypeError(f"unknown import option {name!r}")
+        if value not in (None, False) and fmt not in ("auto", *READER_OPTIONS[name]):
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag} applies to --format {' / '.join(READER_OPTIONS[name])} only")
     if encoding is not None:
         codec_name(encoding)                    # ValueError: unknown encoding
         if fmt not in ("auto", *ENCODED):
@@ -122,36 +127,39 @@ def check_options(fmt: str, offsets: str, encoding: str | None = None) -> None:
 
 
 def read_source(path: str | Path, fmt: str = "auto", text_column: str | None = None,
-                offsets: str = "codepoints", encoding: str | None = None
+                offsets: str | None = None, encoding: str | None = None, **more
                 ) -> tuple[list[dict], list[ImportProblem]]:
-    """Every document of one source (file or folder) as a list, with the problems found.
+    """Every document of one source (file or folder) as a list, with the problems found
+    (``more``: ``annotator``, ``doc_per_sentence``, as for ``import_paths``).
 
     For small sources and tests; imports stream through ``import_paths``.
     """
-    check_options(fmt, offsets, encoding)
+    check_options(fmt, offsets, encoding, **more)
     sources, problems = expand([path], fmt)
     docs = []
+    options = {"text_column": text_column, "offsets": offsets, "encoding": encoding, **more}
     for source in sources:
-        got, found = collect(_items(source, text_column, offsets=offsets, encoding=encoding))
+        got, found = collect(_items(source, options))
         docs += got
         problems += found
     return docs, problems
 
 
-def _items(source: Source, text_column: str | None, position: list[int] | None = None,
-           offsets: str = "codepoints", encoding: str | None = None) -> Iterator[dict | ImportProblem]:
+def _items(source: Source, options: dict, position: list[int] | None = None
+           ) -> Iterator[dict | ImportProblem]:
     """The documents and problems of one source; ``position[0]`` follows the bytes read."""
+    encoding = options.get("encoding")
     if encoding and source.fmt not in ENCODED:
         yield ImportProblem(str(source.path), None, f"--encoding {encoding} does not apply to "
                             f"{source.fmt} files: read as UTF-8", False)
-        encoding = None
+        options = {**options, "encoding": None}
     f, why = open_regular(source.path)      # never blocks: a FIFO put in its place is refused
     if f is None:
         yield ImportProblem(str(source.path), None, why)
         return
     file = str(source.path)
     with f:
-        items = _read(source, f, text_column, offsets, encoding)
+        items = _read(source, f, options)
         while True:
             try:
                 item = next(items)
@@ -232,16 +240,25 @@ def import_docs(store: Store, docs: list[dict], report: ImportReport) -> None:
 
 
 def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto",
-                 text_column: str | None = None, offsets: str = "codepoints",
-                 encoding: str | None = None, batch_size: int = BATCH_SIZE,
+                 text_column: str | None = None, offsets: str | None = None,
+                 encoding: str | None = None, annotator: int | str | None = None,
+                 doc_per_sentence: bool = False, from_name: str | None = None,
+                 to_name: str | None = None, batch_size: int = BATCH_SIZE,
                  progress: Progress | None = None,
                  cancelled: Callable[[], bool] | None = None) -> ImportReport:
     """Import files and folders into ``store``; return what was added, skipped and rejected.
 
     ``fmt``: ``auto`` (by file ending) or one of ``txt``, ``jsonl``, ``csv``, ``html``,
-    ``doccano``, ``brat``, ``spacy``.
-    ``text_column``: the CSV column holding the text (default ``text``).
-    ``offsets``: ``codepoints`` or ``utf16`` — the unit of doccano offsets (doccano only).
+    ``doccano``, ``labelstudio``, ``conll``, ``brat``, ``spacy``.
+    ``text_column``: the CSV column holding the text (default ``text``), or the Label Studio
+    data field.
+    ``offsets``: ``utf16`` (the default, doccano's own) or ``codepoints`` — the unit of
+    doccano offsets (doccano only).
+    ``annotator``: Label Studio — whose annotation of a task with several to import (a user
+    id, or an e-mail address); default the first.
+    ``from_name``, ``to_name``: Label Studio — the regions read (default: every ``labels``
+    region).
+    ``doc_per_sentence``: CoNLL — every sentence (blank-line-separated block) a document.
     ``encoding``: what text, JSONL, CSV and HTML files are in (default UTF-8; a file that is
     not is refused with the encoding it looks like in ``ImportProblem.encoding``).
 
@@ -255,7 +272,10 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
     ``cancelled()`` is asked: True stops the import there (``report.cancelled``), with every
     committed document whole and nothing of the next batch written.
     """
-    check_options(fmt, offsets, encoding)
+    more = {"annotator": annotator, "doc_per_sentence": doc_per_sentence,
+            "from_name": from_name, "to_name": to_name}
+    check_options(fmt, offsets, encoding, **more)
+    options = {"text_column": text_column, "offsets": offsets, "encoding": encoding, **more}
     report = ImportReport()
     sources, problems = expand(paths, fmt)
     report.problems += problems
@@ -289,7 +309,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, fmt: str = "auto"
         report.files += 1
         current = source.name
         position[0] = 0
-        with closing(_items(source, text_column, position, offsets, encoding)) as items:
+        with closing(_items(source, options, position)) as items:
             for item in items:
                 if isinstance(item, ImportProblem):
                     report.problems.append(_offer(item, source))

@@ -31,9 +31,12 @@ def test_export_dialog_options_follow_the_format(qtbot, tmp_path):
     d.snap.setCurrentIndex(1)
     assert d.choice() == ("spacy", str(tmp_path / "p-spacy"), {"dev_fraction": 0.2, "snap": "expand"})
     d.format.setCurrentIndex(FORMATS.index("doccano"))
-    d.utf16.setChecked(True)
     d.all_docs.setChecked(True)
-    assert d.choice()[2] == {"all_documents": True, "offsets": "utf16"}
+    assert d.choice()[2] == {"all_documents": True}          # doccano's own UTF-16 units
+    d.codepoints.setChecked(True)
+    assert d.choice()[2] == {"all_documents": True, "offsets": "codepoints"}
+    d.format.setCurrentIndex(FORMATS.index("labelstudio"))
+    assert d.choice() == ("labelstudio", str(tmp_path / "p-labelstudio.json"), {"all_documents": True})
     d.format.setCurrentIndex(FORMATS.index("jsonl"))
     assert d.tokens.isChecked() and d.choice() == ("jsonl", str(tmp_path / "p.jsonl"),
                                                    {"all_documents": True})

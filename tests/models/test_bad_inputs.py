@@ -103,7 +103,7 @@ def test_cli_names_the_encoding_and_reads_with_encoding(tmp_path, capsys):
     assert "unknown encoding 'klingon'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["import", str(project), str(path), "--format", "spacy", "--encoding", "cp1252"])
-    assert "--encoding applies to --format txt / jsonl / csv / html / doccano / brat, not spacy" in capsys.readouterr().err
+    assert "--encoding applies to --format txt / jsonl / csv / html / doccano / labelstudio / conll / brat, not spacy" in capsys.readouterr().err
 
 
 def test_cp1252_jsonl_and_csv_with_encoding(store, project, tmp_path):

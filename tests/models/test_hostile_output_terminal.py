@@ -187,8 +187,8 @@ def test_an_argument_in_a_usage_error_prints_escaped(capsys, tmp_path):
     err = capsys.readouterr().err
     assert safe_lines(err)[-1] == ("article-annotator export: error: argument --format: invalid "
                                    "choice: 'x\\x1b[2J\\nforged' (choose from 'jsonl', 'spacy', "
-                                   "'conll', 'doccano', 'brat', 'labels', 'patterns', "
-                                   "'entities')")
+                                   "'conll', 'doccano', 'labelstudio', 'brat', 'labels', "
+                                   "'patterns', 'entities')")
 
 
 def test_the_train_score_table_prints_label_names_escaped():

@@ -75,8 +75,13 @@ def files_of(out: Path) -> dict[str, bytes]:
 # format, export options, import format, import options, what to import
 CASES = {
     "jsonl": ("jsonl", {}, "auto", {}, lambda out: [out]),
-    "doccano": ("doccano", {}, "doccano", {}, lambda out: [out]),
+    "doccano": ("doccano", {}, "doccano", {}, lambda out: [out]),         # UTF-16, doccano's own
     "doccano-utf16": ("doccano", {"offsets": "utf16"}, "doccano", {"offsets": "utf16"}, lambda out: [out]),
+    "doccano-codepoints": ("doccano", {"offsets": "codepoints"}, "doccano", {"offsets": "codepoints"},
+                           lambda out: [out]),
+    "labelstudio": ("labelstudio", {}, "labelstudio", {}, lambda out: [out]),
+    "labelstudio-names": ("labelstudio", {"from_name": "ner", "to_name": "article"}, "labelstudio",
+                          {"from_name": "ner", "to_name": "article"}, lambda out: [out]),
     "brat-folder": ("brat", {}, "auto", {}, lambda out: [out]),
     "brat-files": ("brat", {}, "brat", {}, lambda out: sorted(out.glob("*.ann"))),
     "spacy": ("spacy", {}, "auto", {}, lambda out: [out / "train.spacy", out / "dev.spacy"]),
@@ -108,9 +113,11 @@ def test_export_import_export_is_identical(corpus, tmp_path, case):
 
 
 def test_utf16_offsets_differ_where_astral_characters_stand(corpus, tmp_path):
-    cp, u16 = tmp_path / "cp.jsonl", tmp_path / "u16.jsonl"
-    export(corpus, cp, "doccano")
+    cp, u16, default = tmp_path / "cp.jsonl", tmp_path / "u16.jsonl", tmp_path / "d.jsonl"
+    export(corpus, cp, "doccano", offsets="codepoints")
     export(corpus, u16, "doccano", offsets="utf16")
+    export(corpus, default, "doccano")
+    assert default.read_bytes() == u16.read_bytes()                    # doccano's own counting
     a = [json.loads(x) for x in cp.read_text("utf-8").split("\n")[:-1]]
     b = [json.loads(x) for x in u16.read_text("utf-8").split("\n")[:-1]]
     assert a[0]["label"] == [[0, 5, "GPE"], [11, 16, "GPE"]]           # "Seoul😀 and Tokyo"
