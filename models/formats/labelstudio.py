@@ -16,9 +16,10 @@ not done and without a span of its own has no annotation. The labelling config
 written beside the export.
 
 Import (``iter_labelstudio``): a JSON array of tasks, full or JSON_MIN (told apart per task: a
-full one has ``data``), or one task object. The annotation used is the first one not
-cancelled, or ``annotator``'s (a user id, or an e-mail address); a task with others says which
-were not imported. Its ``labels`` regions are a person's spans; without an annotation, the
+full one has ``data``), or one task object; JSON_MIN rows of one task (same ``id`` and text)
+are one task with several annotations. The annotation used is the first one not cancelled, or
+``annotator``'s (a user id, or an e-mail address); a task with others says which were not
+imported. Its ``labels`` regions are a person's spans; without an annotation, the
 predictions' regions are suggestions (source: the ``model_version``), and beside an annotation
 of a document not done, the prediction regions it does not overlap. Status: ``data.status``
 when this app wrote it, else done with an annotation, skipped with only cancelled ones, new
@@ -155,21 +156,35 @@ def iter_labelstudio(f: BinaryIO, file: str, source: str | None = None, *,
         return
     names = (from_name, to_name)
     seen_types: set[str] = set()
-    minimal: dict = {}
+    # JSON_MIN has one row per annotation: the rows of one task (same id and text) are one task
+    # with several annotations, so the first (or the annotator's) is chosen among them.
+    items: list = []
+    rows: dict[tuple, dict] = {}
     for n, item in enumerate(_elements(text, file), 1):
+        if isinstance(item, tuple) and isinstance(item[1], dict) and "data" not in item[1]:
+            try:
+                task = _from_min(item[1], from_name or "label", to_name or "text")
+                key = (repr(task.get("id")), repr(task["data"].get(text_key)))
+                if key in rows:
+                    rows[key]["annotations"] += task["annotations"]
+                    continue
+                rows[key] = task
+                item = (item[0], task)
+            except Exception as e:
+                item = ImportProblem(file, item[0], unexpected(e, f"task {n}"))
+        items.append((n, item))
+    for n, item in items:
         if isinstance(item, ImportProblem):
             yield item
             continue
         line, obj = item
         try:
-            if isinstance(obj, dict) and "data" not in obj:
-                obj = _from_min(obj, from_name or "label", to_name or "text", text_key, minimal)
             yield from _task(obj, n, line, file, names, annotator, text_key, seen_types)
         except Exception as e:          # a defect met on one task: that task, named
             yield ImportProblem(file, line, unexpected(e, f"task {n}"))
 
 
-def _from_min(row: dict, from_name: str, to_name: str, text_key: str, seen: dict) -> dict:
+def _from_min(row: dict, from_name: str, to_name: str) -> dict:
     """A JSON_MIN row as a full task with one annotation."""
     regions = row.get(from_name) or []
     result = [{"from_name": from_name, "to_name": to_name, "type": "labels", "value": v}

@@ -203,3 +203,19 @@ def test_the_command_line_exports_and_imports_label_studio(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["import", str(tmp_path / "r.annot"), str(out), "--format", "jsonl", "--annotator", "2"])
     assert "--annotator applies to --format labelstudio only" in capsys.readouterr().err
+
+
+def test_json_min_rows_of_one_task_are_one_task_with_several_annotations():
+    """JSON_MIN writes one row per annotation; --annotator picks among the rows of a task."""
+    text = "Kim met Moon."
+    rows = [{"id": 3, "text": text, "label": [{"start": 0, "end": 3, "text": "Kim", "labels": ["PERSON"]}],
+             "annotator": 1, "annotation_id": 10, "created_at": "x", "updated_at": "x", "lead_time": 1.5},
+            {"id": 3, "text": text, "label": [{"start": 8, "end": 12, "text": "Moon", "labels": ["PERSON"]}],
+             "annotator": 2, "annotation_id": 11, "created_at": "x", "updated_at": "x", "lead_time": 2.0},
+            {"id": 4, "text": "Seoul.", "label": [], "annotator": 1, "annotation_id": 12,
+             "created_at": "x", "updated_at": "x", "lead_time": 0.5}]
+    docs, problems = read(rows)
+    assert [(d["text"], d["spans"]) for d in docs] == [(text, [Span(0, 3, "PERSON")]), ("Seoul.", [])]
+    assert [p.message for p in problems] == ["task 1 has 2 annotations: used 10 (by 1); not imported: 11 (by 2)"]
+    docs, _ = read(rows, annotator=2)
+    assert docs[0]["spans"] == [Span(8, 12, "PERSON")] and docs[0]["meta"] == {}
