@@ -162,6 +162,12 @@ def iter_labelstudio(f: BinaryIO, file: str, source: str | None = None, *,
     rows: dict[tuple, dict] = {}
     for n, item in enumerate(_elements(text, file), 1):
         if isinstance(item, tuple) and isinstance(item[1], dict) and "data" not in item[1]:
+            if text_key not in item[1]:
+                keys = ", ".join(map(repr, list(item[1])[:5])) or "none"
+                items.append((n, ImportProblem(file, item[0], f"task {n} is neither a Label Studio "
+                                               f"task (no 'data') nor a JSON_MIN row (no "
+                                               f"{text_key!r}; its keys: {keys[:80]}); skipped")))
+                continue
             try:
                 task = _from_min(item[1], from_name or "label", to_name or "text")
                 key = (repr(task.get("id")), repr(task["data"].get(text_key)))

@@ -219,3 +219,11 @@ def test_json_min_rows_of_one_task_are_one_task_with_several_annotations():
     assert [p.message for p in problems] == ["task 1 has 2 annotations: used 10 (by 1); not imported: 11 (by 2)"]
     docs, _ = read(rows, annotator=2)
     assert docs[0]["spans"] == [Span(8, 12, "PERSON")] and docs[0]["meta"] == {}
+
+
+def test_a_json_file_that_is_no_label_studio_export_says_so():
+    docs, problems = read([{"name": "PERSON", "color": "#aa9cfc"}])
+    assert docs == [] and problems[0].rejected and problems[0].message.startswith(
+        "task 1 is neither a Label Studio task (no 'data') nor a JSON_MIN row (no 'text'; its keys:")
+    docs, problems = read(b'"just a string"')
+    assert problems[0].message.startswith("not a Label Studio export: expected a JSON array")
