@@ -33,8 +33,7 @@ from typing import BinaryIO, Iterator
 from models.display import storable
 from models.document import DONE
 from models.formats.annotated import clean_spans
-from models.formats.errors import ImportProblem, decode_bytes
-from models.formats.files import read_whole
+from models.formats.errors import ImportProblem, read_text
 from models.formats.records import short
 from models.formats.txt import headline
 
@@ -150,11 +149,7 @@ def _scheme(docs: list[_Doc]) -> str:
 def iter_conll(f: BinaryIO, file: str, source: str | None = None, *, doc_per_sentence: bool = False,
                encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """The documents of a CoNLL / IOB file and the problems found (see the module doc)."""
-    data, why = read_whole(f)
-    if why:
-        yield ImportProblem(file, None, why)
-        return
-    text, problem = decode_bytes(data, file, encoding)
+    text, problem = read_text(f, file, encoding)
     if problem:
         yield problem
         return

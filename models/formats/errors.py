@@ -223,6 +223,15 @@ def decode_bytes(data: bytes, file: str, encoding: str | None = None) -> tuple[s
     return text, None
 
 
+def read_text(f, file: str, encoding: str | None = None) -> tuple[str, ImportProblem | None]:
+    """The whole text of an open binary file (``files.read_whole``, then ``decode_bytes``), or
+    ("", the problem that rejects the file)."""
+    data, why = read_whole(f)
+    if why:
+        return "", ImportProblem(file, None, why)
+    return decode_bytes(data, file, encoding)
+
+
 def _decode(data: bytes, encoding: str) -> str:
     """``data.decode(encoding)``, a megabyte at a time: one call over a 50 MB file holds the
     GIL for ~70 ms, and the window's UI thread with it."""

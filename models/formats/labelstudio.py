@@ -33,8 +33,7 @@ from xml.sax.saxutils import quoteattr
 
 from models.document import DONE, NEW, SKIPPED, STATUSES, Document
 from models.formats.annotated import clean_spans
-from models.formats.errors import ImportProblem, decode_bytes
-from models.formats.files import read_whole
+from models.formats.errors import ImportProblem, read_text
 from models.formats.records import short, unexpected
 from models.formats.txt import headline
 from models.spans import MANUAL, Span
@@ -146,11 +145,7 @@ def iter_labelstudio(f: BinaryIO, file: str, source: str | None = None, *,
                      to_name: str | None = None, text_key: str = "text",
                      encoding: str | None = None) -> Iterator[dict | ImportProblem]:
     """The documents of a Label Studio JSON or JSON_MIN export (see the module doc)."""
-    data, why = read_whole(f)
-    if why:
-        yield ImportProblem(file, None, why)
-        return
-    text, problem = decode_bytes(data, file, encoding)
+    text, problem = read_text(f, file, encoding)
     if problem:
         yield problem
         return

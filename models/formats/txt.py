@@ -5,8 +5,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from models.display import storable
-from models.formats.errors import ImportProblem, collect, decode_bytes, open_and_read
-from models.formats.files import read_whole
+from models.formats.errors import ImportProblem, collect, open_and_read, read_text
 
 
 def iter_txt(f: BinaryIO, file: str, source: str | None = None,
@@ -17,11 +16,7 @@ def iter_txt(f: BinaryIO, file: str, source: str | None = None,
     the file is in (default UTF-8; one that is not is refused, naming the encoding it looks
     like).
     """
-    data, why = read_whole(f)
-    if why:
-        yield ImportProblem(file, None, why)
-        return
-    text, problem = decode_bytes(data, file, encoding)
+    text, problem = read_text(f, file, encoding)
     if problem:
         yield problem
         return
