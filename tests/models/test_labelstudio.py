@@ -9,10 +9,9 @@ import pytest
 
 from models import cli
 from models.document import Document
-from models.edits import SetStatus
 from models.exporter import export
 from models.formats.errors import collect
-from models.formats.labelstudio import iter_labelstudio, label_config, task, write_tasks
+from models.formats.labelstudio import iter_labelstudio, label_config, write_tasks
 from models.importer import import_paths
 from models.spans import Span
 from models.store import Store
