@@ -92,13 +92,8 @@ def _labelstudio(store, items, path, stream, files, report, options) -> None:
     from models.formats import labelstudio
     names = {"from_name": options.get("from_name") or "label",
              "to_name": options.get("to_name") or "text"}
-
-    def counted():
-        for doc, spans in items:
-            report.spans += len(spans)
-            yield doc, spans
     with _text_out(path, stream, files) as f:
-        for _ in labelstudio.write_tasks(counted(), f, kb=_kb(store), **names):
+        for _ in labelstudio.write_tasks(_counted(items, report), f, **names):
             pass
     if path is not None:            # (standard output holds the tasks only)
         config = labelstudio.label_config([(lab.name, lab.color) for lab in store.labels()], **names)
@@ -106,13 +101,16 @@ def _labelstudio(store, items, path, stream, files, report, options) -> None:
         files.data(report.config, config)
 
 
+def _counted(items, report) -> Iterator:
+    """``items`` as they are written, their spans counted into ``report``."""
+    for doc, spans in items:
+        report.spans += len(spans)
+        yield doc, spans
+
+
 def _conll(store, items, path, stream, files, report, options) -> None:
-    def counted():
-        for doc, spans in items:
-            report.spans += len(spans)
-            yield doc, spans
     with _text_out(path, stream, files) as f:
-        for _ in write_conll(counted(), f):
+        for _ in write_conll(_counted(items, report), f):
             pass
 
 

@@ -48,8 +48,7 @@ def _region(doc: Document, span: Span, k: int, from_name: str, to_name: str) -> 
                       "labels": [span.label]}}
 
 
-def task(doc: Document, spans: list[Span], *, from_name: str = "label", to_name: str = "text",
-         kb: dict[int, str] | None = None) -> dict:
+def task(doc: Document, spans: list[Span], *, from_name: str = "label", to_name: str = "text") -> dict:
     """The Label Studio task of one document."""
     done = doc.status == DONE
     mine = [s for s in sorted(spans) if done or s.is_manual]
