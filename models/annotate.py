@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Callable
 
 from models.document import DONE, IN_PROGRESS, NEW
-from models.edits import ChangeEntities, ChangeLabels, ReplaceSpans
+from models.edits import (MODEL_PREANNOTATION, PATTERN_PREANNOTATION, ChangeEntities, ChangeLabels,
+                          ReplaceSpans)
 from models.graphemes import widen
 from models.ner import Pipeline
 from models.spans import Span, overlapping
@@ -30,7 +31,7 @@ def model_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
             spans.append(Span(start, end, label, source))
     if not spans:
         return None
-    return ReplaceSpans(doc_id, (), tuple(spans), f"Model pre-annotation ({len(spans)} spans)")
+    return ReplaceSpans(doc_id, (), tuple(spans), f"{MODEL_PREANNOTATION} ({len(spans)} spans)")
 
 
 def ensure_labels(store: Store, names: list[str], doc_id: int | None = None) -> list[str]:
@@ -113,7 +114,7 @@ def pattern_edit(store: Store, doc_id: int, found: list[tuple], run, text: str,
     if not spans:
         return None
     return ReplaceSpans(doc_id, tuple(removed), tuple(spans),
-                        f"Pattern pre-annotation ({len(spans)} spans, {run.source})")
+                        f"{PATTERN_PREANNOTATION} ({len(spans)} spans, {run.source})")
 
 
 def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
@@ -135,7 +136,7 @@ def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
     if set(spans) == set(current):
         return None
     return ReplaceSpans(doc_id, tuple(current), tuple(spans),
-                        f"Model pre-annotation again ({len(spans)} spans)")
+                        f"{MODEL_PREANNOTATION} again ({len(spans)} spans)")
 
 
 def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: int = 64,

@@ -21,6 +21,7 @@ from models.display import echo, shown
 PLUGINS: dict[str, str] = {
     "train": "models.train_cli",
     "check": "models.check_cli",
+    "stats": "models.stats_cli",
 }
 # ====================================================================================================
 

@@ -118,6 +118,10 @@ class Batch:
 
 Edit = ReplaceSpans | SetStatus | ChangeLabels | ChangeEntities | Dismiss | Batch
 
+# The names (``text``) of the edits a model or a patterns run makes (``models/annotate.py``):
+# the statistics tell the journal's machine entries from the people's by them.
+MODEL_PREANNOTATION, PATTERN_PREANNOTATION = "Model pre-annotation", "Pattern pre-annotation"
+
 
 def edit_from_json(data: dict | str) -> Edit:
     d = json.loads(data) if isinstance(data, str) else data

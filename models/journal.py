@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
-from models import contents, rejections
+from models import contents, rejections, suggestions
 from models.edits import Edit
 from models.outcome import Outcome
 
@@ -50,6 +50,7 @@ class StoreJournal:
                 if out.labels:
                     out.label_set = self.labels()
                 rejections.track(self.db, edit, mode, out.time)   # kept in step
+                suggestions.track(self.db, edit, mode, out.time)
                 out.entry = self._journal(edit, out, mode, entry)
         except StaleEdit as e:
             raise StaleEdit(f"{e} — it was changed elsewhere (another window or the command "

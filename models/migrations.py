@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from models import suggestions
 from models.project_file import project_in_the_way, sync_folder
 
 
@@ -160,6 +161,7 @@ STEPS: list[Step] = [
     Step(3, "documents an edit changed besides its own", _journal_docs),
     Step(4, "entities", _entities),
     Step(4, "dismissed findings", _dismissed),
+    Step(5, "every suggestion made, for the statistics", suggestions.create),
 ]
 LATEST = max(s.version for s in STEPS)
 

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from models import contents, opening, project_file
+from models import contents, opening, project_file, suggestions
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
 from models.edits import Batch, ChangeEntities, ChangeLabels, Dismiss, Edit, ReplaceSpans, SetStatus
 from models.labels import Label, LabelSet, check_label
@@ -272,6 +272,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
                                       "source, created) VALUES (?, ?, ?, ?, ?, ?)",
                                       [doc_id, s.start, s.end, s.label, s.source, now])
                 n += cur.rowcount
+                suggestions.imported(self.db, doc_id, [s], now)     # rejected: it was suggested
         return n
 
     def _change_labels(self, edit: ChangeLabels) -> None:
@@ -317,6 +318,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
                 spans = d.get("spans") or ()
                 if spans:
                     self._replace_spans(ReplaceSpans(doc_id, (), tuple(spans)))
+                    suggestions.imported(self.db, doc_id, spans, now)
                     self.db.execute("UPDATE documents SET status = ? WHERE id = ?",
                                     [d.get("status") or NEW, doc_id])
                 added.append(doc_id)

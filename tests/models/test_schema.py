@@ -24,6 +24,12 @@ TABLES = {
 }
 
 
+# What schema 5 derives from the schema-1 file: the model's spans of journal entries 2 and 14.
+SUGGESTED_SCHEMA1 = [(1, 0, 11, "PERSON", "en_core_web_sm-3.8.0"), (1, 16, 27, "PERSON", "en_core_web_sm-3.8.0"),
+                     (1, 31, 36, "GPE", "en_core_web_sm-3.8.0"), (1, 40, 46, "DATE", "en_core_web_sm-3.8.0"),
+                     (4, 34, 43, "GPE", "en_core_web_sm-3.8.0")]
+
+
 def rows(path: Path) -> dict[str, list[tuple]]:
     con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     try:
@@ -65,8 +71,11 @@ def test_a_first_schema_file_is_copied_then_upgraded_and_every_row_survives(old)
     try:
         backup = old.with_name("news.schema1-backup.annotator")
         assert store.upgraded == (1, backup)
-        assert store.setting("schema_version") == SCHEMA_VERSION == 4
+        assert store.setting("schema_version") == SCHEMA_VERSION == 5
         after = rows(old)
+        # Schema 5: every suggestion made, from the journal and the model spans standing.
+        assert one(old, "SELECT doc_id, start, end, label, source FROM suggested ORDER BY 1, 2") \
+            == SUGGESTED_SCHEMA1
         settings = dict(after.pop("settings"))
         assert settings.pop("schema_version") == str(SCHEMA_VERSION)
         assert settings == {k: v for k, v in before["settings"] if k != "schema_version"}
