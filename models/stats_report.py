@@ -103,21 +103,26 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
 
+def _esc(value: str) -> str:
+    """A string from the project in HTML: controls shown as escapes (as on the terminal)."""
+    return html.escape(shown(value))
+
+
 def _cell(value: str) -> str:
     right = value[:1].isdigit() or value in ("–",) or value.endswith("%")
-    return f"<td{' class=n' if right else ''}>{html.escape(value)}</td>"
+    return f"<td{' class=n' if right else ''}>{_esc(value)}</td>"
 
 
 def _table(title: str, header: list[str], rows: list[list[str]], colours: dict) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header) if any(header) else ""
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header) if any(header) else ""
     body = []
     for r in rows:
         first = r[0]
         swatch = (f"<span class=swatch style=\"background:{html.escape(colours[first])}\"></span>"
                   if first in colours else "")
-        body.append("<tr>" + (f"<td>{swatch}{html.escape(first)}</td>" if swatch else _cell(first))
+        body.append("<tr>" + (f"<td>{swatch}{_esc(first)}</td>" if swatch else _cell(first))
                     + "".join(_cell(c) for c in r[1:]) + "</tr>")
-    return (f"<table><caption style=\"text-align:left\">{html.escape(title)}</caption>"
+    return (f"<table><caption style=\"text-align:left\">{_esc(title)}</caption>"
             + (f"<thead><tr>{head}</tr></thead>" if head else "") + f"<tbody>{''.join(body)}</tbody></table>")
 
 
@@ -150,9 +155,9 @@ def report(figures: dict, project: str) -> str:
         return _table(title, h, r, colours)
 
     def chart(key, alt):
-        return f"<div class=chart role=img aria-label=\"{html.escape(alt)}\">{charts[key]}</div>" if key in charts else ""
+        return f"<div class=chart role=img aria-label=\"{_esc(alt)}\">{charts[key]}</div>" if key in charts else ""
 
-    name = html.escape(Path(project).name)
+    name = _esc(Path(project).name)
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Statistics of {name}</title>"
              f"<style>{_CSS}</style></head><body><h1>Statistics of {name}</h1>",
              "<h2>Progress</h2>", chart("status", "documents by status"), table("Documents"),
@@ -166,7 +171,7 @@ def report(figures: dict, project: str) -> str:
                   chart("model", "F1 per label and model")]
         for m in figures["models"]:
             s = m["source"]
-            parts += [f"<h2>{html.escape(s)}</h2>", chart(f"fates:{s}", f"what became of {s}'s suggestions")]
+            parts += [f"<h2>{_esc(s)}</h2>", chart(f"fates:{s}", f"what became of {shown(s)}'s suggestions")]
             parts += [table(t) for t in by_title if t.startswith(f"{s}: ")]
     else:
         parts.append("<p>No model suggestions on documents marked done yet.</p>")
