@@ -9,8 +9,11 @@ relabelled, resized, deleted and spans added, each as a journal entry a minute o
 
 Measures, on a connection of its own (as the window's statistics worker):
 * full: ``StatsState.build`` + ``Speed.update`` + ``figures`` — the window's first showing;
-  baseline: raw sqlite3 reading the same rows (spans with their strings, the done documents'
-  suggestions and texts, the journal heads) with ``fetchall`` and nothing computed.
+  baseline: raw sqlite3 reading the same rows (documents, spans, texts, the done documents'
+  suggestions, the journal) with ``fetchall`` and nothing computed.
+* the window while it counts: a full count on the statistics worker thread (as the dock
+  runs it) while the UI thread runs a 10 ms timer; how late each tick comes (p50/p95/max)
+  against the same timer with nothing counting.
 * one edit: a relabel on a done document committed through ``Store.apply`` (which reopens it),
   then ``StatsState.refresh([doc])`` + ``Speed.update`` + ``figures`` — what the window does
   after an edit; 20 edits, median and max; baseline: the same edit's commit alone.
@@ -57,7 +60,7 @@ def generate(path: Path, n_docs: int, per_doc: int, seed: int = 13) -> list[int]
              for _ in range(5000)]
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
-    t0 = time.time() - 30 * 86400
+    t0 = time.time() - 90 * 86400        # the people's work ends weeks before today's edits
     done_ids = []
     with conn:
         conn.execute("DROP TRIGGER documents_spans_added")          # counted once at the end
@@ -129,14 +132,18 @@ def generate(path: Path, n_docs: int, per_doc: int, seed: int = 13) -> list[int]
 
 
 def raw_full(path: Path) -> float:
+    """The rows our count reads, with raw sqlite3 and nothing computed: every span, every text
+    (for the spans' strings), the done documents' suggestions, the journal's heads and the
+    people's entries."""
     t = time.perf_counter()
     c = sqlite3.connect(path)
-    c.execute("SELECT s.doc_id, s.start, s.end, s.label, substr(t.text, s.start + 1, s.end - s.start) "
-              "FROM spans s JOIN texts t ON t.doc_id = s.doc_id ORDER BY s.doc_id, s.start").fetchall()
+    c.execute("SELECT id, status, created, updated, preannotated FROM documents").fetchall()
+    c.execute("SELECT doc_id, start, end, label FROM spans ORDER BY doc_id, start").fetchall()
+    c.execute("SELECT doc_id, text FROM texts").fetchall()
     c.execute("SELECT g.doc_id, g.start, g.end, g.label, g.source FROM suggested g JOIN documents d "
               "ON d.id = g.doc_id WHERE d.status = 'done'").fetchall()
-    c.execute("SELECT t.text FROM texts t JOIN documents d ON d.id = t.doc_id WHERE d.status = 'done'").fetchall()
-    c.execute("SELECT id, created, undone, substr(edit, 1, 200) FROM journal").fetchall()
+    c.execute("SELECT id, created, undone, substr(edit, 1, 200), CASE WHEN instr(substr(edit, 1, 200), "
+              "' pre-annotation') = 0 THEN edit END FROM journal").fetchall()
     c.close()
     return time.perf_counter() - t
 
@@ -188,6 +195,49 @@ def main() -> None:
         print(f"after one edit: refresh + figures median {statistics.median(ms):.1f} ms, max {max(ms):.1f} ms "
               f"(the edit's own commit median {statistics.median(commits) * 1000:.1f} ms)")
         conn.close()
+        idle, busy = ui_latency(path)
+        print(f"UI timer lateness while counting: p50 {busy[0]:.1f} / p95 {busy[1]:.1f} / max {busy[2]:.1f} ms "
+              f"(nothing counting: p95 {idle[1]:.1f}, max {idle[2]:.1f} ms)")
+
+
+def ui_latency(path: Path) -> tuple[tuple, tuple]:
+    """Lateness of a 10 ms timer on the UI thread, idle and while ``StatsEngine.build`` runs on
+    a worker thread (``gui.workers.Runner``, as the Statistics dock does)."""
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+    from gui.workers import Runner
+    from models.stats_read import StatsEngine
+    app = QApplication.instance() or QApplication([])
+
+    def measure(seconds: float, work=None) -> tuple:
+        late, clock, last = [], QElapsedTimer(), [0]
+        clock.start()
+        timer = QTimer(interval=10)
+        done = []
+
+        def tick():
+            now = clock.elapsed()
+            if last[0]:
+                late.append(max(0, now - last[0] - 10))
+            last[0] = now
+            if (work is None and now > seconds * 1000) or (work is not None and done):
+                timer.stop()
+                app.quit()
+        timer.timeout.connect(tick)
+        timer.start()
+        if work is not None:
+            runner = Runner(1)
+            runner.start(lambda _t: work(), lambda _r: done.append(1))
+        app.exec()
+        late.sort()
+        return (statistics.median(late), late[int(len(late) * 0.95)], late[-1])
+    idle = measure(2.0)
+    engine = StatsEngine(path)
+    busy = measure(0, lambda: engine.build())
+    engine.close()
+    return idle, busy
 
 
 if __name__ == "__main__":

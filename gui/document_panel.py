@@ -8,12 +8,14 @@ from typing import Callable
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QProgressBar, QTableView, QVBoxLayout, QWidget)
+                               QLineEdit, QProgressBar, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from gui.columns import fit_columns
 from gui.document_list import DocumentListModel
+from gui.plain import one_line
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES
 from models.queue import ALL, NOT_DONE, QueueQuery
+from models.span_filter import SpanFilter
 
 
 class DocumentTable(QTableView):
@@ -101,11 +103,26 @@ class DocumentPanel(QWidget):
         filters.setContentsMargins(0, 0, 0, 0)
         filters.addWidget(self.status_filter)
         filters.addWidget(self.search, 1)
+        # Documents with certain spans (a click in the statistics), until cleared
+        self.spans_label = QLabel()
+        self.spans_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.spans_label.setWordWrap(True)
+        self.spans_label.setStyleSheet("background: #e8f0fe; padding: 2px 4px;")
+        self.spans_clear = QToolButton(text="Show all", toolTip="Show every document again")
+        self.spans_clear.clicked.connect(lambda: self.set_spans(None))
+        spans_row = QHBoxLayout()
+        spans_row.setContentsMargins(0, 0, 0, 0)
+        spans_row.addWidget(self.spans_label, 1)
+        spans_row.addWidget(self.spans_clear)
+        self.spans_box = QWidget()
+        self.spans_box.setLayout(spans_row)
+        self.spans_box.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addLayout(filters)
+        layout.addWidget(self.spans_box)
         layout.addWidget(t)
         layout.addWidget(self.shown)
 
@@ -121,6 +138,18 @@ class DocumentPanel(QWidget):
     def query(self) -> QueueQuery:
         return replace(self.model.query, status=self.status_filter.currentData(),
                        search=self.search.text().strip())
+
+    def set_spans(self, spans: SpanFilter | None, status: str | None = None) -> None:
+        """List only the documents holding such spans (None: all again), with ``status``."""
+        if status is not None:
+            i = self.status_filter.findData(status)
+            if i >= 0:
+                self.status_filter.blockSignals(True)
+                self.status_filter.setCurrentIndex(i)
+                self.status_filter.blockSignals(False)
+        self.spans_box.setVisible(spans is not None)
+        self.spans_label.setText(one_line(spans.describe(), 200) if spans else "")
+        self.model.set_query(replace(self.query(), spans=spans))
 
     def apply_filters(self) -> None:
         self._debounce.stop()

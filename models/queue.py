@@ -26,6 +26,7 @@ import numpy as np
 
 from models import sqlite_codes
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, default_title
+from models.span_filter import SpanFilter
 
 ALL, NOT_DONE = "all", "not done"
 # Filter name -> statuses shown (empty: every document).
@@ -63,6 +64,7 @@ class QueueQuery:
     search: str = ""
     sort: str = "id"
     descending: bool = False
+    spans: SpanFilter | None = None       # only documents holding such spans (the statistics)
 
     def __post_init__(self):
         if self.status not in STATUS_FILTERS:
@@ -72,7 +74,8 @@ class QueueQuery:
 
     @property
     def searching(self) -> bool:
-        return bool(search_terms(self.search))
+        """Does the list scan texts or spans (run in the background)?"""
+        return bool(search_terms(self.search)) or self.spans is not None
 
     def sql(self) -> tuple[str, list]:
         """The query for the ids shown, in display order."""
@@ -81,6 +84,10 @@ class QueueQuery:
         if statuses:
             where.append(f"d.status IN ({','.join('?' * len(statuses))})")
             args += statuses
+        if self.spans is not None:
+            clause, more = self.spans.sql()
+            where.append(clause)
+            args += more
         join = ""
         for term in search_terms(self.search):
             join = " JOIN texts t ON t.doc_id = d.id"
@@ -95,7 +102,7 @@ class QueueQuery:
         return sql + f" ORDER BY {order}", args
 
 
-def _concat_keeps_order(conn: sqlite3.Connection) -> bool:
+def concat_keeps_order(conn: sqlite3.Connection) -> bool:
     """Does this SQLite concatenate a subquery's rows in the subquery's ORDER BY order?
 
     Every SQLite we know does (an aggregate over a subquery with ORDER BY is never flattened
@@ -120,7 +127,7 @@ def select_ids(conn: sqlite3.Connection, query: QueueQuery) -> array:
     """
     global _ORDER_OK
     if _ORDER_OK is None:
-        _ORDER_OK = _concat_keeps_order(conn)
+        _ORDER_OK = concat_keeps_order(conn)
     sql, args = query.sql()
     if not _ORDER_OK:
         return array("q", map(itemgetter(0), conn.execute(sql, args).fetchall()))

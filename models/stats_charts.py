@@ -48,9 +48,10 @@ def labels_chart(figures: dict, width: float = 6.0) -> tuple[Figure, list]:
         ax.text(r["all"], i + 0.18, f" {r['all']:,}", va="center", fontsize=8)
         ax.text(r["done"], i - 0.18, f" {r['done']:,}", va="center", fontsize=8)
     ax.set_yticks(y, names)
-    ax.set_xlabel("spans (upper bar: all documents, lower: done documents)")
+    ax.set_xlabel("spans: pale all documents, full done" if width < 6 else
+                  "spans (upper, pale: all documents; lower: done documents)", fontsize=8)
     ax.set_title("Spans per label", loc="left", fontsize=10)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(_ticks(width))
     ax.margins(x=0.15)
     if not rows:
         _empty(ax, "no spans yet")
@@ -59,7 +60,7 @@ def labels_chart(figures: dict, width: float = 6.0) -> tuple[Figure, list]:
 
 def status_chart(figures: dict, width: float = 6.0) -> tuple[Figure, list]:
     """Documents by status, one stacked bar."""
-    fig = _figure(width, 1.5)
+    fig = _figure(width, 1.5 if width >= 6 else 1.9)
     ax = fig.add_subplot()
     left, bars = 0, []
     total = sum(figures["status"].values())
@@ -72,8 +73,8 @@ def status_chart(figures: dict, width: float = 6.0) -> tuple[Figure, list]:
         left += n
     ax.set_yticks([])
     ax.set_xlim(0, max(total, 1))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=4, frameon=False, fontsize=8)
+    ax.xaxis.set_major_locator(_ticks(width))
+    fig.legend(loc="outside lower center", ncol=4 if width >= 6 else 2, frameon=False, fontsize=8)
     ax.set_title(f"Documents: {total:,}", loc="left", fontsize=10)
     return fig, bars
 
@@ -126,17 +127,18 @@ def model_chart(figures: dict, width: float = 6.0, measure: str = "f1") -> tuple
             y = i + 0.4 - h * (j + 0.5)
             colour = "#5b7db1" if g == "all" else colours.get(g, "#888888")
             b = ax.barh(y, v or 0, height=h * 0.9, color=colour, hatch=SOURCE_HATCHES[j % len(SOURCE_HATCHES)],
-                        edgecolor="#333333", linewidth=0.5, label=m["source"] if i == 0 else None)[0]
+                        edgecolor="#333333", linewidth=0.5)[0]
             bars.append((b, ("model", m["source"], g)))
             ax.text(v or 0, y, " –" if v is None else f" {v:.2f}", va="center", fontsize=7)
     ax.set_yticks(range(len(groups)), groups[::-1])
     ax.set_xlim(0, 1.12)
-    ax.set_xlabel({"f1": "F1", "precision": "precision", "recall": "recall"}[measure]
-                  + " against the people's final spans (done documents)")
-    ax.set_title(f"The model against the people: {measure if measure != 'f1' else 'F1'} per label",
-                 loc="left", fontsize=10)
+    name = {"f1": "F1", "precision": "Precision", "recall": "Recall"}[measure]
+    ax.set_title(f"{name} per label, against the people" if width < 6 else
+                 f"The model against the people: {name} per label (done documents)", loc="left", fontsize=10)
     if len(sources) > 1:
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        fig.legend(handles=[Patch(facecolor="#dddddd", edgecolor="#333333", hatch=SOURCE_HATCHES[j % len(SOURCE_HATCHES)],
+                                  label=m["source"]) for j, m in enumerate(sources)],
+                   loc="outside lower center", fontsize=7, frameon=False, ncol=min(len(sources), 2))
     if not sources:
         _empty(ax, "no model suggestions on done documents yet")
     return fig, bars
@@ -160,13 +162,19 @@ def fates_chart(figures: dict, width: float = 6.0, source: str | None = None) ->
                 bars.append((b, ("fate", m["source"], r["label"], fate)))
                 left += n
     ax.set_yticks(range(len(rows)), [r["label"] for r in rows[::-1]])
-    ax.legend(handles=[Patch(color=c, label=f) for f, c in FATE_COLOURS.items()], loc="upper center",
-              bbox_to_anchor=(0.5, -0.18 if rows else -0.1), ncol=3, frameon=False, fontsize=7)
-    ax.set_title(f"What became of {m['source'] if m else 'the'} suggestions", loc="left", fontsize=10)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.legend(handles=[Patch(color=c, label=f) for f, c in FATE_COLOURS.items()], loc="outside lower center",
+               ncol=3, frameon=False, fontsize=7)
+    ax.set_title("What became of the suggestions" if width < 6 else
+                 f"What became of {m['source'] if m else 'the'} suggestions", loc="left", fontsize=10)
+    ax.xaxis.set_major_locator(_ticks(width))
     if not rows:
         _empty(ax, "no suggestions on done documents yet")
     return fig, bars
+
+
+def _ticks(width: float) -> MaxNLocator:
+    """Whole-number ticks, as many as the width holds (a narrow dock: three or four)."""
+    return MaxNLocator(nbins=max(3, int(width * 0.9)), integer=True)
 
 
 def _empty(ax, text: str) -> None:

@@ -300,8 +300,9 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         Returns (new ids, number skipped because the same text is already in the project).
         Spans given with a document must be valid (callers validate and report first).
         """
-        added, dupes, now = [], 0, _now()
+        added, dupes = [], 0
         with self.write():
+            now = self._time()      # one time for the rows and the spans: updated == created
             for d in docs:
                 text = d["text"]
                 h = text_hash(text)

@@ -10,7 +10,6 @@ the edit that added it (a pre-annotation undone was never judged).
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from models.edits import Batch, Edit, ReplaceSpans, edit_from_json

@@ -13,6 +13,7 @@ FEATURES: tuple[str, ...] = (
     "occurrences",
     "patterns",
     "checker",
+    "statistics",
 )
 
 

@@ -30,7 +30,7 @@ EDITING = {"undo", "redo", "delete", "confirm", "done", "skip", "new_label", "im
 NOT_EDITING = {"exact", "next", "previous", "find", "find_next", "find_previous",
                "search_documents", "new_project", "open_project", "export", "save_copy", "quit",
                "show_documents", "show_entities", "shortcuts",
-               "show_consistency", "consistency", "check_again", "check_open",
+               "show_consistency", "consistency", "check_again", "check_open", "show_statistics", "statistics",
                "show_linked_entities", "focus_linked_entities"}
 
 

@@ -242,7 +242,7 @@ def test_reader_is_read_only_and_can_be_interrupted(store, corpus):
 
 def test_row_by_row_fallback_gives_the_same_ids(store, corpus, monkeypatch):
     from models import queue
-    assert queue._concat_keeps_order(store.db.conn)         # true of every SQLite we know
+    assert queue.concat_keeps_order(store.db.conn)         # true of every SQLite we know
     for kw in ({}, {"sort": "title", "descending": True}, {"status": "not done", "sort": "entities"},
                {"search": "seoul", "sort": "updated"}):
         monkeypatch.setattr(queue, "_ORDER_OK", True)

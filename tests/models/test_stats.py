@@ -324,3 +324,68 @@ def test_damaged_rows_are_left_out_not_a_crash(store, project):
         con.execute("INSERT INTO suggested VALUES (?, 50, 52, 'ORG', x'00', NULL)", [d])
     con.close()
     assert [m["source"] for m in figs(store)["models"]] == [M]
+
+
+def test_the_document_list_s_span_filters_find_what_the_figures_count(store):
+    """A click on a figure lists the documents it counts: every fate, relabelling and string."""
+    from models.queue import QueueQuery
+    from models.span_filter import FATE_SQL, SpanFilter
+    rng = random.Random(11)
+    nlp_words = WORDS
+    for n in range(30):
+        words = [rng.choice(nlp_words) for _ in range(12)]
+        text = " ".join(words) + f" {n}."
+        offsets, pos = [], 0
+        for w_ in words:
+            offsets.append((pos, pos + len(w_)))
+            pos += len(w_) + 1
+        (d,), _ = store.add_documents([{"text": text}])
+        sugg = random_spans(rng, offsets, 0.4)
+        store.apply(E.ReplaceSpans(d, (), tuple(Span(s, e, lab, M) for s, e, lab in sugg)))
+        final = []
+        for s, e, lab in sugg:
+            r = rng.random()
+            if r < 0.4:
+                final.append((s, e, lab))
+            elif r < 0.6:
+                final.append((s, e, rng.choice([x for x in LABELS if x != lab])))
+            elif r < 0.75 and e - s > 1:
+                final.append((s, e - 1, lab if rng.random() < 0.5 else rng.choice(LABELS)))
+        store.apply(E.ReplaceSpans(d, tuple(store.spans(d)), tuple(Span(s, e, lab) for s, e, lab in final)))
+        store.apply(E.finish(d, store.spans(d), store.document_status(d), "done", "Mark done"))
+    listed = lambda f: set(store.list_ids(QueueQuery(spans=f)))          # noqa: E731
+    conn = connect_reader(store.path)
+    state = StatsState(conn)
+    state.build()
+    per_doc = {}
+    for d in state._meta:                          # each document's own figures, as the tally counts
+        one = StatsState(conn)
+        one.build()
+        one.tally = type(one.tally)()
+        one.tally.add(one._share(d, one._text(d)))
+        per_doc[d] = one.figures()["models"]
+    conn.close()
+    checked = 0
+    for lab in LABELS:
+        for fate in FATE_SQL:
+            want = set()
+            for d, models_ in per_doc.items():
+                for m in models_:
+                    r = next((x for x in m["per_label"] if x["label"] == lab), None)
+                    if r is None:
+                        continue
+                    n = r["suggested"] - r["kept"] if fate == "corrected" else r["fates"][fate]
+                    if n:
+                        want.add(d)
+            assert listed(SpanFilter(label=lab, source=M, fate=fate)) == want, (lab, fate)
+            checked += len(want)
+    assert checked > 50
+    f = figs(store)
+    for c in f["models"][0]["confusion"]:
+        got = listed(SpanFilter(label=c["model"], source=M, person=c["person"]))
+        assert got and all(any(x["model"] == c["model"] and x["person"] == c["person"]
+                               for m in per_doc[d] for x in m["confusion"]) for d in got)
+    for r in f["labels"]:
+        for text, n in r["top"]:
+            got = listed(SpanFilter(label=r["label"], text=text))
+            assert 1 <= len(got) <= n

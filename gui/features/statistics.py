@@ -1,0 +1,303 @@
+"""The Statistics dock (View ▸ Statistics, Ctrl+Shift+I): labels, progress and the model
+against the people, as charts and as tables, kept up to date as edits land.
+
+Everything is counted and drawn off the UI thread (``gui.workers.Runner``, one thread, a
+project connection of its own): the whole project once when the dock is first shown
+(``models.stats_read.StatsState.build``), then only the documents each edit touched
+(``refresh``) — this window's edits (``Session.changed``), another window's or the command
+line's (``Follower.followed``), and a batch job's when it ends. Hidden, the dock only notes
+what changed. A click (or Enter) on a bar or a table row lists the matching documents in the
+document list (``DocumentPanel.set_spans``).
+"""
+from __future__ import annotations
+
+import warnings
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from gui.features import stats_tables as T
+from gui.features.stats_view import ChartView
+from gui.workers import Runner
+from models.document import DONE
+from models.queue import ALL
+from models.stats_read import StatsEngine
+
+TITLE = "Statistics"
+REFRESH_MS = 150           # after an edit: wait this long for the next before counting
+TABS = {"labels": ("labels",), "progress": ("status", "progress"), "model": ("model", "fates")}
+
+
+def render(figures: dict, names, width_px: int, ratio: float, opts: dict) -> dict:
+    """The charts ``names`` drawn ``width_px`` wide: name -> (rgba, w, h, boxes)."""
+    import matplotlib
+    from models import stats_charts as C
+    out = {}
+    inches = max(width_px, 240) / C.DPI
+    with matplotlib.rc_context({"text.parse_math": False, "figure.dpi": C.DPI * ratio}), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in names:
+            if name == "model":
+                fig, bars = C.model_chart(figures, inches, opts.get("measure", "f1"))
+            elif name == "fates":
+                fig, bars = C.fates_chart(figures, inches, opts.get("source"))
+            else:
+                fig, bars = C.CHARTS[name](figures, inches)
+            fig.set_dpi(C.DPI * ratio)
+            out[name] = C.pixels(fig, bars)
+    return out
+
+
+class StatsPanel(QWidget):
+    def __init__(self, w):
+        super().__init__(w)
+        self.w = w
+        self.engine = StatsEngine(w.store.path)
+        self.runner = Runner(1, self)
+        self.figures: dict | None = None
+        self.full = True                     # the whole project must be counted (again)
+        self.docs: set[int] = set()          # documents changed since the last count
+        self.flips: list[tuple[int, bool]] = []
+        self.task = None
+        self._drawn_width = 0
+        self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._timer.timeout.connect(self.run)
+        self._build()
+
+    # -- widgets ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.state_label = QLabel("Not counted yet")
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.recount = QPushButton("Count again")
+        self.recount.setToolTip("Count the whole project again (in the background)")
+        self.recount.clicked.connect(self.count_all)
+        top = QHBoxLayout()
+        top.addWidget(self.state_label, 1)
+        top.addWidget(self.recount)
+        self.tabs = QTabWidget()
+        self.charts: dict[str, ChartView] = {}
+        self.tables = T.make_tables()
+        pages = {"labels": "&Labels", "progress": "&Progress", "model": "&Model"}
+        for key, title in pages.items():
+            box = QWidget()
+            lay = QVBoxLayout(box)
+            lay.setContentsMargins(2, 2, 2, 2)
+            if key == "model":
+                lay.addLayout(self._model_controls())
+            for name in TABS[key]:
+                chart = self.charts[name] = ChartView(name, T.describe)
+                chart.picked.connect(self.pick)
+                lay.addWidget(chart)
+            for table in T.TABLES_OF[key]:
+                caption = QLabel(self.tables[table].accessibleName())
+                lay.addWidget(caption)
+                lay.addWidget(self.tables[table])
+                self.tables[table].picked.connect(self.pick)
+            lay.addStretch(1)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setWidget(box)
+            self.tabs.addTab(scroll, title)
+        self.tables["labels"].selectionModel().currentRowChanged.connect(lambda *_: self._show_tops())
+        self.tabs.currentChanged.connect(lambda _i: self.draw())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs)
+        self._resize = QTimer(self, singleShot=True, interval=250)
+        self._resize.timeout.connect(self.draw)
+
+    def _model_controls(self) -> QHBoxLayout:
+        self.source_box = QComboBox()
+        self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_box.setMinimumContentsLength(10)     # a long model name does not widen the dock
+        self.source_box.setToolTip("The model (or patterns run) whose suggestions the tables and "
+                                   "the second chart show")
+        self.source_box.currentIndexChanged.connect(lambda _i: (self._show_tables(), self.draw()))
+        self.measure_box = QComboBox()
+        for text, key in (("F1", "f1"), ("Precision", "precision"), ("Recall", "recall")):
+            self.measure_box.addItem(text, key)
+        self.measure_box.currentIndexChanged.connect(lambda _i: self.draw())
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Model:"))
+        row.addWidget(self.source_box, 1)
+        row.addWidget(self.measure_box)
+        return row
+
+    # -- what changed ----------------------------------------------------------------------------
+    def follow(self, out, _focus=None) -> None:
+        """This window's write: count its documents again."""
+        self.docs.update(out.docs)
+        if out.mode in ("undo", "redo") and out.entry is not None:
+            self.flips.append((out.entry, out.mode == "undo"))
+        self.schedule()
+
+    def followed(self, ids) -> None:
+        """Another connection's writes (``ids``: the documents it changed)."""
+        self.docs.update(ids)
+        self.flips.append((0, False))          # entries may have been undone there: read all again
+        self.schedule()
+
+    def count_all(self) -> None:
+        self.full = True
+        self.schedule(now=True)
+
+    def schedule(self, now: bool = False) -> None:
+        if not self.isVisible() and self.figures is not None:
+            return                              # noted; counted when shown
+        if now:
+            self._timer.start(0)
+        elif not self._timer.isActive():
+            self._timer.start()
+
+    def showEvent(self, e) -> None:
+        super().showEvent(e)
+        if self.figures is None or self.docs or self.flips or self.full:
+            self.schedule(now=True)
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        if self.figures is not None:
+            self._resize.start()
+
+    # -- counting, off the UI thread -----------------------------------------------------------------
+    def run(self) -> None:
+        if self.task is not None:
+            return                              # counted again when it is done
+        full, docs, flips = self.full, self.docs, self.flips
+        if not full and not docs and not flips:
+            return
+        self.full, self.docs, self.flips = False, set(), []
+        engine, names, width, ratio, opts = self.engine, self._names(), self._width(), \
+            self.devicePixelRatioF(), self._opts()
+        if full:
+            self.state_label.setText("Counting…")
+
+        def work(task):
+            if full or not engine.built:
+                if not engine.build(task.report, lambda: task.cancelled):
+                    return None
+            else:
+                engine.refresh(docs, flips)
+            figs = engine.figures()
+            return figs, render(figs, names, width, ratio, opts)
+        self._drawn_width = width
+        self.task = self.runner.start(work, self._counted, self._failed, self._progress)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.state_label.setText(f"Counting… {done:,} of {total:,} documents")
+
+    def _counted(self, result) -> None:
+        self.task = None
+        if result is None:
+            self.full = True
+            return
+        self.figures, images = result
+        f = self.figures
+        if tuple(images) != self._names() or self._drawn_width != self._width():
+            QTimer.singleShot(0, self.draw)      # another tab or size meanwhile
+        self.state_label.setText(f"{f['documents']:,} documents · {f['status'][DONE]:,} done · "
+                                 f"up to date")
+        T.fill(self, f)
+        self._show_images(images)
+        if self.docs or self.flips or self.full:
+            self.schedule()
+
+    def _failed(self, message: str) -> None:
+        self.task = None
+        self.full = True
+        self.state_label.setText(f"Could not count: {message}")
+
+    def draw(self) -> None:
+        """Draw the current tab's charts again (a new size, model or measure)."""
+        if self.figures is None:
+            return
+        figs, names, width, ratio, opts = self.figures, self._names(), self._width(), \
+            self.devicePixelRatioF(), self._opts()
+        self._drawn_width = width
+        self.runner.start(lambda _t: render(figs, names, width, ratio, opts), self._show_images)
+
+    def _show_images(self, images: dict) -> None:
+        for name, (rgba, w, h, boxes) in images.items():
+            self.charts[name].show_image(rgba, w, h, boxes, self.devicePixelRatioF())
+
+    def _names(self) -> tuple:
+        return TABS[("labels", "progress", "model")[max(self.tabs.currentIndex(), 0)]]
+
+    def _width(self) -> int:
+        page = self.tabs.currentWidget()
+        inner = page.viewport().width() if page is not None else self.tabs.width()
+        return int((inner - 8) * self.devicePixelRatioF())
+
+    def _opts(self) -> dict:
+        return {"measure": self.measure_box.currentData(), "source": self.source_box.currentData()}
+
+    def _show_tables(self) -> None:
+        if self.figures is not None:
+            T.fill(self, self.figures)
+
+    def _show_tops(self) -> None:
+        if self.figures is not None:
+            T.fill_tops(self, self.figures)
+
+    # -- a click: the matching documents in the list ---------------------------------------------------
+    def pick(self, target) -> None:
+        spans, status = T.filter_of(target)
+        w = self.w
+        w.docs_dock.show()
+        w.docs_dock.raise_()
+        w.doc_panel.set_spans(spans, status if status is not None else ALL)
+        w.doc_table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def close_engine(self) -> None:
+        """The window closes: stop counting, and close the connection once the thread is free."""
+        if self.task is not None:
+            self.task.cancel()
+        self.runner.wait(5000)
+        self.engine.close()
+
+
+class _CloseWatch(QObject):
+    def __init__(self, panel: StatsPanel):
+        super().__init__(panel)
+        self.panel = panel
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Close:
+            self.panel.close_engine()
+        return False
+
+
+def install(w) -> None:
+    panel = StatsPanel(w)
+    dock = QDockWidget(TITLE, w)
+    dock.setObjectName(TITLE)
+    dock.setWidget(panel)
+    w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    w.tabifyDockWidget(w.spans_dock, dock)
+    w.spans_dock.raise_()
+    dock.hide()                                   # View ▸ Statistics shows it
+    w.statistics, w.statistics_dock = panel, dock
+    reg = w.registry
+
+    def focus_panel() -> None:
+        dock.show()
+        dock.raise_()
+        panel.tabs.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    toggle = reg.adopt("show_statistics", dock.toggleViewAction(), edits=False)
+    focus = reg.add("statistics", "Statistics", focus_panel, "Ctrl+Shift+I",
+                    "Show the statistics: labels, progress, the model against the people", edits=False)
+    view = w.menus["view"]
+    view.addAction(toggle)
+    view.addAction(focus)
+    w.addAction(focus)
+    w.session.changed.connect(panel.follow)
+    w.follower.followed.connect(panel.followed)
+    for signal in (w.jobs.imported, w.jobs.preannotated):
+        signal.connect(lambda *_: panel.count_all())
+    w.installEventFilter(_CloseWatch(panel))
+
+
+__all__ = ["install", "StatsPanel", "render"]
