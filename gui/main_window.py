@@ -50,7 +50,8 @@ class MainWindow(WindowIO, QMainWindow):
         self.setCentralWidget(self._column(self.view, self.find_bar))
         self.view.setAcceptDrops(False)       # files dropped anywhere go to the window: import
         self.setAcceptDrops(True)
-        self.resize(1400, 860)
+        room = self.screen().availableGeometry()      # a 1366×768 screen: never wider than it
+        self.resize(min(1400, room.width()), min(860, room.height()))
         self._pending_prediction: int | None = None
         self._counts: dict[str, int] | None = None      # documents per status, as shown
         self._build_docks()

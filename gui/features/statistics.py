@@ -15,7 +15,7 @@ import warnings
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QPushButton, QScrollArea,
-                               QTabWidget, QVBoxLayout, QWidget)
+                               QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
 from gui.features import stats_tables as T
 from gui.features.stats_view import ChartView
@@ -70,6 +70,8 @@ class StatsPanel(QWidget):
     def _build(self) -> None:
         self.state_label = QLabel("Not counted yet")
         self.state_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.state_label.setWordWrap(True)           # a narrow dock: two lines, never a wider window
+        self.state_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.recount = QPushButton("Count again")
         self.recount.setToolTip("Count the whole project again (in the background)")
         self.recount.clicked.connect(self.count_all)
