@@ -70,6 +70,18 @@ class SpanFilter:
             args.append(self.person)
         return f"EXISTS (SELECT 1 FROM suggested g WHERE {' AND '.join(where)})", args
 
+    def first(self, spans, text: str):
+        """The first of a document's ``spans`` that the filter points at (the window selects it
+        when the document opens): of the person's label (``person``) or ``label``, with the
+        text if one is given — a model's suggestion corrected: the span now on its text,
+        whatever its label. None if none is left (a suggestion deleted)."""
+        label = self.person or self.label
+        by_text = [s for s in spans if self.text is not None and text[s.start:s.end] == self.text]
+        if self.text is not None:
+            same = [s for s in by_text if label is None or s.label == label]
+            return (same or (by_text if self.source is not None else []) or [None])[0]
+        return next((s for s in spans if label is None or s.label == label), None)
+
     def describe(self) -> str:
         """What the list shows, in words (strings not yet made safe to show)."""
         what = f"“{self.text}” as {self.label}" if self.text is not None else (self.label or "any label")

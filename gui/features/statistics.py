@@ -301,5 +301,14 @@ def install(w) -> None:
         signal.connect(lambda *_: panel.count_all())
     w.installEventFilter(_CloseWatch(panel))
 
+    def opened(doc) -> None:
+        """A document opened from a list of the statistics: its first matching span selected."""
+        spans = w.docs_model.query.spans
+        if spans is not None and doc is not None:
+            span = spans.first(w.session.spans, doc.text)
+            if span is not None:
+                w.view.select_span(span)
+    w.session.document_opened.connect(opened)
+
 
 __all__ = ["install", "StatsPanel", "render"]

@@ -115,6 +115,11 @@ def test_a_click_on_a_bar_or_enter_on_a_row_lists_the_matching_documents(qtbot, 
     qtbot.waitUntil(lambda: docs._search is None and docs.rowCount() == 2, timeout=10000)
     assert sorted(docs.doc_id(r) for r in range(2)) == [ids[0], ids[2]]
     assert w.doc_panel.spans_box.isVisible() and "GPE" in w.doc_panel.spans_label.text()
+    # a document opened from that list has its first GPE span selected
+    w.doc_table.selectRow(1)
+    qtbot.waitUntil(lambda: w.session.doc is not None and w.session.doc.id == docs.doc_id(1), timeout=5000)
+    assert w.view.selected is not None and w.view.selected.label == "GPE"
+    assert w.session.doc.text[w.view.selected.start:w.view.selected.end] == "Seoul"
     # the model tab: Enter on the relabelled row lists the done document where ORG became PERSON
     panel.tabs.setCurrentIndex(2)
     table = panel.tables["confusion"]

@@ -389,3 +389,15 @@ def test_the_document_list_s_span_filters_find_what_the_figures_count(store):
         for text, n in r["top"]:
             got = listed(SpanFilter(label=r["label"], text=text))
             assert 1 <= len(got) <= n
+
+
+def test_the_span_a_listed_document_opens_on():
+    from models.span_filter import SpanFilter
+    text = "Moon met Kim in Seoul; Kim left."
+    spans = [Span(0, 4, "PERSON"), Span(9, 12, "ORG"), Span(16, 21, "GPE"), Span(23, 26, "PERSON")]
+    assert SpanFilter(label="GPE").first(spans, text) == spans[2]
+    assert SpanFilter(label="PERSON", text="Kim").first(spans, text) == spans[3]
+    assert SpanFilter(label="ORG", source=M, person="PERSON").first(spans, text) == spans[0]
+    # a corrected suggestion "Kim" as ORG: the span now on that text, whatever its label
+    assert SpanFilter(label="GPE", text="Kim", source=M, fate="corrected").first(spans, text) == spans[1]
+    assert SpanFilter(label="LOC").first(spans, text) is None
