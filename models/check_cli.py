@@ -43,18 +43,12 @@ def json_line(finding) -> str:
 
 
 def run(args) -> int:
-    from pathlib import Path
     from models.checker import Cancelled, check
-    from models.cli import INTERRUPTED, CtrlC, ProgressBar
-    from models.store import Store, StoreError
+    from models.cli import INTERRUPTED, CtrlC, ProgressBar, open_to_read
+    from models.store import StoreError
     err = sys.stderr
-    if not Path(args.project).is_file():
-        echo(f"error: no project file {args.project}", file=err)
-        return 2
-    try:
-        store = Store(args.project, readonly=True)
-    except StoreError as e:
-        echo(f"error: {e}", file=err)
+    store = open_to_read(args.project)
+    if store is None:
         return 2
     bar = ProgressBar(err)
     try:

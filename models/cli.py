@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from models.display import echo, shown
+from models.display import echo, path_shown, shown
 
 # ==== Other subcommands: REGISTER `train` HERE ======================================================
 # name -> module. The module defines ``add_parser(subparsers)`` (adds its sub-parser, named as
@@ -149,6 +149,20 @@ def _open(path: str, create: bool = False, read_only_ok: bool = False):
         echo(f"note: upgraded {path} from schema {old}; the file as it was is kept as {copy}",
              file=sys.stderr)
     return store
+
+
+def open_to_read(path: str):
+    """The project opened read-only (a command that only reads can run beside a window), or
+    None when it cannot be: the reason is on stderr (the caller exits with 2)."""
+    from models.store import Store, StoreError
+    if not Path(path).is_file():
+        echo(f"error: no project file {path_shown(path)}", file=sys.stderr)
+        return None
+    try:
+        return Store(path, readonly=True)
+    except StoreError as e:
+        echo(f"error: {e}", file=sys.stderr)
+        return None
 
 
 def _fail(message: str):

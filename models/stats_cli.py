@@ -28,19 +28,12 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from pathlib import Path
-    from models.cli import INTERRUPTED
+    from models.cli import INTERRUPTED, open_to_read
     from models.queue import connect_reader
     from models.stats_read import figures
-    from models.store import Store, StoreError
     err = sys.stderr
-    if not Path(args.project).is_file():
-        echo(f"error: no project file {path_shown(args.project)}", file=err)
-        return 2
-    try:
-        store = Store(args.project, readonly=True)
-    except StoreError as e:
-        echo(f"error: {e}", file=err)
+    store = open_to_read(args.project)
+    if store is None:
         return 2
     try:
         conn = connect_reader(store.path)

@@ -15,13 +15,14 @@ running. A write of another window or the command line is seen on Check again.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDockWidget, QHBoxLayout, QHeaderView,
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView,
                                QInputDialog, QLabel, QProgressBar, QSizePolicy, QTableView, QToolBar,
                                QVBoxLayout, QWidget)
 
 from gui import dialogs
 from gui.features.checker_model import KIND, SPANS, TEXT, FindingsModel
+from gui.features.docking import CloseWatch, right_dock
 from gui.plain import one_line
 from gui.workers import Runner
 from models.check_fix import NeedsChoice, fix
@@ -335,27 +336,9 @@ class ConsistencyPanel(QWidget):
             self.task.cancel()
 
 
-class _CloseWatch(QObject):
-    """The window closing stops a check under way (its thread would keep the window waiting)."""
-
-    def __init__(self, panel: ConsistencyPanel):
-        super().__init__(panel)
-        self.panel = panel
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.panel.cancel()
-        return False
-
-
 def install(w) -> None:
     panel = ConsistencyPanel(w)
-    dock = QDockWidget(TITLE, w)
-    dock.setObjectName(TITLE)
-    dock.setWidget(panel)
-    w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    w.tabifyDockWidget(w.spans_dock, dock)
-    w.spans_dock.raise_()
+    dock = right_dock(w, TITLE, panel)
     w.consistency, w.consistency_dock = panel, dock
     reg, table = w.registry, panel.table
 
@@ -393,7 +376,7 @@ def install(w) -> None:
     dock.visibilityChanged.connect(lambda on: on and not panel.checked_once and panel.check_again())
     if w.store.readonly:
         table.refused = lambda: w.statusBar().showMessage(READ_ONLY, 6000)
-    w.installEventFilter(_CloseWatch(panel))
+    w.installEventFilter(CloseWatch(panel, panel.cancel))
 
 
 __all__ = ["install", "ConsistencyPanel", "ask_choice"]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import warnings
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
 from gui.features import stats_tables as T
+from gui.features.docking import CloseWatch, right_dock
 from gui.features.stats_view import ChartView
 from gui.workers import Runner
 from models.document import DONE
@@ -261,25 +262,9 @@ class StatsPanel(QWidget):
         self.engine.close()
 
 
-class _CloseWatch(QObject):
-    def __init__(self, panel: StatsPanel):
-        super().__init__(panel)
-        self.panel = panel
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self.panel.close_engine()
-        return False
-
-
 def install(w) -> None:
     panel = StatsPanel(w)
-    dock = QDockWidget(TITLE, w)
-    dock.setObjectName(TITLE)
-    dock.setWidget(panel)
-    w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    w.tabifyDockWidget(w.spans_dock, dock)
-    w.spans_dock.raise_()
+    dock = right_dock(w, TITLE, panel)
     dock.hide()                                   # View ▸ Statistics shows it
     w.statistics, w.statistics_dock = panel, dock
     reg = w.registry
@@ -299,7 +284,7 @@ def install(w) -> None:
     w.follower.followed.connect(panel.followed)
     for signal in (w.jobs.imported, w.jobs.preannotated):
         signal.connect(lambda *_: panel.count_all())
-    w.installEventFilter(_CloseWatch(panel))
+    w.installEventFilter(CloseWatch(panel, panel.close_engine))
 
     def opened(doc) -> None:
         """A document opened from a list of the statistics: its first matching span selected."""

@@ -7,8 +7,8 @@ from PySide6.QtCore import QPointF, Qt
 
 from models import edits as E
 from models.annotate import model_edit
-from models.queue import connect_reader
-from models.stats_read import figures
+
+from tests.models.test_stats import figs
 
 TEXTS = ["Kim Jong Un met Moon in Seoul on Monday.", "Apple rose in Tokyo.", "Samsung fell in Seoul."]
 M = "model-x"
@@ -26,11 +26,7 @@ def prepared(make_window, stand_in_model):
 
 
 def fresh(store):
-    conn = connect_reader(store.path)
-    try:
-        return figures(conn)
-    finally:
-        conn.close()
+    return figs(store)
 
 
 def show(qtbot, w):
