@@ -106,7 +106,8 @@ class StatsState:
         done = set()
         for doc_id, status, created, updated, pre in rows:
             at = _done_at(status, created, updated)
-            self._meta[doc_id] = (status, at, tuple(entries(pre)))
+            # what pre-annotated a document counts only once it is done
+            self._meta[doc_id] = (status, at, tuple(entries(pre)) if status == DONE else ())
             t.statuses[status] += 1
             if status == DONE:
                 done.add(doc_id)
@@ -179,7 +180,8 @@ class StatsState:
                         for _, s, e, lab, src in c.execute(f"{_SUGGESTED} doc_id = ? "
                                                            "ORDER BY start, end", [doc_id]):
                             sugg.setdefault(src, []).append((s, e, lab))
-                    at, ran = _done_at(status, created, updated), tuple(entries(pre))
+                    at = _done_at(status, created, updated)
+                    ran = tuple(entries(pre)) if status == DONE else ()
                     self._meta[doc_id] = (status, at, ran)
                     if sugg:
                         self._sugg[doc_id] = sugg
