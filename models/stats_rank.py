@@ -63,40 +63,35 @@ def _rank(kv):
 class LabelStrings:
     """The spans' strings per label: distinct ones and the most frequent (``TOP``).
 
-    Added in bulk into one counter of (label, string) — C speed — and split per label when
-    first ranked; each label then keeps its ``DEPTH`` best at the last ranking and the count
-    of the last of them, so that after an edit the top is merged from those and the strings
-    the edit changed, and ranked over the whole label again only when that cannot be exact."""
+    Added in bulk a batch at a time: the strings gathered per label, then counted by each
+    label's ``Counter`` at C speed (no (label, string) keys to build and hash). Each label keeps
+    its ``DEPTH`` best at the last ranking and the count of the last of them, so that after an
+    edit the top is merged from those and the strings the edit changed, and ranked over the
+    whole label again only when that cannot be exact."""
 
     DEPTH = 50
 
     def __init__(self):
-        self._bulk: Counter | None = Counter()
         self.per: dict[str, Counter] = {}
         self._best: dict[str, tuple[list, int]] = {}     # label -> (DEPTH best keys, floor)
         self._changed: dict[str, set] = {}
 
     def bulk(self, labels: list[str], strings: list[str]) -> None:
-        if self._bulk is None:
-            for label, string in zip(labels, strings):
-                self.bump(label, string, 1)
-        else:
-            self._bulk.update(zip(labels, strings))
-
-    def _split(self) -> None:
-        if self._bulk is None:
-            return
-        per = self.per
-        for (label, string), n in self._bulk.items():
-            c = per.get(label)
+        groups: dict[str, list] = {}
+        for label, string in zip(labels, strings):
+            g = groups.get(label)
+            if g is None:
+                g = groups[label] = []
+            g.append(string)
+        for label, g in groups.items():
+            c = self.per.get(label)
             if c is None:
-                c = per[label] = Counter()
-            c[string] = n
-        self._bulk = None
+                c = self.per[label] = Counter()
+            c.update(g)
+            if label in self._best:
+                self._changed.setdefault(label, set()).update(g)
 
     def bump(self, label: str, string: str, n: int) -> None:
-        if self._bulk is not None:
-            self._split()
         c = self.per.get(label)
         if c is None:
             c = self.per[label] = Counter()
@@ -108,11 +103,9 @@ class LabelStrings:
         self._changed.setdefault(label, set()).add(string)
 
     def distinct(self, label: str) -> int:
-        self._split()
         return len(self.per.get(label) or ())
 
     def top(self, label: str) -> list[tuple[str, int]]:
-        self._split()
         c = self.per.get(label) or Counter()
         changed = self._changed.pop(label, set())
         best = self._best.get(label)
