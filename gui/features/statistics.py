@@ -82,7 +82,7 @@ class StatsPanel(QWidget):
         self.tabs = QTabWidget()
         self.charts: dict[str, ChartView] = {}
         self.tables = T.make_tables()
-        pages = {"labels": "&Labels", "progress": "&Progress", "model": "&Model"}
+        pages = {"labels": "Labels", "progress": "Progress", "model": "Model"}   # Ctrl+Tab between them (Alt+M is the Model menu)
         for key, title in pages.items():
             box = QWidget()
             lay = QVBoxLayout(box)
