@@ -9,8 +9,8 @@ relabelled, resized, deleted and spans added, each as a journal entry a minute o
 
 Measures, on a connection of its own (as the window's statistics worker):
 * full: ``StatsState.build`` + ``Speed.update`` + ``figures`` — the window's first showing;
-  baseline: raw sqlite3 reading the same rows (documents, spans, texts, the done documents'
-  suggestions, the journal) with ``fetchall`` and nothing computed.
+  baseline: raw sqlite3 reading the same rows (documents, the done documents' spans,
+  suggestions and texts, ``span_strings`` per label, the journal), nothing computed.
 * the window while it counts: a full count on the statistics worker thread (as the dock
   runs it) while the UI thread runs a 10 ms timer; how late each tick comes (p50/p95/max)
   against the same timer with nothing counting.
@@ -64,7 +64,7 @@ def generate(path: Path, n_docs: int, per_doc: int, seed: int = 13) -> list[int]
     done_ids = []
     with conn:
         conn.execute("DROP TRIGGER documents_spans_added")          # counted once at the end
-        docs, texts, spans, sugg, journal = [], [], [], [], []
+        docs, texts, spans, sugg, journal, strings = [], [], [], [], [], {}
         when = t0
         for d in range(1, n_docs + 1):
             parts, pos, ents = [], 0, []
@@ -118,12 +118,15 @@ def generate(path: Path, n_docs: int, per_doc: int, seed: int = 13) -> list[int]
                 docs[-1] = docs[-1][:4] + ("done",) + docs[-1][5:8] + (stamp(when),)
             for s, e, lab, src in final:
                 spans.append((d, s, e, lab, src, ts, ts))
+                strings[lab, text[s:e]] = strings.get((lab, text[s:e]), 0) + 1
         conn.executemany("INSERT INTO documents(id, title, length, meta, status, text_hash, preannotated, "
                          "created, updated) VALUES (?,?,?,?,?,?,?,?,?)", docs)
         conn.executemany("INSERT INTO texts VALUES (?, ?)", texts)
         conn.executemany("INSERT INTO spans(doc_id, start, end, label, source, created, updated) "
                          "VALUES (?,?,?,?,?,?,?)", spans)
         conn.executemany("INSERT INTO suggested VALUES (?,?,?,?,?,?)", sugg)
+        conn.executemany("INSERT INTO span_strings VALUES (?, ?, ?)",     # as the store counts them
+                         [(lab, t, n) for (lab, t), n in strings.items()])
         conn.executemany("INSERT INTO journal(doc_id, edit, undone, created) VALUES (?, ?, 0, ?)", journal)
         conn.execute("UPDATE documents SET n_spans = (SELECT count(*) FROM spans s WHERE s.doc_id = documents.id)")
         conn.execute(_COUNT_TRIGGERS["documents_spans_added"])
@@ -132,16 +135,20 @@ def generate(path: Path, n_docs: int, per_doc: int, seed: int = 13) -> list[int]
 
 
 def raw_full(path: Path) -> float:
-    """The rows our count reads, with raw sqlite3 and nothing computed: every span, every text
-    (for the spans' strings), the done documents' suggestions, the journal's heads and the
-    people's entries."""
+    """The rows our count reads, with raw sqlite3 and nothing computed: every document's status,
+    the done documents' spans, suggestions and texts, the spans per label and text grouped by
+    label and the top ones of each, the journal's heads and the people's entries."""
     t = time.perf_counter()
     c = sqlite3.connect(path)
     c.execute("SELECT id, status, created, updated, preannotated FROM documents").fetchall()
-    c.execute("SELECT doc_id, start, end, label FROM spans ORDER BY doc_id, start").fetchall()
-    c.execute("SELECT doc_id, text FROM texts").fetchall()
-    c.execute("SELECT g.doc_id, g.start, g.end, g.label, g.source FROM suggested g JOIN documents d "
-              "ON d.id = g.doc_id WHERE d.status = 'done'").fetchall()
+    done = "(SELECT id FROM documents WHERE status = 'done')"
+    c.execute(f"SELECT doc_id, start, end, label FROM spans WHERE doc_id IN {done}").fetchall()
+    c.execute(f"SELECT doc_id, start, end, label, source FROM suggested WHERE doc_id IN {done}").fetchall()
+    c.execute(f"SELECT doc_id, text FROM texts WHERE doc_id IN {done}").fetchall()
+    for (label,) in c.execute("SELECT label FROM span_strings GROUP BY label").fetchall():
+        c.execute("SELECT text, n FROM span_strings WHERE label = ? ORDER BY n DESC, text LIMIT 10",
+                  [label]).fetchall()
+    c.execute("SELECT label, sum(n), count(*) FROM span_strings GROUP BY label").fetchall()
     c.execute("SELECT id, created, undone, substr(edit, 1, 200), CASE WHEN instr(substr(edit, 1, 200), "
               "' pre-annotation') = 0 THEN edit END FROM journal").fetchall()
     c.close()
@@ -174,7 +181,7 @@ def main() -> None:
               f"documents; {figures['progress']['documents_per_hour']} documents/h")
         print(f"full statistics: {min(ours):.2f} s (runs {', '.join(f'{x:.2f}' for x in ours)}) — "
               f"raw sqlite3 reading the same rows {min(raws):.2f} s ({min(ours) / min(raws):.1f}×)")
-        print(f"kept for refreshing: {state.kept_bytes() / 1e6:.1f} MB of span arrays")
+        print(f"kept for refreshing: ~{state.kept_bytes() / 1e6:.1f} MB (the done documents' spans and suggestions)")
         store = Store(path)
         rng = random.Random(7)
         commits, refresh = [], []
@@ -186,7 +193,7 @@ def main() -> None:
             store.apply(edit)
             commits.append(time.perf_counter() - t)
             t = time.perf_counter()
-            state.refresh([doc])
+            state.refresh([doc], {span.label, label})
             speed.update()
             state.figures(speed)
             refresh.append(time.perf_counter() - t)

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
-from models.stats_rank import LabelStrings, Ranked
+from models.stats_rank import Ranked
 
 KEPT, RELABELLED, RESIZED, RESIZED_RELABELLED, DELETED = (
     "kept", "relabelled", "resized", "resized and relabelled", "deleted")
@@ -80,11 +80,10 @@ class DocShare:
     doc_id: int
     status: str
     done_at: str | None = None          # when it was marked done (ISO UTC); None: at import
-    spans: list[tuple[int, int, str]] = field(default_factory=list)       # sorted
+    spans: list[tuple[int, int, str]] = field(default_factory=list)       # sorted; done ones only
     suggested: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
     ran: tuple[str, ...] = ()           # sources that pre-annotated it (``preannotated``)
     text: str = ""                      # needed only for a done document's suggestions
-    strings: list[str] = field(default_factory=list)   # the text of each span
 
 
 @dataclass
@@ -106,19 +105,15 @@ class SourceTally:
 
 @dataclass
 class Tally:
+    """Sums over documents (``add`` / ``take``), and the spans per label and text across the
+    project as the ``span_strings`` table counts them (``strings``: label -> (spans, distinct
+    texts, top texts), set by the reader)."""
     statuses: Counter = field(default_factory=Counter)
-    labels_all: Counter = field(default_factory=Counter)
     labels_done: Counter = field(default_factory=Counter)
-    strings: LabelStrings = field(default_factory=LabelStrings)
+    strings: dict = field(default_factory=dict)
     done_at: Counter = field(default_factory=Counter)            # hour 'YYYY-MM-DDTHH' UTC
     done_at_import: int = 0
     sources: dict[str, SourceTally] = field(default_factory=dict)
-
-
-    def add_spans(self, labels: Iterable[str], strings: list[str]) -> None:
-        """Add spans in bulk (their labels, and their strings in the same order)."""
-        self.labels_all.update(labels)
-        self.strings.bulk(labels, strings)
 
     def compare_doc(self, suggested: dict, ran: Iterable[str], gold: list, text: str, sign: int = 1) -> None:
         for source in set(suggested) | set(ran):
@@ -128,17 +123,13 @@ class Tally:
             compare(t, suggested.get(source, []), gold, text, sign)
 
     def add(self, d: DocShare, sign: int = 1) -> None:
-        """Add a document's share (``sign`` -1: take it out)."""
+        """Add a document's share (``sign`` -1: take it out): its status, and for a done one
+        its spans per label, when it was done, and its suggestions against its spans."""
         self.statuses[d.status] += sign
-        done = d.status == DONE
-        strings = self.strings
-        for (_start, _end, label), string in zip(d.spans, d.strings):
-            self.labels_all[label] += sign
-            if done:
-                self.labels_done[label] += sign
-            strings.bump(label, string, sign)
-        if not done:
+        if d.status != DONE:
             return
+        for _start, _end, label in d.spans:
+            self.labels_done[label] += sign
         if d.done_at:
             self.done_at[d.done_at[:13]] += sign
         else:
@@ -147,11 +138,6 @@ class Tally:
 
     def take(self, d: DocShare) -> None:
         self.add(d, -1)
-
-    def tops(self, label: str) -> tuple[int, list]:
-        """(distinct strings, the top ones) of a label."""
-        return self.strings.distinct(label), [[s, n] for s, n in self.strings.top(label)]
-
 
 def _bump(c: Counter, key, sign: int) -> None:
     n = c[key] + sign
@@ -268,12 +254,12 @@ def summary(t: Tally, labels: Iterable[tuple[str, str]], speed: dict | None = No
     labels = list(labels)
     order = [n for n, _ in labels]
     colours = dict(labels)
-    names = order + sorted(n for n, k in t.labels_all.items() if k > 0 and n not in colours)
+    names = order + sorted(n for n, (k, _d, _t) in t.strings.items() if k > 0 and n not in colours)
     label_rows = []
     for name in names:
-        distinct, top = t.tops(name)
+        n_all, distinct, top = t.strings.get(name, (0, 0, []))
         label_rows.append({"label": name, "color": colours.get(name, "#888888"),
-                           "done": t.labels_done[name], "all": t.labels_all[name],
+                           "done": t.labels_done[name], "all": n_all,
                            "distinct": distinct, "top": top})
     hours = {h: n for h, n in t.done_at.items() if n > 0}
     unit = "day"

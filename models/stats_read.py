@@ -8,13 +8,11 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
-from array import array
-from bisect import bisect_left, bisect_right
-from operator import itemgetter
 from typing import Callable, Iterable
 
 from models.document import DONE
 from models.stats import DocShare, Tally, summary
+from models.stats_rank import TOP
 from models.stats_pace import IDLE, Speed, classify
 from models.store_ruler import entries
 
@@ -28,6 +26,7 @@ _VALID = ("typeof(start) = 'integer' AND typeof(end) = 'integer' AND typeof(labe
 _SPANS = f"SELECT doc_id, start, end, label FROM spans WHERE {_VALID} AND"
 _SUGGESTED = f"SELECT doc_id, start, end, label, source FROM suggested WHERE {_VALID} AND typeof(source) = 'text' AND"
 _DOCS = "SELECT id, status, created, updated, preannotated FROM documents"
+_COUNTED = "typeof(n) = 'integer' AND n > 0 AND typeof(label) = 'text' AND typeof(text) = 'text'"
 
 
 def _done_at(status: str, created: str, updated: str) -> str | None:
@@ -40,27 +39,17 @@ class StatsState:
     """A project's tally and what each document brought to it, so that an edit's documents
     are taken out and read again (``refresh``) instead of the whole project.
 
-    Kept: the spans as read, in four arrays (doc id, start, end, label: 18 bytes a span —
-    the strings are cut again from the text, which never changes), each document's status,
-    time done and sources, the done documents' suggestions, and the spans of documents read
-    again since (``_now``)."""
+    Kept per document: its status, when it was done and what pre-annotated it; for the done
+    ones also their spans and suggestions (what their share was made of). The spans per label
+    and text across the project are read from the ``span_strings`` table (the store keeps it),
+    for every label at first and then for the labels an edit touched."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.tally = Tally()
-        self._names: list[str] = []
-        self._index: dict[str, int] = {}
-        self._docs = self._starts = self._ends = self._labels = None
         self._meta: dict[int, tuple] = {}        # id -> (status, done_at, ran)
+        self._spans: dict[int, list] = {}        # done id -> spans
         self._sugg: dict[int, dict] = {}         # done id -> suggestions
-        self._now: dict[int, list] = {}          # id -> spans, for documents read again
-
-    def _id(self, name: str) -> int:
-        i = self._index.get(name)
-        if i is None:
-            i = self._index[name] = len(self._names)
-            self._names.append(name)
-        return i
 
     # -- the whole project -------------------------------------------------------------------------
     def build(self, progress: Callable[[int, int], None] | None = None,
@@ -68,8 +57,7 @@ class StatsState:
         """Read every document (in steps of ``BATCH``, one read transaction: one state of
         the file); False if ``cancelled`` said stop."""
         self.tally = Tally()
-        self._meta, self._sugg, self._now = {}, {}, {}
-        docs, starts, ends, labels = array("q"), array("i"), array("i"), array("H")
+        self._meta, self._spans, self._sugg = {}, {}, {}
         c = self.conn
         c.execute("BEGIN")
         try:
@@ -78,120 +66,116 @@ class StatsState:
             while True:
                 if cancelled and cancelled():
                     return False
-                rows = c.execute(f"{_DOCS} WHERE id > ? ORDER BY id LIMIT ?", [last, BATCH]).fetchall()
+                rows = c.execute(f"{_DOCS} WHERE id > ? ORDER BY id LIMIT ?", [last, BATCH * 10]).fetchall()
                 if not rows:
                     break
-                hi = rows[-1][0]
-                spans = c.execute(f"{_SPANS} doc_id > ? AND doc_id <= ? ORDER BY doc_id, start",
-                                  [last, hi]).fetchall()
-                texts = dict(c.execute("SELECT doc_id, text FROM texts WHERE doc_id > ? AND doc_id <= ?",
-                                       [last, hi]))
-                self._batch(rows, spans, texts)
-                docs.extend(map(itemgetter(0), spans))
-                starts.extend(map(itemgetter(1), spans))
-                ends.extend(map(itemgetter(2), spans))
-                for name in {r[3] for r in spans}:
-                    self._id(name)
-                labels.extend(map(self._index.__getitem__, map(itemgetter(3), spans)))
-                last, n = hi, n + len(rows)
+                self._batch(rows)
+                last, n = rows[-1][0], n + len(rows)
                 if progress:
                     progress(n, total)
+            self.read_strings(None)
         finally:
             c.execute("COMMIT")
-        self._docs, self._starts, self._ends, self._labels = docs, starts, ends, labels
         return True
 
-    def _batch(self, rows: list, spans: list, texts: dict) -> None:
-        """Add a batch of documents: the spans in bulk, the done documents one by one."""
+    def _batch(self, rows: list) -> None:
+        """Add a batch of documents: statuses for all, the done ones one by one."""
         t = self.tally
-        done = set()
+        done = []
         for doc_id, status, created, updated, pre in rows:
             at = _done_at(status, created, updated)
             # what pre-annotated a document counts only once it is done
             self._meta[doc_id] = (status, at, tuple(entries(pre)) if status == DONE else ())
-            t.statuses[status] += 1
             if status == DONE:
-                done.add(doc_id)
-                if at:
-                    t.done_at[at[:13]] += 1
-                else:
-                    t.done_at_import += 1
-        try:
-            strings = [texts[d][s:e] for d, s, e, _ in spans]
-        except (KeyError, TypeError):       # a text missing or not text: damaged, counted as ""
-            strings = [_cut(texts.get(d), s, e) for d, s, e, _ in spans]
-        t.add_spans(list(map(itemgetter(3), spans)), strings)
-        if not done:
-            return
-        ids = json.dumps(sorted(done))
-        mine: dict[int, list] = {}
-        for d, s, e, lab in spans:
-            if d in done:
-                mine.setdefault(d, []).append((s, e, lab))
-        for spans in mine.values():
-            t.labels_done.update(lab for _, _, lab in spans)
-        for d, s, e, lab, src in self.conn.execute(
-                f"{_SUGGESTED} doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, start, end",
-                [ids]):
-            self._sugg.setdefault(d, {}).setdefault(src, []).append((s, e, lab))
-        for d in sorted(done):
+                done.append(doc_id)
+            else:
+                t.statuses[status] += 1
+        for i in range(0, len(done), BATCH):
+            for d in self._done_shares(done[i:i + BATCH]):
+                t.add(d)
+
+    def _done_shares(self, ids: list[int]) -> list[DocShare]:
+        """The shares of done documents ``ids``: spans, suggestions, texts (kept for refreshing)."""
+        c = self.conn
+        arg = json.dumps(ids)
+        spans: dict[int, list] = {d: [] for d in ids}
+        for d, s, e, lab in c.execute(f"{_SPANS} doc_id IN (SELECT value FROM json_each(?)) "
+                                      "ORDER BY doc_id, start", [arg]):
+            spans[d].append((s, e, lab))
+        sugg: dict[int, dict] = {}
+        for d, s, e, lab, src in c.execute(f"{_SUGGESTED} doc_id IN (SELECT value FROM json_each(?)) "
+                                           "ORDER BY doc_id, start, end", [arg]):
+            sugg.setdefault(d, {}).setdefault(src, []).append((s, e, lab))
+        texts = dict(c.execute("SELECT doc_id, text FROM texts WHERE doc_id IN (SELECT value FROM "
+                               "json_each(?))", [arg])) if sugg else {}
+        out = []
+        for d in ids:
             status, at, ran = self._meta[d]
-            t.compare_doc(self._sugg.get(d, {}), ran, mine.get(d, []), texts.get(d) or "")
+            self._spans[d] = spans[d]
+            if d in sugg:
+                self._sugg[d] = sugg[d]
+            text = texts.get(d)
+            out.append(DocShare(d, status, at, spans[d], sugg.get(d, {}), ran,
+                                text if isinstance(text, str) else ""))
+        return out
+
+    def read_strings(self, labels: Iterable[str] | None) -> None:
+        """Spans, distinct texts and the top texts of ``labels`` (None: every label) from
+        ``span_strings``."""
+        c, strings = self.conn, self.tally.strings
+        if labels is None:
+            strings.clear()
+            rows = c.execute(f"SELECT label, sum(n), count(*) FROM span_strings WHERE {_COUNTED} "
+                             "GROUP BY label").fetchall()
+        else:
+            rows = [(lab, *c.execute(f"SELECT sum(n), count(*) FROM span_strings WHERE label = ? AND "
+                                     f"{_COUNTED}", [lab]).fetchone()) for lab in set(labels)]
+        for label, n, distinct in rows:
+            if not n:
+                strings.pop(label, None)
+                continue
+            top = [[t, k] for t, k in c.execute(
+                f"SELECT text, n FROM span_strings WHERE label = ? AND {_COUNTED} "
+                "ORDER BY n DESC, text LIMIT ?", [label, TOP])]
+            strings[label] = (n, distinct, top)
 
     # -- one document again ------------------------------------------------------------------------
-    def _spans_of(self, doc_id: int) -> list[tuple[int, int, str]]:
-        if doc_id in self._now:
-            return self._now[doc_id]
-        if self._docs is None:
-            return []
-        i, j = bisect_left(self._docs, doc_id), bisect_right(self._docs, doc_id)
-        n = self._names
-        return [(self._starts[k], self._ends[k], n[self._labels[k]]) for k in range(i, j)]
-
     def _share(self, doc_id: int, text: str) -> DocShare | None:
         meta = self._meta.get(doc_id)
         if meta is None:
             return None
-        spans = self._spans_of(doc_id)
         status, at, ran = meta
-        return DocShare(doc_id, status, at, spans, self._sugg.get(doc_id, {}), ran, text,
-                        [text[s:e] for s, e, _ in spans])
+        return DocShare(doc_id, status, at, self._spans.get(doc_id, []), self._sugg.get(doc_id, {}),
+                        ran, text)
 
-    def refresh(self, doc_ids: Iterable[int]) -> int:
-        """Take the documents' old shares out and read them again (one read transaction);
-        return how many."""
+    def refresh(self, doc_ids: Iterable[int], labels: Iterable[str] | None = None) -> int:
+        """Take the documents' old shares out and read them again, and the counts of
+        ``labels`` (the labels of the spans the edits removed or added; None: every label);
+        one read transaction. Returns how many documents."""
         c = self.conn
         n = 0
         c.execute("BEGIN")
         try:
             for doc_id in sorted(set(doc_ids)):
-                text = self._text(doc_id)
-                old = self._share(doc_id, text)
-                if old is not None:
-                    self.tally.take(old)
+                old = self._meta.get(doc_id)
+                text = self._text(doc_id) if (old and old[0] == DONE and doc_id in self._sugg) else ""
+                share = self._share(doc_id, text)
+                if share is not None:
+                    self.tally.take(share)
                     self._meta.pop(doc_id)
+                    self._spans.pop(doc_id, None)
                     self._sugg.pop(doc_id, None)
                 row = c.execute(f"{_DOCS} WHERE id = ?", [doc_id]).fetchone()
                 if row is not None:
                     _, status, created, updated, pre = row
-                    spans = [(s, e, lab) for _, s, e, lab in c.execute(
-                        f"{_SPANS} doc_id = ? ORDER BY start", [doc_id])]
-                    sugg: dict[str, list] = {}
-                    if status == DONE:
-                        for _, s, e, lab, src in c.execute(f"{_SUGGESTED} doc_id = ? "
-                                                           "ORDER BY start, end", [doc_id]):
-                            sugg.setdefault(src, []).append((s, e, lab))
                     at = _done_at(status, created, updated)
-                    ran = tuple(entries(pre)) if status == DONE else ()
-                    self._meta[doc_id] = (status, at, ran)
-                    if sugg:
-                        self._sugg[doc_id] = sugg
-                    self._now[doc_id] = spans
-                    self.tally.add(DocShare(doc_id, status, at, spans, sugg, ran, text,
-                                            [text[s:e] for s, e, _ in spans]))
-                else:
-                    self._now[doc_id] = []
+                    self._meta[doc_id] = (status, at, tuple(entries(pre)) if status == DONE else ())
+                    if status == DONE:
+                        self.tally.add(self._done_shares([doc_id])[0])
+                    else:
+                        self.tally.statuses[status] += 1
                 n += 1
+            self.read_strings(labels)
         finally:
             c.execute("COMMIT")
         return n
@@ -207,13 +191,10 @@ class StatsState:
         return summary(self.tally, self.labels(), speed.figures() if speed else None)
 
     def kept_bytes(self) -> int:
-        """Bytes of the span arrays kept for refreshing."""
-        arrays = (self._docs, self._starts, self._ends, self._labels)
-        return sum(a.itemsize * len(a) for a in arrays if a is not None)
-
-
-def _cut(text, s: int, e: int) -> str:
-    return text[s:e] if isinstance(text, str) else ""      # offsets are integers (_VALID)
+        """About how many bytes the kept spans and suggestions of done documents take."""
+        spans = sum(len(v) for v in self._spans.values())
+        sugg = sum(len(x) for v in self._sugg.values() for x in v.values())
+        return (spans + sugg) * 80 + len(self._meta) * 120
 
 
 class StatsEngine:
@@ -252,10 +233,11 @@ class StatsEngine:
         self.speed.update()
         return True
 
-    def refresh(self, docs, flips) -> None:
-        """``docs`` changed; ``flips``: (journal entry, undone) of this window's undos and
-        redos — entry 0: another writer's, whose undos are not told: the journal is read again."""
-        self.state.refresh(docs)
+    def refresh(self, docs, flips, labels=None) -> None:
+        """``docs`` changed, and the spans of ``labels`` (None: maybe any); ``flips``: (journal
+        entry, undone) of this window's undos and redos — entry 0: another writer's, whose
+        undos are not told: the journal is read again."""
+        self.state.refresh(docs, labels)
         if any(entry == 0 for entry, _ in flips):
             self.speed = Speed(self.conn)
         for entry, undone in flips:

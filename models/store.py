@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from models import contents, opening, project_file, suggestions
+from models import contents, opening, project_file, span_strings, suggestions
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
 from models.edits import Batch, ChangeEntities, ChangeLabels, Dismiss, Edit, ReplaceSpans, SetStatus
 from models.labels import Label, LabelSet, check_label
@@ -232,6 +232,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
             db.execute("INSERT INTO spans(doc_id, start, end, label, source, entity, created, updated) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [doc, s.start, s.end, s.label, s.source, s.entity or None, now, now])
+        span_strings.track(db, doc, edit.remove, edit.add)      # counts per (label, text)
         new_status = IN_PROGRESS if status == NEW and any(
             s.source == MANUAL for s in edit.add + edit.remove) else status
         db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])

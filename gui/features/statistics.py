@@ -61,6 +61,7 @@ class StatsPanel(QWidget):
         self.full = True                     # the whole project must be counted (again)
         self.docs: set[int] = set()          # documents changed since the last count
         self.flips: list[tuple[int, bool]] = []
+        self.labels: set[str] | None = set()  # labels whose spans changed (None: maybe any)
         self.task = None
         self._drawn_width = 0
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_MS)
@@ -133,6 +134,8 @@ class StatsPanel(QWidget):
     def follow(self, out, _focus=None) -> None:
         """This window's write: count its documents again."""
         self.docs.update(out.docs)
+        if self.labels is not None:
+            self.labels.update(s.label for e in out.spans for s in e.add + e.remove)
         if out.mode in ("undo", "redo") and out.entry is not None:
             self.flips.append((out.entry, out.mode == "undo"))
         self.schedule()
@@ -140,6 +143,7 @@ class StatsPanel(QWidget):
     def followed(self, ids) -> None:
         """Another connection's writes (``ids``: the documents it changed)."""
         self.docs.update(ids)
+        self.labels = None                      # which labels changed there is not told
         self.flips.append((0, False))          # entries may have been undone there: read all again
         self.schedule()
 
@@ -169,10 +173,10 @@ class StatsPanel(QWidget):
     def run(self) -> None:
         if self.task is not None:
             return                              # counted again when it is done
-        full, docs, flips = self.full, self.docs, self.flips
-        if not full and not docs and not flips:
+        full, docs, flips, labels = self.full, self.docs, self.flips, self.labels
+        if not full and not docs and not flips and not labels and labels is not None:
             return
-        self.full, self.docs, self.flips = False, set(), []
+        self.full, self.docs, self.flips, self.labels = False, set(), [], set()
         engine, names, width, ratio, opts = self.engine, self._names(), self._width(), \
             self.devicePixelRatioF(), self._opts()
         if full:
@@ -183,7 +187,7 @@ class StatsPanel(QWidget):
                 if not engine.build(task.report, lambda: task.cancelled):
                     return None
             else:
-                engine.refresh(docs, flips)
+                engine.refresh(docs, flips, labels)
             figs = engine.figures()
             return figs, render(figs, names, width, ratio, opts)
         self._drawn_width = width

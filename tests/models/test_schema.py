@@ -76,6 +76,13 @@ def test_a_first_schema_file_is_copied_then_upgraded_and_every_row_survives(old)
         # Schema 5: every suggestion made, from the journal and the model spans standing.
         assert one(old, "SELECT doc_id, start, end, label, source FROM suggested ORDER BY 1, 2") \
             == SUGGESTED_SCHEMA1
+        # and the spans per label and text, counted from the spans the file held
+        texts = dict(one(old, "SELECT doc_id, text FROM texts"))
+        want = {}
+        for doc, s, e, lab in one(old, "SELECT doc_id, start, end, label FROM spans"):
+            want[lab, texts[doc][s:e]] = want.get((lab, texts[doc][s:e]), 0) + 1
+        assert dict(((lab, t), n) for lab, t, n in one(old, "SELECT label, text, n FROM span_strings")) == want
+        assert len(want) >= 8
         settings = dict(after.pop("settings"))
         assert settings.pop("schema_version") == str(SCHEMA_VERSION)
         assert settings == {k: v for k, v in before["settings"] if k != "schema_version"}

@@ -251,11 +251,24 @@ def test_the_refreshed_tally_equals_a_fresh_one_after_every_kind_of_edit(store):
             fresh.build()
             fresh_speed = Speed(conn)
             fresh_speed.update()
+            assert span_strings(store) == recount(store), step     # the store kept the table
             ours, theirs = state.figures(speed), fresh.figures(fresh_speed)
             assert speed.entries == fresh_speed.entries, step
             for key in theirs:
                 assert ours[key] == theirs[key], (step, key)
     conn.close()
+
+
+def span_strings(store) -> dict:
+    return {(lab, t): n for lab, t, n in store.db.execute("SELECT label, text, n FROM span_strings")}
+
+
+def recount(store) -> dict:
+    from collections import Counter
+    out = Counter()
+    for doc, s, e, lab in store.db.execute("SELECT doc_id, start, end, label FROM spans").fetchall():
+        out[lab, store.document(doc).text[s:e]] += 1
+    return dict(out)
 
 
 def _words(text):
