@@ -1,9 +1,11 @@
 """The figures of a project (issue 13): labels, progress, and the model against the people.
 
-Every figure is a sum over documents, so a ``Tally`` is built by adding each document's
-share (``Tally.add``) and kept up to date after an edit by taking the share of a changed
-document out and adding its new one (``models/stats_read.py`` reads the shares; a window
-keeps them, see ``StatsState``). ``summary`` turns a tally into plain figures (JSON-able).
+Every figure but the spans per label and text is a sum over documents, so a ``Tally`` is
+built by adding each document's share (``Tally.add``) and kept up to date after an edit by
+taking the share of a changed document out and adding its new one (``models/stats_read.py``
+reads the shares; a window keeps them, see ``StatsState``). The spans per label, their
+distinct and top texts, are the counts the store keeps as it writes (``models/span_strings.py``).
+``summary`` turns a tally into plain figures (JSON-able).
 
 The model against the people compares, document by document, what each source (a model, or
 a patterns run) suggested (``suggested``, every suggestion it made, whatever happened to it:
