@@ -152,3 +152,20 @@ def test_the_keyboard_steps_through_a_chart_s_bars(qtbot, make_window, stand_in_
     qtbot.keyClick(chart, Qt.Key.Key_Return)
     assert picked == [chart.boxes[0][1]] and picked[0][0] == "status"
     assert chart.target_at(QPointF(-5, -5)) is None
+
+
+def test_an_import_and_a_batch_pre_annotation_are_counted_when_they_end(qtbot, make_window, stand_in_model,
+                                                                        tmp_path):
+    import json
+    w, store, ids = prepared(make_window, stand_in_model)
+    panel = show(qtbot, w)
+    lines = tmp_path / "more.jsonl"
+    lines.write_text("\n".join(json.dumps({"text": f"Apple met Kim Jong Un in Tokyo {i}."}) for i in range(20)),
+                     encoding="utf-8")
+    assert w.jobs.import_files([str(lines)])
+    qtbot.waitUntil(lambda: not w.jobs.busy and panel.task is None and panel.figures["documents"] == 23,
+                    timeout=20000)
+    assert w.jobs.preannotate_all()
+    qtbot.waitUntil(lambda: not w.jobs.busy and panel.task is None and
+                    next(r for r in panel.figures["labels"] if r["label"] == "GPE")["all"] >= 20, timeout=20000)
+    assert same(panel.figures, fresh(store))
