@@ -8,7 +8,7 @@ count and reads no text; one that does reads its document's text once.
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 
 _UPSERT = ("INSERT INTO span_strings(label, text, n) VALUES (?, ?, ?) "
            "ON CONFLICT(label, text) DO UPDATE SET n = n + excluded.n")
@@ -39,27 +39,48 @@ def create(conn) -> None:
                      [(lab, t, n) for (lab, t), n in counts.items()])
 
 
-def track(db, doc_id: int, removed, added) -> None:
+class TextCache:
+    """The texts of the last few documents read (a document's text never changes): an edit of
+    the open document counts its spans' texts without reading its text again (a 1 MiB text
+    read per edit was 7 ms of each commit)."""
+
+    SIZE = 2
+
+    def __init__(self):
+        self._texts: OrderedDict[int, str] = OrderedDict()
+
+    def put(self, doc_id: int, text: str) -> None:
+        self._texts[doc_id] = text
+        self._texts.move_to_end(doc_id)
+        while len(self._texts) > self.SIZE:
+            self._texts.popitem(last=False)
+
+    def get(self, db, doc_id: int) -> str:
+        text = self._texts.get(doc_id)
+        if text is None:
+            row = db.execute("SELECT text FROM texts WHERE doc_id = ?", [doc_id]).fetchone()
+            text = row[0] if row and isinstance(row[0], str) else ""
+            self.put(doc_id, text)
+        else:
+            self._texts.move_to_end(doc_id)
+        return text
+
+
+def track(db, doc_id: int, removed, added, texts: TextCache | None = None) -> None:
     """Count the spans an edit of one document removed and added (``db``: sqlite-utils)."""
     net = Counter((s.start, s.end, s.label) for s in added)
     net.subtract((s.start, s.end, s.label) for s in removed)
     net = {k: n for k, n in net.items() if n}
     if not net:
         return
-    row = db.execute("SELECT text FROM texts WHERE doc_id = ?", [doc_id]).fetchone()
-    text = row[0] if row and isinstance(row[0], str) else ""
+    text = (texts or TextCache()).get(db, doc_id)
     by: Counter = Counter()
     for (s, e, label), n in net.items():
         by[label, text[s:e]] += n
     db.conn.executemany(_UPSERT, [(lab, t, n) for (lab, t), n in by.items() if n])
-    if any(n < 0 for n in by.values()):
-        db.execute("DELETE FROM span_strings WHERE n <= 0 AND label IN (SELECT value FROM json_each(?))",
-                   [_json([lab for (lab, _t), n in by.items() if n < 0])])
+    gone = [(lab, t) for (lab, t), n in by.items() if n < 0]
+    if gone:        # by key (an IN over the labels scanned the whole table: 1 ms on a big article)
+        db.conn.executemany("DELETE FROM span_strings WHERE label = ? AND text = ? AND n <= 0", gone)
 
 
-def _json(values) -> str:
-    import json
-    return json.dumps(sorted(set(values)))
-
-
-__all__ = ["create", "track"]
+__all__ = ["create", "track", "TextCache"]

@@ -57,6 +57,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         self.upgraded: tuple[int, Path] | None = None   # (old schema, copy made before upgrading)
         self._memory: dict = {}         # settings set on a read-only store
         self._names, self._stamp = None, None   # within one write: see _label_names, _time
+        self.texts = span_strings.TextCache()  # the texts of the documents opened last
         created = project_file.check(self.path, readonly)
         conn = None
         try:
@@ -232,7 +233,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
             db.execute("INSERT INTO spans(doc_id, start, end, label, source, entity, created, updated) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [doc, s.start, s.end, s.label, s.source, s.entity or None, now, now])
-        span_strings.track(db, doc, edit.remove, edit.add)      # counts per (label, text)
+        span_strings.track(db, doc, edit.remove, edit.add, self.texts)   # counts per (label, text)
         new_status = IN_PROGRESS if status == NEW and any(
             s.source == MANUAL for s in edit.add + edit.remove) else status
         db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
@@ -333,7 +334,10 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         """The document, checked (``contents.DamagedContent`` names what is wrong)."""
         with contents.decoding(doc_id):
             row = self.db.execute(self._DOCUMENT + " WHERE d.id = ?", [doc_id]).fetchone()
-        return None if row is None else contents.document(row)
+        doc = None if row is None else contents.document(row)
+        if doc is not None:
+            self.texts.put(doc_id, doc.text)        # its next edit counts its spans' texts
+        return doc
 
     def find_text(self, text: str) -> int | None:
         """The id of the document whose text is exactly ``text``, if there is one."""
