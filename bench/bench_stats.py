@@ -38,7 +38,6 @@ if str(ROOT) not in sys.path:
 
 from models import edits as E               # noqa: E402
 from models.migrations import _COUNT_TRIGGERS  # noqa: E402
-from models.spans import Span               # noqa: E402
 from models.stats_read import Speed, StatsState   # noqa: E402
 from models.store import Store              # noqa: E402
 
@@ -181,7 +180,6 @@ def main() -> None:
               f"documents; {figures['progress']['documents_per_hour']} documents/h")
         print(f"full statistics: {min(ours):.2f} s (runs {', '.join(f'{x:.2f}' for x in ours)}) — "
               f"raw sqlite3 reading the same rows {min(raws):.2f} s ({min(ours) / min(raws):.1f}×)")
-        print(f"kept for refreshing: ~{state.kept_bytes() / 1e6:.1f} MB (the done documents' spans and suggestions)")
         store = Store(path)
         rng = random.Random(7)
         commits, refresh = [], []

@@ -45,23 +45,10 @@ class SpanFilter:
     def sql(self) -> tuple[str, list]:
         """A condition on ``d`` (documents) and its arguments."""
         if self.source is None:
-            where, args = ["s.doc_id = d.id"], []
-            if self.label is not None:
-                where.append("s.label = ?")
-                args.append(self.label)
-            if self.text is not None:
-                where.append("s.end - s.start = ? AND (SELECT substr(x.text, s.start + 1, "
-                             "s.end - s.start) FROM texts x WHERE x.doc_id = s.doc_id) = ?")
-                args += [len(self.text), self.text]
+            where, args = self._label_text("s", ["s.doc_id = d.id"], [])
             return f"EXISTS (SELECT 1 FROM spans s WHERE {' AND '.join(where)})", args
-        where, args = ["g.doc_id = d.id", "d.status = 'done'", "g.source = ?"], [self.source]
-        if self.label is not None:
-            where.append("g.label = ?")
-            args.append(self.label)
-        if self.text is not None:
-            where.append("g.end - g.start = ? AND (SELECT substr(x.text, g.start + 1, "
-                         "g.end - g.start) FROM texts x WHERE x.doc_id = g.doc_id) = ?")
-            args += [len(self.text), self.text]
+        where, args = self._label_text("g", ["g.doc_id = d.id", "d.status = 'done'", "g.source = ?"],
+                                       [self.source])
         if self.fate is not None:
             where.append(FATE_SQL[self.fate])
         if self.person is not None:
@@ -69,6 +56,17 @@ class SpanFilter:
                          "AND g.start < s.end AND s.label = ? AND s.label != g.label)")
             args.append(self.person)
         return f"EXISTS (SELECT 1 FROM suggested g WHERE {' AND '.join(where)})", args
+
+    def _label_text(self, a: str, where: list, args: list) -> tuple[list, list]:
+        """The label and text conditions on the spans (or suggestions) aliased ``a``."""
+        if self.label is not None:
+            where.append(f"{a}.label = ?")
+            args.append(self.label)
+        if self.text is not None:       # the length first: substr only where it can match
+            where.append(f"{a}.end - {a}.start = ? AND (SELECT substr(x.text, {a}.start + 1, "
+                         f"{a}.end - {a}.start) FROM texts x WHERE x.doc_id = {a}.doc_id) = ?")
+            args += [len(self.text), self.text]
+        return where, args
 
     def first(self, spans, text: str):
         """The first of a document's ``spans`` that the filter points at (the window selects it

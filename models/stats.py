@@ -19,6 +19,7 @@ suggestion touches are the ones people added.
 """
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,7 +28,6 @@ from functools import lru_cache
 from typing import Iterable
 
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED
-from models.stats_rank import Ranked
 
 KEPT, RELABELLED, RESIZED, RESIZED_RELABELLED, DELETED = (
     "kept", "relabelled", "resized", "resized and relabelled", "deleted")
@@ -36,6 +36,7 @@ FATES = (KEPT, RELABELLED, RESIZED, RESIZED_RELABELLED, DELETED)
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their"}
 TITLES = {"mr", "mrs", "ms", "dr", "prof", "sir", "president", "minister", "gen", "general",
           "king", "queen", "pope", "rev", "st", "lord", "lady", "chairman", "ceo", "senator"}
+TOP = 10                      # top strings per label, most corrected strings per source
 _POSSESSIVE = re.compile(r"^\s*['’]s?$", re.IGNORECASE)
 _PUNCT = re.compile(r"^[\s\W_]*$")
 
@@ -74,6 +75,45 @@ def boundary_kind(text: str, pred: tuple[int, int], gold: tuple[int, int]) -> li
             kind = "other"
         out.append(f"{kind} {'added' if wider else 'left out'} at the {edge}")
     return out
+
+
+class Ranked:
+    """Counts (no zero kept) with their top ``TOP`` (most first, then by key), kept from one
+    reading to the next: after a few changes the top is merged from the last one and the
+    changed keys, and computed over everything only when a key in it went down."""
+
+    def __init__(self):
+        self.counts: dict = {}
+        self._top: list | None = None
+        self._changed: set = set()
+        self._fell = False
+
+    def bump(self, key, n: int = 1) -> None:
+        c = self.counts
+        v = c.get(key, 0) + n
+        if v:
+            c[key] = v
+        else:
+            del c[key]
+        if self._top is not None:
+            if n < 0 and any(k == key for k, _ in self._top):
+                self._fell = True
+            self._changed.add(key)
+
+    def top(self, k: int = TOP) -> list:
+        c = self.counts
+        if self._top is None or self._fell or len(self._changed) > 1000:
+            pool = c.items()
+        else:
+            keys = {key for key, _ in self._top} | self._changed
+            pool = [(key, c[key]) for key in keys if key in c]
+        self._top = heapq.nsmallest(k, pool, key=_rank)
+        self._changed, self._fell = set(), False
+        return list(self._top)
+
+
+def _rank(kv):
+    return -kv[1], kv[0]
 
 
 @dataclass
@@ -277,5 +317,5 @@ def summary(t: Tally, labels: Iterable[tuple[str, str]], speed: dict | None = No
             "progress": progress, "models": sources, "colors": colours}
 
 
-__all__ = ["DocShare", "Tally", "SourceTally", "compare", "summary", "source_figures", "boundary_kind",
+__all__ = ["DocShare", "Ranked", "TOP", "Tally", "SourceTally", "compare", "summary", "source_figures", "boundary_kind",
            "FATES", "KEPT", "RELABELLED", "RESIZED", "RESIZED_RELABELLED", "DELETED", "local_day", "ratio"]

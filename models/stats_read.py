@@ -11,8 +11,7 @@ import sqlite3
 from typing import Callable, Iterable
 
 from models.document import DONE
-from models.stats import DocShare, Tally, summary
-from models.stats_rank import TOP
+from models.stats import TOP, DocShare, Tally, summary
 from models.stats_pace import IDLE, Speed, classify
 from models.store_ruler import entries
 
@@ -189,12 +188,6 @@ class StatsState:
 
     def figures(self, speed: "Speed | None" = None) -> dict:
         return summary(self.tally, self.labels(), speed.figures() if speed else None)
-
-    def kept_bytes(self) -> int:
-        """About how many bytes the kept spans and suggestions of done documents take."""
-        spans = sum(len(v) for v in self._spans.values())
-        sugg = sum(len(x) for v in self._sugg.values() for x in v.values())
-        return (spans + sugg) * 80 + len(self._meta) * 120
 
 
 class StatsEngine:

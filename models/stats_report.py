@@ -11,74 +11,14 @@ import html
 import warnings
 from pathlib import Path
 
+from models import stats_tables as T
 from models.display import shown
-
-FATE_NAMES = ("kept", "relabelled", "resized", "resized and relabelled", "deleted")
-
-
-def pct(x) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
-
-
-def num(x) -> str:
-    return "–" if x is None else f"{x:.3f}"
-
-
-# -- the tables, shared by the terminal and the report --------------------------------------------
-
-def tables(figures: dict) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) of every table, strings not yet escaped."""
-    out = []
-    st = figures["status"]
-    out.append(("Documents", ["status", "documents"],
-                [[s, f"{n:,}"] for s, n in st.items()] + [["all", f"{figures['documents']:,}"]]))
-    rows = [r for r in figures["labels"] if r["all"]]
-    out.append(("Labels", ["label", "spans in done documents", "spans in all", "distinct strings",
-                           "top strings"],
-                [[r["label"], f"{r['done']:,}", f"{r['all']:,}", f"{r['distinct']:,}",
-                  ", ".join(f"{s} ({n})" for s, n in r["top"][:5])] for r in rows]))
-    p = figures["progress"]
-    pace = [["documents marked done by a person", f"{p.get('done_events', 0):,}"],
-            ["corrections (span edits by a person)", f"{p.get('corrections', 0):,}"],
-            ["active time (pauses under 5 minutes)", f"{p.get('active_hours', 0):.2f} h"],
-            ["documents per hour", "–" if p.get("documents_per_hour") is None else f"{p['documents_per_hour']:,}"],
-            ["corrections per hour", "–" if p.get("corrections_per_hour") is None else f"{p['corrections_per_hour']:,}"]]
-    if p.get("done_at_import"):
-        pace.append(["done when imported", f"{p['done_at_import']:,}"])
-    out.append(("Pace", ["", ""], pace))
-    out.append((f"Done per {p['unit']}", [p["unit"], "documents"], [[d, f"{n:,}"] for d, n in p["done_per"]]))
-    for m in figures["models"]:
-        name = m["source"]
-        out.append((f"{name}: against the people's final spans ({m['documents']:,} done documents)",
-                    ["", "value"],
-                    [["suggestions", f"{m['suggested']:,}"], ["final spans", f"{m['final']:,}"],
-                     ["kept exactly", f"{m['kept']:,}"], ["precision", num(m["precision"])],
-                     ["recall", num(m["recall"])], ["F1", num(m["f1"])],
-                     ["correction rate (suggestions changed or deleted)", pct(m["correction_rate"])]]
-                    + [[f"  {f}", f"{m['fates'][f]:,}"] for f in FATE_NAMES]
-                    + [["spans people added (no suggestion over them)", f"{m['added']:,}"]]))
-        out.append((f"{name}: per label", ["label", "suggested", "final", "kept", "precision", "recall",
-                                           "F1", "correction rate", "added by people"],
-                    [[r["label"], f"{r['suggested']:,}", f"{r['final']:,}", f"{r['kept']:,}",
-                      num(r["precision"]), num(r["recall"]), num(r["f1"]), pct(r["correction_rate"]),
-                      f"{r['added']:,}"] for r in m["per_label"]]))
-        if m["confusion"]:
-            out.append((f"{name}: relabelled (model → person)", ["model", "person", "spans"],
-                        [[c["model"], c["person"], f"{c['count']:,}"] for c in m["confusion"]]))
-        if m["most_corrected"]:
-            out.append((f"{name}: most corrected strings", ["string", "model's label", "corrected", "how"],
-                        [[c["text"], c["label"], f"{c['count']:,}",
-                          ", ".join(f"{f} {n}" for f, n in c["fates"].items())] for c in m["most_corrected"]]))
-        if m["boundary_errors"]:
-            out.append((f"{name}: boundary errors", ["what the model's bounds got wrong", "spans"],
-                        [[b["kind"], f"{b['count']:,}"] for b in m["boundary_errors"]]))
-    return out
-
+from models.stats_tables import Table, all_tables, numeric
 
 def text(figures: dict, width: int = 60) -> str:
     """The tables for a terminal: aligned columns, every cell made safe to print."""
     lines = []
-    for title, header, rows in tables(figures):
+    for title, header, rows, _targets, _colours in all_tables(figures):
         cells = [[shown(c) for c in header]] + [[shown(c) for c in r] for r in rows]
         cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in r] for r in cells]
         widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
@@ -109,20 +49,18 @@ def _esc(value: str) -> str:
 
 
 def _cell(value: str) -> str:
-    right = value[:1].isdigit() or value in ("–",) or value.endswith("%")
-    return f"<td{' class=n' if right else ''}>{_esc(value)}</td>"
+    return f"<td{' class=n' if numeric(value) else ''}>{_esc(value)}</td>"
 
 
-def _table(title: str, header: list[str], rows: list[list[str]], colours: dict) -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header) if any(header) else ""
+def _html(t: Table) -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in t.header) if any(t.header) else ""
     body = []
-    for r in rows:
-        first = r[0]
-        swatch = (f"<span class=swatch style=\"background:{html.escape(colours[first])}\"></span>"
-                  if first in colours else "")
-        body.append("<tr>" + (f"<td>{swatch}{_esc(first)}</td>" if swatch else _cell(first))
-                    + "".join(_cell(c) for c in r[1:]) + "</tr>")
-    return (f"<table><caption style=\"text-align:left\">{_esc(title)}</caption>"
+    for row, colour in zip(t.rows, t.colours):
+        swatch = (f"<span class=swatch style=\"background:{html.escape(colour)}\"></span>"
+                  if isinstance(colour, str) and colour.startswith("#") else "")
+        body.append("<tr>" + (f"<td>{swatch}{_esc(row[0])}</td>" if swatch else _cell(row[0]))
+                    + "".join(_cell(c) for c in row[1:]) + "</tr>")
+    return (f"<table><caption style=\"text-align:left\">{_esc(t.title)}</caption>"
             + (f"<thead><tr>{head}</tr></thead>" if head else "") + f"<tbody>{''.join(body)}</tbody></table>")
 
 
@@ -147,32 +85,28 @@ def charts_svg(figures: dict) -> dict[str, str]:
 def report(figures: dict, project: str) -> str:
     """The whole report as one HTML document."""
     charts = charts_svg(figures)
-    colours = {k: v for k, v in figures.get("colors", {}).items() if isinstance(v, str) and v.startswith("#")}
-    by_title = {t: (h, r) for t, h, r in tables(figures)}
-
-    def table(title):
-        h, r = by_title[title]
-        return _table(title, h, r, colours)
-
     def chart(key, alt):
         return f"<div class=chart role=img aria-label=\"{_esc(alt)}\">{charts[key]}</div>" if key in charts else ""
 
     name = _esc(Path(project).name)
     parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Statistics of {name}</title>"
              f"<style>{_CSS}</style></head><body><h1>Statistics of {name}</h1>",
-             "<h2>Progress</h2>", chart("status", "documents by status"), table("Documents"),
-             chart("progress", "documents marked done over time"), table("Pace"),
-             table(f"Done per {figures['progress']['unit']}"),
-             "<h2>Labels</h2>", chart("labels", "spans per label"), table("Labels")]
+             "<h2>Progress</h2>", chart("status", "documents by status"), _html(T.status_table(figures)),
+             chart("progress", "documents marked done over time"), _html(T.pace_table(figures)),
+             _html(T.days_table(figures)),
+             "<h2>Labels</h2>", chart("labels", "spans per label"), _html(T.labels_table(figures))]
     if figures["models"]:
         parts += ["<h2>The model against the people</h2>",
                   "<p>Each source's suggestions on documents marked done, against the final spans "
                   "there: a suggestion is kept when a final span has its start, end and label.</p>",
                   chart("model", "F1 per label and model")]
+        if len(figures["models"]) > 1:
+            parts.append(_html(T.sources_table(figures)))
         for m in figures["models"]:
             s = m["source"]
             parts += [f"<h2>{_esc(s)}</h2>", chart(f"fates:{s}", f"what became of {shown(s)}'s suggestions")]
-            parts += [table(t) for t in by_title if t.startswith(f"{s}: ")]
+            parts += [_html(t) for key, t in T.model_tables(figures, m).items()
+                      if t.rows or key in ("summary", "per_label")]
     else:
         parts.append("<p>No model suggestions on documents marked done yet.</p>")
     parts.append("</body></html>")
@@ -192,4 +126,4 @@ def write_report(figures: dict, project: str, out: str | Path) -> Path:
     return out
 
 
-__all__ = ["tables", "text", "report", "write_report", "charts_svg"]
+__all__ = ["text", "report", "write_report", "charts_svg"]

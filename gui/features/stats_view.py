@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QStandardItem, QStanda
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSizePolicy, QTableView, QToolTip, QWidget
 
 from gui.plain import one_line
+from models.stats_tables import numeric
 
 
 class ChartView(QWidget):
@@ -103,6 +104,14 @@ class PlainTable(QTableView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
+    def set_table(self, table) -> None:
+        """Show a ``models.stats_tables.Table``: its columns, rows, targets and colours."""
+        if [self.model_.headerData(i, Qt.Orientation.Horizontal) for i in range(self.model_.columnCount())] \
+                != table.header:
+            self.model_.setColumnCount(len(table.header))
+            self.model_.setHorizontalHeaderLabels(table.header)
+        self.set_rows(table.rows, table.targets, table.colours)
+
     def set_rows(self, rows: list[list[str]], targets: list | None = None, colours: list | None = None) -> None:
         keep = self.currentIndex().row()
         m = self.model_
@@ -111,7 +120,7 @@ class PlainTable(QTableView):
             items = []
             for j, cell in enumerate(row):
                 item = QStandardItem(one_line(cell, 120))
-                if cell[:1].isdigit() or cell in ("–",) or cell.endswith("%"):
+                if numeric(cell):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if j == 0 and colours and colours[i]:
                     item.setData(QColor(colours[i]), Qt.ItemDataRole.DecorationRole)
