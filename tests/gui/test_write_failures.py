@@ -262,6 +262,9 @@ def test_the_place_in_the_article_never_waits_for_another_writer_and_is_saved_af
     (a cursor move) does not wait for it (it froze the window for the batch, up to 0.6 s in
     CI), and is written once the other write is done — the file stays writable for edits."""
     w, store, ids, errors = window
+    w._position_timer.stop()        # the window's own place (cursor 0) would be remembered over ours
+    w.view.cursorPositionChanged.disconnect(w._position_timer.start)
+    w.view.verticalScrollBar().valueChanged.disconnect(w._position_timer.start)
     with Locked(store, int(INTERACTIVE_TIMEOUT * 1000)):
         t = time.monotonic()
         assert w.session.remember("last_pos", {"doc": ids[0], "cursor": 5, "top": 0}) is False
