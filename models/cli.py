@@ -22,6 +22,10 @@ PLUGINS: dict[str, str] = {
     "train": "models.train_cli",
     "check": "models.check_cli",
     "stats": "models.stats_cli",
+    "agree": "models.agree_cli",
+    "split": "models.split_cli",
+    "merge": "models.merge_cli",
+    "annotator": "models.annotator_cli",
 }
 # ====================================================================================================
 
@@ -102,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--offsets", choices=("codepoints", "utf16"),
                      help="doccano: what the offsets count (default: utf16, doccano's own)")
     _ls_names(exp)
+    exp.add_argument("--annotator", metavar="NAME", dest="version",
+                     help="a merged project: export NAME's version of each document instead of "
+                     "the adjudicated gold")
     exp.add_argument("--include-rejected", action="store_true",
                      help="jsonl: add the model suggestions people rejected as "
                      '"answer": "reject" tasks')
@@ -349,7 +356,8 @@ def _export(args, parser) -> int:
     fmt = args.format
     options = {"all_documents": args.all, "dev_fraction": args.dev_fraction, "seed": args.seed,
                "snap": args.snap, "offsets": args.offsets, "include_rejected": args.include_rejected,
-               "no_tokens": args.no_tokens, "from_name": args.from_name, "to_name": args.to_name}
+               "no_tokens": args.no_tokens, "from_name": args.from_name, "to_name": args.to_name,
+               "annotator": args.version}
     flags = {"all_documents": "--all"}
     options = {k: v for k, v in options.items() if v is not None and v is not False}
     for name in options:

@@ -65,8 +65,10 @@ def _kind(value) -> str:
 
 
 def document(row: tuple) -> Document:
-    """A ``Document`` from (id, text, title, meta, status, text_hash[, length])."""
+    """A ``Document`` from (id, text, title, meta, status, text_hash[, length[, annotator]])."""
     doc_id, text, title, meta, status, text_hash, *length = row
+    annotator = length[1] if len(length) > 1 and isinstance(length[1], str) else ""
+    length = length[:1]
     if text is None:
         raise _damaged(doc_id, title, "it has no text (its row in the texts table is missing)")
     if not isinstance(text, str):
@@ -97,7 +99,7 @@ def document(row: tuple) -> Document:
         why = unstorable(meta_value, "meta")
         if why:
             raise _damaged(doc_id, title, f"its {why}")
-    return Document(doc_id, text, title or "", meta_value, status, text_hash or "")
+    return Document(doc_id, text, title or "", meta_value, status, text_hash or "", annotator)
 
 
 def span(doc_id, title, length: int, row: tuple, what: str = "span",

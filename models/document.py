@@ -26,3 +26,4 @@ class Document:
     meta: dict = field(default_factory=dict)
     status: str = NEW
     text_hash: str = ""
+    annotator: str = ""         # who last changed it by hand ("": nobody recorded)

@@ -99,6 +99,26 @@ class Dismiss:
 
 
 @dataclass(frozen=True)
+class Decide:
+    """Settle (``on``) or unsettle a disagreement of a merged project in adjudication: the
+    group ``start``-``end`` of document ``doc_id``, ``chosen`` the annotator whose version
+    was accepted ("" when the gold was edited by hand), ``models/adjudicate.py``."""
+    doc_id: int
+    start: int
+    end: int
+    chosen: str
+    on: bool = True
+    text: str = "Settle disagreement"
+
+    def inverse(self) -> "Decide":
+        return Decide(self.doc_id, self.start, self.end, self.chosen, not self.on, self.text)
+
+    def to_json(self) -> dict:
+        return {"type": "decide", "doc_id": self.doc_id, "start": self.start, "end": self.end,
+                "chosen": self.chosen, "on": self.on, "text": self.text}
+
+
+@dataclass(frozen=True)
 class Batch:
     """Several edits as one: applied in order in one transaction, undone in reverse."""
     doc_id: int | None
@@ -116,7 +136,7 @@ class Batch:
         return [x for e in self.edits for x in (e.flat() if isinstance(e, Batch) else [e])]
 
 
-Edit = ReplaceSpans | SetStatus | ChangeLabels | ChangeEntities | Dismiss | Batch
+Edit = ReplaceSpans | SetStatus | ChangeLabels | ChangeEntities | Dismiss | Decide | Batch
 
 # The names (``text``) of the edits a model or a patterns run makes (``models/annotate.py``):
 # the statistics tell the journal's machine entries from the people's by them.
@@ -142,6 +162,9 @@ def edit_from_json(data: dict | str) -> Edit:
     if kind == "dismiss":
         return Dismiss(d.get("doc_id"), str(d["kind"]), str(d["key"]), bool(d.get("on", True)),
                        d.get("text", "Dismiss finding"))
+    if kind == "decide":
+        return Decide(int(d["doc_id"]), int(d["start"]), int(d["end"]), str(d["chosen"]),
+                      bool(d.get("on", True)), d.get("text", "Settle disagreement"))
     if kind == "batch":
         return Batch(d.get("doc_id"), tuple(edit_from_json(e) for e in d["edits"]), d.get("text", "Edits"))
     raise ValueError(f"unknown edit type {kind!r}")

@@ -71,7 +71,7 @@ def _jsonl(store, items, path, stream, files, report, options) -> None:
         return found
     with _text_out(path, stream, files) as f:
         write_jsonl(items, f, rejected=rejected if options.get("include_rejected") else None,
-                    tokens=not options.get("no_tokens"), kb=_kb(store))
+                    tokens=not options.get("no_tokens"), kb=_kb(store), dataset=store.path.stem)
 
 
 def _doccano(store, items, path, stream, files, report, options) -> None:
@@ -163,7 +163,9 @@ def _spacy(store, items, path, stream, files, report, options) -> None:
     fraction = options.get("dev_fraction")
     fraction = DEFAULT_DEV_FRACTION if fraction is None else fraction
     seed = options.get("seed") or 0
-    ids = store.id_hashes(None if options.get("all_documents") else (DONE,))
+    statuses = None if options.get("all_documents") else (DONE,)
+    who = options.get("annotator")
+    ids = store.version_id_hashes(who, statuses) if who else store.id_hashes(statuses)
     dev_ids = split_dev(ids, fraction, seed)
     tokenizer = blank_tokenizer()
     train, dev = new_docbin(), new_docbin()

@@ -56,6 +56,7 @@ OPTIONS = {
     "all_documents": ("jsonl", "spacy", "conll", "doccano", "labelstudio", "brat", "patterns",
                       "entities"),
     "dev_fraction": ("spacy",), "seed": ("spacy",), "snap": ("spacy",),
+    "annotator": ("jsonl", "spacy", "conll", "doccano", "labelstudio", "brat", "patterns", "entities"),
     "offsets": ("doccano",), "include_rejected": ("jsonl",), "no_tokens": ("jsonl",),
     "from_name": ("labelstudio",), "to_name": ("labelstudio",),
 }
@@ -78,6 +79,13 @@ def documents(store: Store, all_documents: bool = False) -> Iterator[tuple[Docum
     ``all_documents``. The store's own reading (two streaming queries walked side by side), so
     every row is checked there: a damaged one raises ``StoreError`` naming the document."""
     return store.iter_documents(None if all_documents else (DONE,))
+
+
+def version(store: Store, annotator: str, all_documents: bool = False) -> tuple[int, Iterator]:
+    """(how many, the documents) of ``annotator``'s version in a merged project, instead of
+    the gold: each document with that version's status and spans."""
+    statuses = None if all_documents else (DONE,)
+    return store.count_versions(annotator, statuses), store.iter_version(annotator, statuses)
 
 
 # -- export ----------------------------------------------------------------------------------------
@@ -164,10 +172,19 @@ def export(store: Store | str | Path, out: str | Path | IO[str], fmt: str = "jso
     report = ExportReport(fmt, path)
     files = Parts(many=fmt == "brat")
     all_documents = bool(options.get("all_documents"))
+    annotator = options.get("annotator")
+    if annotator and annotator not in store.version_names():
+        have = ", ".join(store.version_names()) or "none: it is not a merged project"
+        raise ExportError(f"not exported: {store.path.name} has no version by {shown(annotator)} "
+                          f"(versions: {shown(have)})")
     try:
         with store.snapshot():     # documents and spans as of one moment, while others edit
-            total = 0 if fmt == "labels" else count_documents(store, all_documents)
-            items = _watch(documents(store, all_documents), total, report, progress, cancelled)
+            if annotator:
+                total, source = version(store, annotator, all_documents)
+            else:
+                total = 0 if fmt == "labels" else count_documents(store, all_documents)
+                source = documents(store, all_documents)
+            items = _watch(source, total, report, progress, cancelled)
             WRITERS[fmt](store, items, path, stream, files, report, options)
         if stream is not None:
             stream.flush()

@@ -67,8 +67,10 @@ class StoreJournal:
         others = sorted(d for d in out.statuses if d != origin)
         if mode == "do":
             self._cut_redo(origin, others)
-            cur = db.execute("INSERT INTO journal(doc_id, edit, undone, created) VALUES (?, ?, 0, ?)",
-                             [origin, json.dumps(edit.to_json(), ensure_ascii=False), _now()])
+            cur = db.execute("INSERT INTO journal(doc_id, edit, undone, created, annotator) "
+                             "VALUES (?, ?, 0, ?, ?)",
+                             [origin, json.dumps(edit.to_json(), ensure_ascii=False), _now(),
+                              self.annotator])
             if others:
                 db.conn.executemany("INSERT INTO journal_docs(entry, doc_id) VALUES (?, ?)",
                                     [(cur.lastrowid, d) for d in others])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from models import span_strings, suggestions
+from models import span_strings, suggestions, team
 from models.project_file import project_in_the_way, sync_folder
 
 
@@ -163,6 +163,7 @@ STEPS: list[Step] = [
     Step(4, "dismissed findings", _dismissed),
     Step(5, "every suggestion made, for the statistics", suggestions.create),
     Step(5, "spans per label and text, for the statistics", span_strings.create),
+    Step(6, "annotators, versions and adjudication decisions", team.create),
 ]
 LATEST = max(s.version for s in STEPS)
 

@@ -26,6 +26,7 @@ class Outcome:
     label_set: object = None            # the label set after the write, when it changed
     entities: bool = False              # entities were created, changed or deleted
     dismissed: bool = False             # a checker finding was dismissed or brought back
+    decided: bool = False               # a disagreement was settled or unsettled (adjudication)
     time: str | None = None             # when it was written (the documents' "updated")
     went_back: int | None = None        # an undo that took a Done back opened this document
 

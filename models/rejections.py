@@ -2,7 +2,12 @@
 (``export --include-rejected``). Derived from the edits as the store applies them."""
 from __future__ import annotations
 
+from typing import Iterable
+
+from models import contents, suggestions
 from models.edits import Batch, Edit, ReplaceSpans
+from models.project_file import StoreError
+from models.spans import Span
 
 
 def track(db, edit: Edit, mode: str, now: str) -> None:
@@ -41,4 +46,36 @@ def track(db, edit: Edit, mode: str, now: str) -> None:
                            [e.doc_id, s.start, s.end, s.label, s.source, now])
 
 
-__all__ = ["track"]
+
+class StoreRejections:
+    """The store's reading and importing of rejected suggestions (mixed into ``Store``)."""
+
+    def rejected(self, doc_id: int) -> list[Span]:
+        """The model suggestions a person rejected on a document (sorted), with their source —
+        except any that stands again as a span with the same start, end and label."""
+        rows = self.db.execute(
+            "SELECT r.start, r.end, r.label, r.source FROM rejected r WHERE r.doc_id = ? AND NOT "
+            "EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = r.doc_id AND s.start = r.start AND "
+            "s.end = r.end AND s.label = r.label) ORDER BY r.start, r.end, r.label, r.source",
+            [doc_id]).fetchall()
+        if not rows:
+            return []
+        return contents.spans(doc_id, *self._bounds(doc_id), rows, "rejected suggestion")
+
+    def add_rejected(self, doc_id: int, spans: Iterable[Span]) -> int:
+        """Record rejected suggestions (from an import); return how many were new."""
+        n = 0
+        with self.write():
+            now = self._time()
+            for s in spans:
+                if s.is_manual:
+                    raise StoreError(f"a rejected suggestion needs a model source, not {s.source!r}")
+                cur = self.db.execute("INSERT OR IGNORE INTO rejected(doc_id, start, end, label, "
+                                      "source, created) VALUES (?, ?, ?, ?, ?, ?)",
+                                      [doc_id, s.start, s.end, s.label, s.source, now])
+                n += cur.rowcount
+                suggestions.imported(self.db, doc_id, [s], now)     # rejected: it was suggested
+        return n
+
+
+__all__ = ["track", "StoreRejections"]

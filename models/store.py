@@ -18,7 +18,7 @@ import sqlite_utils
 
 from models import contents, opening, project_file, span_strings, suggestions
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
-from models.edits import Batch, ChangeEntities, ChangeLabels, Dismiss, Edit, ReplaceSpans, SetStatus
+from models.edits import Batch, ChangeEntities, ChangeLabels, Decide, Dismiss, Edit, ReplaceSpans, SetStatus
 from models.labels import Label, LabelSet, check_label
 from models.project_file import ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
@@ -30,6 +30,8 @@ from models.store_entities import StaleEntity, StoreEntities
 from models.store_occurrences import StoreOccurrences
 from models.store_queries import StoreQueries
 from models.store_ruler import StoreRuler
+from models.store_team import StaleDecision, StoreTeam
+from models.rejections import StoreRejections
 
 SCHEMA_VERSION = opening.SCHEMA_VERSION        # see models/migrations.py
 INTERACTIVE_TIMEOUT = 1.0   # s a window's connection waits for another writer (the CLI's: 5 s)
@@ -45,7 +47,7 @@ def _now() -> str:
 
 
 class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRuler,
-            StoreCheck):
+            StoreCheck, StoreTeam, StoreRejections):
     """One project file. ``readonly``: opened with SQLite's ``mode=ro``, nothing can be
     written (``write()`` refuses; settings changed then live in memory only). ``timeout``: how
     long a write waits for another connection's transaction (a window uses a short one)."""
@@ -179,8 +181,9 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         elif isinstance(edit, SetStatus):
             if edit.new not in STATUSES:
                 raise StoreError(f"unknown status {edit.new!r}")
-            cur = self.db.execute("UPDATE documents SET status = ?, updated = ? WHERE id = ? "
-                                  "AND status = ?", [edit.new, self._time(), edit.doc_id, edit.old])
+            cur = self.db.execute("UPDATE documents SET status = ?, updated = ?, annotator = ? "
+                                  "WHERE id = ? AND status = ?",
+                                  [edit.new, self._time(), self.annotator, edit.doc_id, edit.old])
             if cur.rowcount != 1:
                 raise StaleEdit(f"document {edit.doc_id} is no longer '{edit.old}'")
             out.was.setdefault(edit.doc_id, edit.old)
@@ -198,14 +201,22 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
                 out.entities = True
             else:
                 out.dismissed = True
+        elif isinstance(edit, Decide):
+            try:
+                self._decide(edit)
+            except StaleDecision as e:
+                raise StaleEdit(str(e)) from None
+            out.statuses.setdefault(edit.doc_id, self.document_status(edit.doc_id))
+            out.decided = True
         elif isinstance(edit, Batch):
             for sub in edit.edits:
                 self._apply(sub, out)
         else:
             raise TypeError(f"not an edit: {edit!r}")
 
-    def _replace_spans(self, edit: ReplaceSpans) -> tuple[str, str]:
-        """Replace the spans; return the document's status before and now."""
+    def _replace_spans(self, edit: ReplaceSpans, imported: bool = False) -> tuple[str, str]:
+        """Replace the spans; return the document's status before and now. A person's span
+        records who made it (``imported``: nobody here did)."""
         db, doc = self.db, edit.doc_id
         row = db.execute("SELECT length, status FROM documents WHERE id = ?", [doc]).fetchone()
         if row is None:
@@ -219,6 +230,8 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
                 raise StaleEdit(f"span {s.start}-{s.end} {s.label} is not in document {doc}")
         labels = self._label_names() if edit.add else ()
         now = self._time()
+        by_hand = any(s.source == MANUAL for s in edit.add + edit.remove)
+        who = self.annotator if by_hand and not imported else None
         for s in sorted(edit.add):
             if not (0 <= s.start < s.end <= length):
                 raise StoreError(f"span {s.start}-{s.end} is outside document {doc} "
@@ -230,13 +243,17 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
                                "ORDER BY start DESC LIMIT 1", [doc, s.end]).fetchone()
             if clash and clash[1] > s.start:
                 raise StaleEdit(f"span {s.start}-{s.end} overlaps {clash[0]}-{clash[1]}")
-            db.execute("INSERT INTO spans(doc_id, start, end, label, source, entity, created, updated) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [doc, s.start, s.end, s.label, s.source, s.entity or None, now, now])
+            db.execute("INSERT INTO spans(doc_id, start, end, label, source, entity, created, updated, "
+                       "annotator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [doc, s.start, s.end, s.label, s.source, s.entity or None, now, now,
+                        who if s.source == MANUAL else None])
         span_strings.track(db, doc, edit.remove, edit.add, self.texts)   # counts per (label, text)
-        new_status = IN_PROGRESS if status == NEW and any(
-            s.source == MANUAL for s in edit.add + edit.remove) else status
-        db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
+        new_status = IN_PROGRESS if status == NEW and by_hand else status
+        if who:
+            db.execute("UPDATE documents SET updated = ?, status = ?, annotator = ? WHERE id = ?",
+                       [now, new_status, who, doc])
+        else:
+            db.execute("UPDATE documents SET updated = ?, status = ? WHERE id = ?", [now, new_status, doc])
         return status, new_status
 
     def _time(self) -> str:
@@ -250,32 +267,6 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         if self._names is None:
             self._names = {r[0] for r in self.db.conn.execute("SELECT name FROM labels")}
         return self._names
-
-    def rejected(self, doc_id: int) -> list[Span]:
-        """The model suggestions a person rejected on a document (sorted), with their source —
-        except any that stands again as a span with the same start, end and label."""
-        rows = self.db.execute(
-            "SELECT r.start, r.end, r.label, r.source FROM rejected r WHERE r.doc_id = ? AND NOT "
-            "EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = r.doc_id AND s.start = r.start AND "
-            "s.end = r.end AND s.label = r.label) ORDER BY r.start, r.end, r.label, r.source",
-            [doc_id]).fetchall()
-        if not rows:
-            return []
-        return contents.spans(doc_id, *self._bounds(doc_id), rows, "rejected suggestion")
-
-    def add_rejected(self, doc_id: int, spans: Iterable[Span]) -> int:
-        """Record rejected suggestions (from an import); return how many were new."""
-        n, now = 0, _now()
-        with self.write():
-            for s in spans:
-                if s.is_manual:
-                    raise StoreError(f"a rejected suggestion needs a model source, not {s.source!r}")
-                cur = self.db.execute("INSERT OR IGNORE INTO rejected(doc_id, start, end, label, "
-                                      "source, created) VALUES (?, ?, ?, ?, ?, ?)",
-                                      [doc_id, s.start, s.end, s.label, s.source, now])
-                n += cur.rowcount
-                suggestions.imported(self.db, doc_id, [s], now)     # rejected: it was suggested
-        return n
 
     def _change_labels(self, edit: ChangeLabels) -> None:
         self._names = None                      # the label set changes: read it again
@@ -312,22 +303,22 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
                     dupes += 1
                     continue
                 cur = self.db.execute(
-                    "INSERT INTO documents(title, length, meta, status, text_hash, created, updated) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO documents(title, length, meta, status, text_hash, created, updated, "
+                    "annotator) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [d.get("title") or "", len(text), json.dumps(d.get("meta") or {}, ensure_ascii=False),
-                     d.get("status") or NEW, h, now, now])
+                     d.get("status") or NEW, h, now, now, d.get("annotator") or None])
                 doc_id = cur.lastrowid
                 self.db.execute("INSERT INTO texts(doc_id, text) VALUES (?, ?)", [doc_id, text])
                 spans = d.get("spans") or ()
                 if spans:
-                    self._replace_spans(ReplaceSpans(doc_id, (), tuple(spans)))
+                    self._replace_spans(ReplaceSpans(doc_id, (), tuple(spans)), imported=True)
                     suggestions.imported(self.db, doc_id, spans, now)
                     self.db.execute("UPDATE documents SET status = ? WHERE id = ?",
                                     [d.get("status") or NEW, doc_id])
                 added.append(doc_id)
         return added, dupes
 
-    _DOCUMENT = ("SELECT d.id, t.text, d.title, d.meta, d.status, d.text_hash, d.length "
+    _DOCUMENT = ("SELECT d.id, t.text, d.title, d.meta, d.status, d.text_hash, d.length, d.annotator "
                  "FROM documents d LEFT JOIN texts t ON t.doc_id = d.id")   # no text: damaged
 
     def document(self, doc_id: int) -> Document | None:

@@ -306,9 +306,20 @@ def parse_line(line: str, file: str, lineno: int) -> tuple[dict | None, list[Imp
     kb = entity_ids([(r["start"], r["end"], r["label"], r["kb_id"]) for r in raw_spans
                      if isinstance(r, dict) and "kb_id" in r and {"start", "end", "label"} <= r.keys()],
                     spans, file, lineno, "", problems)
+    who = _annotator(meta.get("annotator"), obj.get("_annotator_id"))
     return ({"text": text, "title": str(title), "meta": meta, "spans": spans,
              "status": _status(obj.get("answer"), meta.get("status")), "line": lineno,
-             **({"kb": kb} if kb else {})}, problems)
+             **({"kb": kb} if kb else {}), **({"annotator": who} if who else {})}, problems)
+
+
+def _annotator(ours, prodigys) -> str | None:
+    """Who annotated a task: the name our export put in ``meta``, else Prodigy's
+    ``_annotator_id`` ("dataset-session") as it stands; None when neither is a valid name."""
+    from models.team import name_problem
+    for name in (ours, prodigys):
+        if isinstance(name, str) and name_problem(name) is None:
+            return name
+    return None
 
 
 def _status(answer, status) -> str | None:

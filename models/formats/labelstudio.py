@@ -63,6 +63,8 @@ def task(doc: Document, spans: list[Span], *, from_name: str = "label", to_name:
     if done or mine:
         out["annotations"].append({"result": [_region(doc, s, next(k), from_name, to_name) for s in mine],
                                    "was_cancelled": doc.status == SKIPPED})
+        if doc.annotator:           # who, as Label Studio's own export names its user
+            out["annotations"][0]["created_username"] = doc.annotator
     for model, found in suggested.items():
         out["predictions"].append({"model_version": model, "result": [
             _region(doc, s, next(k), from_name, to_name) for s in found]})

@@ -158,6 +158,8 @@ def _task(doc: Document, token_list: list[dict] | None, out_spans: list[dict]) -
     text_json = json.dumps(text, ensure_ascii=False)
     input_hash, task_hash = _hashes(text_json, out_spans)
     meta = {**doc.meta, "doc_id": doc.id, "title": doc.title, "status": doc.status}
+    if doc.annotator:                   # read back by our import (``_annotator_id`` is Prodigy's)
+        meta["annotator"] = doc.annotator
     task = {"text": text, "meta": meta, "_input_hash": input_hash}
     if token_list is not None:
         task["tokens"] = token_list
@@ -186,12 +188,18 @@ def reject_task(doc: Document, span: Span, tokenizer=None, tokens: bool = True) 
 
 def write_jsonl(items: Iterable[tuple[Document, list[Span]]], out: IO[str], tokenizer=None,
                 rejected: Callable[[int], list[Span]] | None = None, tokens: bool = True,
-                kb: dict[int, str] | None = None) -> int:
+                kb: dict[int, str] | None = None, dataset: str = "") -> int:
     """One task per document; with ``rejected(doc_id)``, a reject task after it for each
-    suggestion a person rejected on it. Returns the number of documents written."""
+    suggestion a person rejected on it. Returns the number of documents written. A document
+    someone changed by hand says who as a named Prodigy session does: ``_annotator_id`` and
+    ``_session_id`` ``"DATASET-NAME"`` (``dataset``: the project's name)."""
     n = 0
     for doc, spans in items:
-        out.write(_line(*_task_and_text(doc, spans, tokenizer, tokens, kb)))
+        task, text_json = _task_and_text(doc, spans, tokenizer, tokens, kb)
+        if doc.annotator:
+            task["_annotator_id"] = task["_session_id"] = \
+                f"{dataset}-{doc.annotator}" if dataset else doc.annotator
+        out.write(_line(task, text_json))
         if rejected is not None:
             for span in rejected(doc.id):
                 out.write(json.dumps(reject_task(doc, span, tokenizer, tokens),

@@ -13,6 +13,7 @@ from models import cli
 from models.edits import ReplaceSpans, SetStatus
 from models.spans import Span
 from models.store import Store
+from models.team import default_annotator
 
 from .helpers import MODEL, MODEL_SOURCE, journal_rows, query, span_rows
 
@@ -109,7 +110,10 @@ def test_export_without_all_writes_only_done_documents(capsys, tmp_path, sources
     s.apply(SetStatus(1, "new", "done"))
     s.close()
     run(capsys, "export", project, out_path)
-    done_a = {**EXPECTED_A, "meta": {**EXPECTED_A["meta"], "status": "done"}, "answer": "accept"}
+    who = default_annotator()           # a person marked it done: who, as Prodigy says it
+    done_a = {**EXPECTED_A, "meta": {**EXPECTED_A["meta"], "status": "done", "annotator": who},
+              "answer": "accept", "_annotator_id": f"{project.stem}-{who}",
+              "_session_id": f"{project.stem}-{who}"}
     assert read_lines(out_path) == [done_a, EXPECTED_B]
 
 

@@ -130,7 +130,8 @@ def test_jsonl_with_rejected_adds_reject_tasks_and_reads_them_back(store, projec
         assert task["tokens"][s["token_start"]]["start"] == s["start"]
 
     # Into a new project: the document with its spans, and the two rejections.
-    other = Store(tmp_path / "other.annot")
+    (tmp_path / "other").mkdir()           # the same project name: the same Prodigy dataset
+    other = Store(tmp_path / "other" / project.name)
     try:
         imported = import_paths(other, [full])
         assert imported.problems == [] and len(imported.added) == 1 and imported.duplicates == 0

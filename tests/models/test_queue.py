@@ -87,6 +87,7 @@ def test_a_project_from_before_the_count_is_upgraded_on_open(project):
     for name in ("documents_title_nocase", "documents_n_spans", "documents_updated"):
         con.execute(f"DROP INDEX {name}")
     con.execute("ALTER TABLE documents DROP COLUMN n_spans")
+    con.execute("ALTER TABLE documents DROP COLUMN annotator")     # schema 6's
     con.execute("UPDATE settings SET value = '1' WHERE key = 'schema_version'")
     con.execute("INSERT INTO spans(doc_id, start, end, label, source) VALUES (?, 4, 9, 'GPE', 'manual')", [a])
     con.commit()

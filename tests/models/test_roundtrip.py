@@ -221,7 +221,8 @@ def test_jsonl_all_round_trip_keeps_every_status(tmp_path, no_tokens):
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     export(store, first, "jsonl", all_documents=True, no_tokens=no_tokens)
     store.close()
-    other = Store(tmp_path / "b.annot")
+    (tmp_path / "other").mkdir()           # the same project name: the same Prodigy dataset
+    other = Store(tmp_path / "other" / "a.annot")
     try:
         imported = import_paths(other, [first])
         assert imported.problems == [] and len(imported.added) == len(ids)
@@ -246,7 +247,8 @@ def test_jsonl_all_round_trip_keeps_unreviewed_suggestions_as_the_models(tmp_pat
     task = json.loads(out.read_text("utf-8"))
     assert [s.get("source") for s in task["spans"]] == [model, None, model]
     store.close()
-    other = Store(tmp_path / "b.annot")
+    (tmp_path / "other").mkdir()           # the same project name: the same Prodigy dataset
+    other = Store(tmp_path / "other" / "a.annot")
     imported = import_paths(other, [out])
     [new] = imported.added
     assert [(s.start, s.source) for s in other.spans(new)] == [(0, model), (16, "manual"), (25, model)]

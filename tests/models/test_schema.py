@@ -71,7 +71,7 @@ def test_a_first_schema_file_is_copied_then_upgraded_and_every_row_survives(old)
     try:
         backup = old.with_name("news.schema1-backup.annotator")
         assert store.upgraded == (1, backup)
-        assert store.setting("schema_version") == SCHEMA_VERSION == 5
+        assert store.setting("schema_version") == SCHEMA_VERSION == 6
         after = rows(old)
         # Schema 5: every suggestion made, from the journal and the model spans standing.
         assert one(old, "SELECT doc_id, start, end, label, source FROM suggested ORDER BY 1, 2") \

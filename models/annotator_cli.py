@@ -1,0 +1,37 @@
+"""`article-annotator annotator PROJECT [NAME]`: who annotates in a project (``models/team.py``):
+prints it, or sets it. Exit 0; 2 for a bad name or a project that cannot be opened."""
+from __future__ import annotations
+
+import sys
+
+from models.display import echo
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("annotator", help="show or set the project's annotator name",
+                              description="Every journal entry and span a person makes records "
+                              "this name; exports carry it (_annotator_id in JSONL).")
+    p.add_argument("project")
+    p.add_argument("name", nargs="?", metavar="NAME")
+    return p
+
+
+def run(args) -> int:
+    from models.cli import _open
+    from models.store import StoreError
+    store = _open(args.project)
+    try:
+        if args.name is None:
+            echo(store.annotator + ("" if store.has_annotator() else " (the system user: not set)"))
+            return 0
+        store.set_annotator(args.name)
+        echo(f"annotator: {args.name}")
+        return 0
+    except StoreError as e:
+        echo(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+
+
+__all__ = ["add_parser", "run"]

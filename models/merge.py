@@ -1,0 +1,228 @@
+"""Bringing annotators' files together (``article-annotator merge``, File ▸ Merge
+annotators' files…): one project in which each document has every annotator's version side
+by side (``versions``, see ``models/team.py``), and the gold an adjudicator builds from them
+(``models/adjudicate.py``).
+
+Documents are matched by their text hash. Nothing is dropped: a document only some files
+hold has only their versions; each version keeps its status and spans (and the entity each
+span names, matched across files by name and knowledge-base id); the labels of every file
+make the label set (the first file's colours and keys win); the model's suggestions (from the
+first file holding a document) are one more version, named "model". The gold starts empty.
+
+The files come from other people: each is opened read-only and checked as any untrusted
+project is (a foreign schema, a damaged row: ``models/schema_check.py``, ``models/contents.py``).
+A damaged document is reported (file, document, why) and its version left out; the rest is
+kept. The merged project is written as ``.part`` and renamed when complete: a failure leaves
+nothing; an existing file is never overwritten.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from models import contents, team
+from models.display import path_shown, shown
+from models.labels import Label
+from models.project_file import StoreError, project_in_the_way, sync_folder
+from models.spans import MANUAL, Span
+
+MERGED_KEY = "merged"           # the setting that lists the files and their annotators
+
+
+@dataclass
+class MergeReport:
+    path: Path
+    annotators: list[str]
+    documents: int = 0
+    versions: dict[str, int] = field(default_factory=dict)      # annotator -> versions
+    problems: list[str] = field(default_factory=list)           # "FILE: document N: why"
+
+
+def annotator_of(store, path: Path) -> str:
+    """The annotator a file names (its setting), else the file's stem."""
+    try:
+        name = store.setting(team.ANNOTATOR_KEY)
+    except contents.DamagedContent:
+        name = None
+    return name if team.name_problem(name) is None else Path(path).stem
+
+
+def merge(out: str | Path, inputs: list[str | Path],
+          progress: Callable[[int, int], None] | None = None) -> MergeReport:
+    from models.store import Store
+    out = Path(out)
+    if len(inputs) < 2:
+        raise StoreError("a merge needs at least two annotators' files")
+    if out.exists() or out.is_symlink():
+        raise StoreError(f"{path_shown(out)} exists; a merge writes a new project — choose another name")
+    why = project_in_the_way(out, copy=True)
+    if why:
+        raise StoreError(why)
+    if not out.parent.is_dir():
+        raise StoreError(f"the folder {path_shown(out.parent)} does not exist")
+    paths = [Path(p) for p in inputs]
+    seen_paths: set = set()
+    for p in paths:
+        if p.resolve() in seen_paths:
+            raise StoreError(f"{path_shown(p)} is given twice")
+        if p.resolve() == out.resolve():
+            raise StoreError(f"{path_shown(p)} is the merged project itself")
+        seen_paths.add(p.resolve())
+    stores, names = [], {}
+    try:
+        for p in paths:
+            try:
+                s = Store(p, readonly=True)      # checked as any untrusted project
+            except StoreError as e:
+                raise StoreError(_named(p, e)) from None
+            stores.append(s)
+            name = annotator_of(s, p)
+            if name in names:
+                raise StoreError(f"{path_shown(names[name])} and {path_shown(p)} both are "
+                                 f"{shown(name)}'s; rename one's annotator "
+                                 "(article-annotator annotator FILE NAME)")
+            names[name] = p
+        return _write(out, list(zip(names, paths, stores)), progress)
+    finally:
+        for s in stores:
+            s.close()
+
+
+def _named(path: Path, e: Exception) -> str:
+    msg = str(e)
+    return msg if msg.startswith(str(path)) or path.name in msg[:len(str(path)) + 20] \
+        else f"{path_shown(path)}: {msg}"
+
+
+def _write(out: Path, inputs: list, progress) -> MergeReport:
+    from models.store import Store
+    report = MergeReport(out, [n for n, _, _ in inputs])
+    part = out.with_name(out.name + ".part")
+    part.unlink(missing_ok=True)
+    for x in ("-wal", "-shm"):
+        Path(f"{part}{x}").unlink(missing_ok=True)
+    dst = None
+    try:
+        dst = Store(part)
+        _labels(dst, [s for _, _, s in inputs], report)
+        entity_map = _entities(dst, inputs)
+        by_hash: dict[str, int] = {}
+        rows: list[tuple] = []
+        model_done: set[int] = set()
+        marks: list[tuple[str, int]] = []
+        total = sum(s.count_documents(None) for _, _, s in inputs)
+        done = 0
+        for name, path, src in inputs:
+            report.versions[name] = 0
+            for (doc_id,) in src.db.execute("SELECT id FROM documents ORDER BY id").fetchall():
+                done += 1
+                try:
+                    doc = src.document(doc_id)
+                    spans = src.spans(doc_id)
+                    suggested = _suggested(src, doc_id, len(doc.text)) if doc else []
+                except StoreError as e:
+                    report.problems.append(f"{path_shown(path)}: {shown(e)}")
+                    continue
+                if doc is None:
+                    continue
+                target = by_hash.get(doc.text_hash)
+                if target is None:
+                    (target,), _ = dst.add_documents([{"text": doc.text, "title": doc.title,
+                                                       "meta": doc.meta}])
+                    by_hash[doc.text_hash] = target
+                    report.documents += 1
+                    # The model ran already (its version is here): the window never runs it on the gold.
+                    marks.append((src.preannotated(doc_id) or "merged", target))
+                mapped = [s.with_(entity=entity_map.get((name, s.entity), 0)) for s in spans]
+                rows.append((target, name, doc.status, team.spans_json(mapped), path.name))
+                report.versions[name] += 1
+                if suggested and target not in model_done:
+                    rows.append((target, team.MODEL, "new", team.spans_json(suggested), path.name))
+                    model_done.add(target)
+                if len(rows) >= 500:
+                    _versions(dst, rows)
+                if progress:
+                    progress(done, total)
+        _versions(dst, rows)
+        with dst.write():
+            dst.db.conn.executemany("UPDATE documents SET preannotated = ? WHERE id = ?", marks)
+        info = [{"file": p.name, "annotator": n} for n, p, _ in inputs]
+        dst.set_setting(MERGED_KEY, info)
+        dst.close()
+        dst = None
+        part.replace(out)
+        sync_folder(out.parent)
+    except BaseException:
+        if dst is not None:
+            dst.close()
+        for p in (part, Path(f"{part}-wal"), Path(f"{part}-shm")):
+            p.unlink(missing_ok=True)
+        raise
+    return report
+
+
+def _versions(dst, rows: list) -> None:
+    if rows:
+        with dst.write():
+            dst.db.conn.executemany("INSERT INTO versions(doc_id, annotator, status, spans, "
+                                    "source_file) VALUES (?, ?, ?, ?, ?)", rows)
+        rows.clear()
+
+
+def _suggested(src, doc_id: int, length: int) -> list[Span]:
+    """The model's suggestions on a document, none over another (the first by start wins)."""
+    rows = src.db.execute("SELECT start, end, label, source FROM suggested WHERE doc_id = ? "
+                          "ORDER BY start, end DESC", [doc_id]).fetchall()
+    out, end = [], 0
+    for s in contents.spans(doc_id, None, length, rows, "suggestion") if rows else []:
+        if s.start >= end and s.source != MANUAL:
+            out.append(s)
+            end = s.end
+    return out
+
+
+def _labels(dst, sources, report: MergeReport) -> None:
+    """Every file's labels; the first file's colours, keys and order win."""
+    have = {lab.name: lab for lab in dst.labels()}
+    used_keys = {lab.key for lab in have.values() if lab.key}
+    new = []
+    for src in sources:
+        for lab in src.labels():
+            if lab.name in have:
+                continue
+            key = lab.key if lab.key and lab.key not in used_keys else ""
+            used_keys.add(key)
+            have[lab.name] = Label(lab.name, lab.color, key, lab.description, len(have))
+            new.append(have[lab.name])
+    if new:
+        from models.edits import ChangeLabels
+        dst.apply(ChangeLabels(None, tuple(new), (), "Labels of the merged files"))
+
+
+def _entities(dst, inputs) -> dict[tuple[str, int], int]:
+    """(annotator, entity id in their file) -> the merged entity id, one per (name, kb id)."""
+    made: dict[tuple[str, str], int] = {}
+    out = {}
+    rows = []
+    for name, _, src in inputs:
+        for e in src.entities():
+            k = (e.name, e.kb_id)
+            if k not in made:
+                made[k] = len(made) + 1
+                rows.append((made[k], e.name, e.kb_id, e.note))
+            out[(name, e.id)] = made[k]
+    if rows:
+        with dst.write():
+            dst.db.conn.executemany("INSERT INTO entities(id, name, kb_id, note, created) "
+                                    "VALUES (?, ?, ?, ?, NULL)", rows)
+    return out
+
+
+def summary(report: MergeReport) -> str:
+    per = ", ".join(f"{shown(n)} {report.versions.get(n, 0)}" for n in report.annotators)
+    return (f"merged into {path_shown(report.path)}: {report.documents} documents; versions: {per}"
+            + (f"; {len(report.problems)} documents left out (damaged)" if report.problems else ""))
+
+
+__all__ = ["merge", "MergeReport", "summary", "annotator_of", "MERGED_KEY"]
