@@ -34,6 +34,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                                 "{import,preannotate,export,train} --help")
     p.add_argument("paths", nargs="*", help="a project file (.annotator) and/or articles to import")
     p.add_argument("--model", help="spaCy pipeline name or model directory")
+    p.add_argument("--annotator", metavar="NAME", help="who annotates (kept in the project; by "
+                   "default the project's, asked once, the system user's offered)")
     return p.parse_args(argv)
 
 
@@ -44,8 +46,10 @@ class App:
     the same project is offered read-only; so is a project that cannot be written where it is.
     """
 
-    def __init__(self, model: str | None):
+    def __init__(self, model: str | None, annotator: str | None = None, ask_name: bool = False):
         self.model = model
+        self.annotator = annotator      # --annotator: set in each project opened
+        self.ask_name = ask_name        # ask once in a project that names nobody
         self.window: MainWindow | None = None
         self.lock: ProjectLock | None = None
 
@@ -63,6 +67,11 @@ class App:
             files = []
         elif not files and not store.readonly and not store.document_count():
             import_paths(store, [sample_article()])
+        if not self._name(store):
+            store.close()
+            if lock is not None and lock is not self.lock:
+                lock.release()
+            return False
         old, old_lock = self.window, self.lock
         self.window, self.lock = MainWindow(store, self.model), lock
         self.window.project_requested.connect(self.open)
@@ -72,12 +81,33 @@ class App:
             old_lock.release()
         self.window.show()
         self.window.start()
+        if self.ask_name and not store.readonly and not store.has_annotator():
+            from gui.features.team import ask_annotator
+            ask_annotator(self.window)          # not waiting: answered when the person can
         if files:       # as File ▸ Import: in the background, asking about other encodings
             self.window.import_files(list(files))
         if store.upgraded:
             self.window.statusBar().showMessage(
                 f"Upgraded from schema {store.upgraded[0]}; the file as it was is kept as "
                 f"{store.upgraded[1]}", 30000)
+        return True
+
+    def _name(self, store: Store) -> bool:
+        """--annotator: kept in the project (this session only in a read-only one)."""
+        if not self.annotator:
+            return True
+        from models.team import name_problem
+        why = name_problem(self.annotator)
+        try:
+            if why:
+                raise StoreError(why)
+            if store.readonly:
+                store.annotator_override = self.annotator
+            else:
+                store.set_annotator(self.annotator)
+        except StoreError as e:
+            dialogs.show_error(self.window, "Annotator not set", str(e))
+            return False
         return True
 
     def _open_store(self, path: Path, readonly: bool) -> tuple[Store | None, ProjectLock | None]:
@@ -125,7 +155,7 @@ def run(argv: list[str]) -> int:
     projects = [p for p in args.paths if p.lower().endswith(PROJECT_SUFFIXES)]
     files = [p for p in args.paths if p not in projects]
     project = projects[0] if projects else os.environ.get("ARTICLE_ANNOTATOR_PROJECT") or default_project()
-    main = App(args.model)
+    main = App(args.model, args.annotator, ask_name=True)
     app.aboutToQuit.connect(lambda: main.lock and main.lock.release())
     while not main.open(project, files):      # the reason was shown; offer another project
         project, files = ask_other_project(Path(project).name), []

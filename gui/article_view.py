@@ -7,7 +7,7 @@ that model's signals, and reports what the person does.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QTextCursor, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip
 
@@ -53,6 +53,8 @@ class ArticleView(QPlainTextEdit):
         self.document().setDocumentMargin(18)
         self.highlighter = SpanHighlighter(self.document(), tag_font, self.model)
         self.selected: Span | None = None
+        self._marks: list[tuple] = []        # other versions' spans, underlined (set_marks)
+        self._focus: tuple[int, int] | None = None
         self._press_pos = None
         self._painted = False
         m = self.model
@@ -95,6 +97,7 @@ class ArticleView(QPlainTextEdit):
 
     def _opened(self) -> None:
         self.selected = None
+        self._marks, self._focus = [], None
         hl, text = self.highlighter, self.model.text
         hl.set_labels(self.model.labels)
         long_text = len(text) > LAZY_AFTER
@@ -149,6 +152,16 @@ class ArticleView(QPlainTextEdit):
         """Select code points [start, end) and scroll them into view (a find's match)."""
         self.select_range(start, end)
         self._show_with_margin()
+
+    def set_marks(self, marks: list[tuple[int, int, str, int]],
+                  focus: tuple[int, int] | None = None) -> None:
+        """Spans of other versions (adjudication), each underlined in its label's colour, one
+        line per version below the text, each its own pattern: (start, end, colour, row),
+        code points, row 0 the lowest (``MARK_STYLES[row]``); ``focus``: a range framed (the
+        disagreement at hand). Cleared when a document opens."""
+        self._marks = [(*self.map.span_to_qt(s, e), QColor(c), row) for s, e, c, row in marks]
+        self._focus = self.map.span_to_qt(*focus) if focus else None
+        self.viewport().update()
 
     def select_span(self, span: Span | None, scroll: bool = True) -> None:
         self.selected = span
@@ -302,7 +315,26 @@ class ArticleView(QPlainTextEdit):
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 for r in self._range_rects(s.start, s.end):     # inside the span's own box
                     p.drawRoundedRect(r.adjusted(0, 1, -1, -1), 3, 3)
+        self._paint_marks(p, first, last)
         p.end()
+
+    def _paint_marks(self, p: QPainter, first: int, last: int) -> None:
+        for a, b, color, row in self._marks:
+            if b < first or a > last:
+                continue
+            pen = QPen(color.darker(130), 2.5)
+            pen.setStyle(MARK_STYLES[row % len(MARK_STYLES)])
+            p.setPen(pen)
+            for r in self._range_rects(a, b):
+                y = r.bottom() - 1.5 - 3.5 * row
+                p.drawLine(QPointF(r.left() + 1, y), QPointF(r.right() - 1, y))
+        if self._focus and self._focus[1] >= first and self._focus[0] <= last:
+            pen = QPen(QColor("#c2410c"), 1.5)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            for r in self._range_rects(*self._focus):
+                p.drawRoundedRect(r.adjusted(-2, -1, 2, 1), 4, 4)
 
     def _char_rect(self, last: int, end: int) -> QRectF | None:
         """Rectangle from the start of the last character to the span's end (tag included)."""
@@ -336,4 +368,9 @@ class ArticleView(QPlainTextEdit):
         return rects
 
 
-__all__ = ["ArticleView", "TAG_PAD", "last_cluster"]
+# The line under each version's spans (adjudication), by row; the legend shows the same.
+MARK_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine,
+               Qt.PenStyle.DashDotDotLine, Qt.PenStyle.DashLine)
+MARK_GLYPHS = ("━━━", "┅┅┅", "━┅━", "━┅┅", "╍╍╍")
+
+__all__ = ["ArticleView", "TAG_PAD", "last_cluster", "MARK_STYLES", "MARK_GLYPHS"]

@@ -14,6 +14,9 @@ FEATURES: tuple[str, ...] = (
     "patterns",
     "checker",
     "statistics",
+    "team",
+    "agreement",
+    "adjudication",
 )
 
 

@@ -26,12 +26,13 @@ TEXTS = ["Talks in Seoul on Monday.", "Apple opened in Tokyo."]
 # says everything is saved: off where nothing can be changed).
 EDITING = {"undo", "redo", "delete", "confirm", "done", "skip", "new_label", "import", "paste",
            "save", "choose_model", "run_model", "preannotate_all", "rerun_all", "train",
-           "label_every", "load_patterns", "project_patterns", "check_fix", "check_dismiss", "link_entity"}
+           "label_every", "load_patterns", "project_patterns", "check_fix", "check_dismiss", "link_entity",
+           "annotator_name"}
 NOT_EDITING = {"exact", "next", "previous", "find", "find_next", "find_previous",
                "search_documents", "new_project", "open_project", "export", "save_copy", "quit",
                "show_documents", "show_entities", "shortcuts",
                "show_consistency", "consistency", "check_again", "check_open", "show_statistics", "statistics",
-               "show_linked_entities", "focus_linked_entities"}
+               "show_linked_entities", "focus_linked_entities", "split", "merge"}
 
 
 def reachable(w) -> list[QAction]:

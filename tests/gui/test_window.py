@@ -123,7 +123,9 @@ def test_done_opens_next_and_export_is_exact(annotated, qtbot, tmp_path):
     assert task["text"] == TEXT
     assert [(TEXT[s["start"]:s["end"]], s["label"]) for s in task["spans"]] == [
         ("Kim Jong Un", "PERSON"), ("Seoul", "GPE"), ("Monday", "DATE"), ("Apple", "ORG"), ("Tokyo", "GPE")]
-    assert task["meta"] == {"doc_id": ids[0], "title": "doc 0", "status": "done"}
+    who = store.annotator               # the person who did it (the system user: never named here)
+    assert task["meta"] == {"doc_id": ids[0], "title": "doc 0", "status": "done", "annotator": who}
+    assert task["_annotator_id"] == f"{store.path.stem}-{who}"
 
 
 def test_undo_history_and_place_survive_a_restart(annotated, qtbot, make_window, db_rows):

@@ -1,0 +1,214 @@
+"""Adjudication mode (a merged project, ``models/merge.py``): the disagreements of the
+annotators' versions settled one by one into the gold, by keyboard.
+
+Each version's spans are underlined in the article under the gold's colours (one line pattern
+per version, the model's too: ``ArticleView.set_marks``), the disagreement at hand framed and
+selected; the Adjudication panel lists the versions side by side with what each has there.
+Alt+1…Alt+9 accept that version here, Alt+0 keeps the gold as edited by hand, Alt+A adds the
+spans everyone agrees on, Enter goes to the next disagreement (into the next document when
+this one has none left), Ctrl+Enter marks the document done as ever. Every step is one edit
+through the session (journaled with who chose, undone by Ctrl+Z); anything else is normal
+editing of the gold.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from gui.article_view import MARK_GLYPHS
+from gui.features.docking import right_dock
+from models import team
+from models.adjudicate import Adjudication
+from models.display import shown
+from models.findings import quoted
+from models.spans import overlapping
+
+TITLE = "Adjudication"
+MAX_KEYS = 9
+HINT = ("Alt+1…: accept that version here · Alt+0: keep the gold as edited · Alt+A: accept the "
+        "agreed spans · Enter: next disagreement · Ctrl+Enter: done, next document")
+
+
+class AdjudicationPanel(QWidget):
+    def __init__(self, w):
+        super().__init__(w)
+        self.w = w
+        self.adj = Adjudication(w.store)
+        self.current = None                 # (doc_id, Group) at hand
+        self.names: list[str] = []          # the open document's versions, in key order
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.header.setObjectName("adjudication_header")
+        self.table = QTableWidget(0, 4, self)
+        self.table.setHorizontalHeaderLabels(["Key", "Version", "Line", "Here"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.hint = QLabel(HINT)
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("hint")
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.header)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.hint)
+
+    # -- following the window -------------------------------------------------------------
+    def opened(self, doc) -> None:
+        if doc is None:
+            return
+        if self.current is None or self.current[0] != doc.id:
+            left = self.adj.pending(doc.id)
+            self.current = (doc.id, left[0]) if left else None
+        self.show_current(scroll=self.current is not None)
+
+    def follow(self, out=None, _focus=None) -> None:
+        """After a write: the panel and the marks as they stand; a document marked done with
+        disagreements left is said (the next one is open by then)."""
+        for d in getattr(out, "moved", ()):
+            if out.statuses.get(d) == "done" and self.adj.pending(d):
+                self._say(f"Marked done with {len(self.adj.pending(d))} disagreements left unsettled "
+                          "(Ctrl+Z takes it back)")
+        self.show_current(scroll=False)
+
+    def _color(self, label: str) -> str:
+        lab = self.w.session.labels.get(label)
+        return lab.color if lab else "#888888"
+
+    def show_current(self, scroll: bool = True) -> None:
+        doc = self.w.session.doc
+        if doc is None:
+            return
+        versions = self.adj.versions(doc.id)
+        self.names = list(versions)
+        g = self.current[1] if self.current and self.current[0] == doc.id else None
+        marks = [(s.start, s.end, self._color(s.label), row)
+                 for row, spans in enumerate(versions.values()) for s in spans]
+        self.w.view.set_marks(marks, (g.start, g.end) if g else None)
+        if g is not None and scroll:
+            self.w.view.show_range(g.start, g.end)
+        self._fill(doc, versions, g)
+
+    def _fill(self, doc, versions, g) -> None:
+        groups, left = self.adj.groups(doc.id), self.adj.pending(doc.id)
+        settled = self.w.store.decisions(doc.id)
+        if g is None:
+            where = (f"No disagreement left in this document ({len(groups)} settled)." if groups
+                     else "The versions agree everywhere in this document.")
+        else:
+            k = next((i for i, x in enumerate(groups) if x == g), 0) + 1
+            state = settled.get((g.start, g.end))
+            done = (f" — settled: {shown(state[0]) + chr(39) + 's version' if state[0] else 'the gold as edited'}"
+                    f" (by {shown(state[1] or '?')})") if state else ""
+            where = (f"Disagreement {k} of {len(groups)} in this document ({g.kind}), "
+                     f"{len(left)} left here{done}.")
+        self.header.setText(where)
+        text = doc.text
+        rows = [(f"Alt+{i + 1}" if i < MAX_KEYS else "", name, versions[name]) for i, name in enumerate(versions)]
+        gold = self.w.session.spans
+        self.table.setRowCount(len(rows) + 1)
+        for r, (key, name, spans) in enumerate(rows + [("", "gold", gold)]):
+            here = overlapping(spans, g.start, g.end) if g is not None else spans
+            what = "; ".join(f"{s.label} {quoted(text[s.start:s.end], 40)}" for s in here) or "— nothing —"
+            status = self.w.store.versions(doc.id)[name][0] if name in versions else doc.status
+            label = f"{shown(name)} ({status})" if name != team.MODEL else "model"
+            cells = (key, label, MARK_GLYPHS[r % len(MARK_GLYPHS)] if name != "gold" else "colour", what)
+            for c, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+
+    # -- the keys ----------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        self.w.statusBar().showMessage(text, 6000)
+
+    def accept(self, k: int) -> None:
+        doc = self.w.session.doc
+        if doc is None or self.current is None or self.current[0] != doc.id:
+            self._say("No disagreement at hand: Enter goes to the next one.")
+            return
+        if k >= len(self.names):
+            self._say(f"This document has {len(self.names)} versions.")
+            return
+        g = self.current[1]
+        if (g.start, g.end) in self.w.store.decisions(doc.id):
+            self._say("Settled already: Ctrl+Z takes the choice back; Enter goes to the next one.")
+            return
+        if self.w.session.push(self.adj.accept(doc.id, g, self.names[k])):
+            self._say(f"{shown(self.names[k])}'s version accepted (Ctrl+Z undoes it); Enter: next")
+
+    def keep(self) -> None:
+        doc = self.w.session.doc
+        if doc is None or self.current is None or self.current[0] != doc.id:
+            return
+        g = self.current[1]
+        if (g.start, g.end) in self.w.store.decisions(doc.id):
+            self._say("Settled already.")
+            return
+        self.w.session.push(self.adj.keep(doc.id, g))
+
+    def agreed(self) -> None:
+        doc = self.w.session.doc
+        if doc is None:
+            return
+        edit = self.adj.accept_agreed(doc.id)
+        if edit is None:
+            self._say("No agreed span is missing from the gold here.")
+            return
+        if self.w.session.push(edit, None):
+            self._say(f"{len(edit.add)} agreed spans accepted (Ctrl+Z undoes it)")
+
+    def next(self) -> None:
+        doc = self.w.session.doc
+        pos = self.current[1].start if self.current and doc and self.current[0] == doc.id else -1
+        nxt = self.adj.next(doc.id if doc else None, pos)
+        if nxt is None:
+            self.current = None
+            self.show_current(scroll=False)
+            self._say("Every disagreement is settled: export writes the gold.")
+            return
+        self.current = nxt
+        if doc is None or nxt[0] != doc.id:
+            self.w.open_document(nxt[0])        # opened(): shows it
+        else:
+            self.show_current()
+
+
+def install(w) -> None:
+    if not w.store.is_merged():
+        return
+    panel = AdjudicationPanel(w)
+    dock = right_dock(w, TITLE, panel)
+    dock.show()
+    dock.raise_()
+    w.adjudication, w.adjudication_dock = panel, dock
+    reg = w.registry
+    menu = w.menus["edit"].addMenu("Adjudication")
+    for k in range(MAX_KEYS):
+        act = reg.add(f"adjudicate_{k + 1}", f"Accept version {k + 1} here", lambda _=False, k=k: panel.accept(k),
+                      f"Alt+{k + 1}", "Accept that version (the panel's row) for the disagreement at hand",
+                      edits=True, group="adjudication")
+        menu.addAction(act)
+        w.addAction(act)
+    for name, text, slot, key, edits in (
+            ("adjudicate_keep", "Keep the gold as edited", panel.keep, "Alt+0", True),
+            ("adjudicate_agreed", "Accept the agreed spans", panel.agreed, "Alt+A", True)):
+        act = reg.add(name, text, slot, key, edits=edits)
+        menu.addAction(act)
+        w.addAction(act)
+    # Enter: the next disagreement (no model suggestion to confirm in the gold of a merged project).
+    w.confirm_action.setShortcuts([])
+    nxt = reg.add("adjudicate_next", "Next disagreement", panel.next, ["Return", "Enter"], edits=False)
+    nxt.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    for widget in (w.view, panel):
+        widget.addAction(nxt)
+    menu.addAction(nxt)
+    w.session.document_opened.connect(panel.opened)
+    w.session.changed.connect(panel.follow)
+    w.session.reloaded.connect(panel.follow)
+
+
+__all__ = ["install", "AdjudicationPanel"]
