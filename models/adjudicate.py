@@ -139,10 +139,11 @@ class Adjudication:
 
 
 def from_merged(store) -> tuple[list[str], list[Unit]]:
-    """The people's versions of a merged project as ``agreement`` reads them."""
+    """The people's versions of a merged project as ``agreement`` reads them: the documents
+    all of them marked done (the only ones agreement counts)."""
     names = [n for n in store.version_names() if n != team.MODEL]
     units = []
-    for doc_id in store.version_docs():
+    for doc_id in store.done_by_all(names):
         doc = store.document(doc_id)
         if doc is None:
             continue

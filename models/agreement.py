@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from models.display import shown
 from models.document import DONE, default_title
-from models.spans import Span, overlapping, span_at
+from models.spans import Span, overlapping
 
 OUTSIDE = "O"           # the label of a token in no span
 TOP = 20                # documents listed by ``text``
@@ -221,8 +221,14 @@ def tokens(text: str) -> list[int]:
 
 
 def token_labels(starts: Sequence[int], spans: Sequence[Span]) -> list[str]:
-    """Each token's label: that of the span holding its first character, else ``"O"``."""
-    return [OUTSIDE if (s := span_at(spans, i)) is None else s.label for i in starts]
+    """Each token's label: that of the span holding its first character, else ``"O"``. Both
+    are sorted (spans never overlap): one walk side by side, not a search per token."""
+    out, k, n = [], 0, len(spans)
+    for i in starts:
+        while k < n and spans[k].end <= i:
+            k += 1
+        out.append(spans[k].label if k < n and spans[k].start <= i else OUTSIDE)
+    return out
 
 
 def alpha(labels: dict[str, Sequence[str]]) -> float | None:

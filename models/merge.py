@@ -106,47 +106,24 @@ def _write(out: Path, inputs: list, progress) -> MergeReport:
     try:
         dst = Store(part)
         _labels(dst, [s for _, _, s in inputs], report)
-        entity_map = _entities(dst, inputs)
-        by_hash: dict[str, int] = {}
-        rows: list[tuple] = []
-        model_done: set[int] = set()
-        marks: list[tuple[str, int]] = []
+        m = _Merger(dst, report, _entities(dst, inputs))
         total = sum(s.count_documents(None) for _, _, s in inputs)
         done = 0
         for name, path, src in inputs:
             report.versions[name] = 0
-            for (doc_id,) in src.db.execute("SELECT id FROM documents ORDER BY id").fetchall():
-                done += 1
-                try:
-                    doc = src.document(doc_id)
-                    spans = src.spans(doc_id)
-                    suggested = _suggested(src, doc_id, len(doc.text)) if doc else []
-                except StoreError as e:
-                    report.problems.append(f"{path_shown(path)}: {shown(e)}")
-                    continue
-                if doc is None:
-                    continue
-                target = by_hash.get(doc.text_hash)
-                if target is None:
-                    (target,), _ = dst.add_documents([{"text": doc.text, "title": doc.title,
-                                                       "meta": doc.meta}])
-                    by_hash[doc.text_hash] = target
-                    report.documents += 1
-                    # The model ran already (its version is here): the window never runs it on the gold.
-                    marks.append((src.preannotated(doc_id) or "merged", target))
-                mapped = [s.with_(entity=entity_map.get((name, s.entity), 0)) for s in spans]
-                rows.append((target, name, doc.status, team.spans_json(mapped), path.name))
-                report.versions[name] += 1
-                if suggested and target not in model_done:
-                    rows.append((target, team.MODEL, "new", team.spans_json(suggested), path.name))
-                    model_done.add(target)
-                if len(rows) >= 500:
-                    _versions(dst, rows)
-                if progress:
-                    progress(done, total)
-        _versions(dst, rows)
+            chunk: list = []
+            for item in _read(src, path, report):
+                chunk.append(item)
+                if len(chunk) >= 500:
+                    m.add(name, path, src, chunk)
+                    done, chunk = done + len(chunk), []
+                    if progress:
+                        progress(done, total)
+            m.add(name, path, src, chunk)
+            if progress:
+                progress(done + len(chunk), total)
         with dst.write():
-            dst.db.conn.executemany("UPDATE documents SET preannotated = ? WHERE id = ?", marks)
+            dst.db.conn.executemany("UPDATE documents SET preannotated = ? WHERE id = ?", m.marks)
         info = [{"file": p.name, "annotator": n} for n, p, _ in inputs]
         dst.set_setting(MERGED_KEY, info)
         dst.close()
@@ -162,12 +139,75 @@ def _write(out: Path, inputs: list, progress) -> MergeReport:
     return report
 
 
+def _read(src, path: Path, report: MergeReport):
+    """(document, spans) of every document of a file, each checked; a damaged one is said in
+    the report and left out. Read by the store's streaming reader; after a damaged row, one by
+    one (the stream stops at the first)."""
+    last = 0
+    try:
+        for doc, spans in src.iter_documents(None):
+            last = doc.id
+            yield doc, spans
+        return
+    except StoreError:
+        pass
+    for (doc_id,) in src.db.execute("SELECT id FROM documents WHERE id > ? ORDER BY id", [last]).fetchall():
+        try:
+            doc = src.document(doc_id)
+            spans = src.spans(doc_id) if doc else []
+        except StoreError as e:
+            report.problems.append(f"{path_shown(path)}: {shown(e)}")
+            continue
+        if doc is not None:
+            yield doc, spans
+
+
+class _Merger:
+    """The merged project as it is written: each text's document id, the versions to write."""
+
+    def __init__(self, dst, report: MergeReport, entity_map: dict):
+        self.dst, self.report, self.entity_map = dst, report, entity_map
+        self.by_hash: dict[str, int | None] = {}
+        self.model_done: set[int] = set()
+        self.marks: list[tuple[str, int]] = []          # (preannotated, document)
+
+    def add(self, name: str, path: Path, src, chunk: list) -> None:
+        """One batch of a file's documents: the new texts added in one write, then the versions."""
+        new = []
+        for doc, _ in chunk:
+            if doc.text_hash not in self.by_hash:
+                self.by_hash[doc.text_hash] = None
+                new.append(doc)
+        if new:
+            ids, _ = self.dst.add_documents([{"text": d.text, "title": d.title, "meta": d.meta} for d in new])
+            for d, target in zip(new, ids):
+                self.by_hash[d.text_hash] = target
+                # The model ran already (its version is here): the window never runs it on the gold.
+                self.marks.append((src.preannotated(d.id) or "merged", target))
+            self.report.documents += len(new)
+        rows = []
+        for doc, spans in chunk:
+            target = self.by_hash[doc.text_hash]
+            mapped = [s.with_(entity=self.entity_map.get((name, s.entity), 0)) for s in spans]
+            rows.append((target, name, doc.status, team.spans_json(mapped), path.name))
+            self.report.versions[name] += 1
+            if target not in self.model_done:
+                try:
+                    suggested = _suggested(src, doc.id, len(doc.text))
+                except StoreError as e:
+                    self.report.problems.append(f"{path_shown(path)}: the model's suggestions: {shown(e)}")
+                    suggested = []
+                if suggested:
+                    rows.append((target, team.MODEL, "new", team.spans_json(suggested), path.name))
+                    self.model_done.add(target)
+        _versions(self.dst, rows)
+
+
 def _versions(dst, rows: list) -> None:
     if rows:
         with dst.write():
             dst.db.conn.executemany("INSERT INTO versions(doc_id, annotator, status, spans, "
                                     "source_file) VALUES (?, ?, ?, ?, ?)", rows)
-        rows.clear()
 
 
 def _suggested(src, doc_id: int, length: int) -> list[Span]:

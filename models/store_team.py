@@ -19,6 +19,7 @@ class StoreTeam:
     before it is stored."""
 
     annotator_override: str | None = None
+    _who: str | None = None             # the project's, read once per write (``Store.write``)
 
     # -- who ---------------------------------------------------------------------------------
     @property
@@ -27,11 +28,13 @@ class StoreTeam:
         the system user's."""
         if self.annotator_override:
             return self.annotator_override
-        try:
-            name = self.setting(team.ANNOTATOR_KEY)
-        except contents.DamagedContent:
-            name = None
-        return name if team.name_problem(name) is None else team.default_annotator()
+        if self._who is None:
+            try:
+                name = self.setting(team.ANNOTATOR_KEY)
+            except contents.DamagedContent:
+                name = None
+            self._who = name if team.name_problem(name) is None else team.default_annotator()
+        return self._who
 
     def has_annotator(self) -> bool:
         """Whether the project names its annotator (a window asks once when it does not)."""
@@ -46,6 +49,7 @@ class StoreTeam:
             raise StoreError(why)
         self.set_setting(team.ANNOTATOR_KEY, name)
         self.annotator_override = None
+        self._who = None
 
     def doc_annotator(self, doc_id: int) -> str | None:
         """Who last changed the document by hand (None: nobody, or before schema 6)."""
@@ -78,6 +82,14 @@ class StoreTeam:
             raise contents.DamagedContent(f"the version of {shown(repr(name))[:40]} of document "
                                           f"{doc_id} is damaged ({e})", doc_id) from None
         return contents.spans(doc_id, title, length, rows, f"{shown(name)[:40]}'s span") if rows else []
+
+    def done_by_all(self, names: list[str]) -> list[int]:
+        """The documents every one of ``names`` has a version of marked done, in id order."""
+        import json
+        return [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM versions WHERE status = 'done' AND annotator IN (SELECT value "
+            "FROM json_each(?)) GROUP BY doc_id HAVING count(*) = ? ORDER BY doc_id",
+            [json.dumps(names), len(set(names))])]
 
     def count_versions(self, name: str, statuses=None) -> int:
         where, args = "", [name]
