@@ -322,11 +322,12 @@ class ArticleView(QPlainTextEdit):
         for a, b, color, row in self._marks:
             if b < first or a > last:
                 continue
-            pen = QPen(color.darker(130), 2.5)
+            pen = QPen(color.darker(140), 2)
             pen.setStyle(MARK_STYLES[row % len(MARK_STYLES)])
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             p.setPen(pen)
             for r in self._range_rects(a, b):
-                y = r.bottom() - 1.5 - 3.5 * row
+                y = r.bottom() - 1 - 2.5 * row          # in the descent, row 0 lowest
                 p.drawLine(QPointF(r.left() + 1, y), QPointF(r.right() - 1, y))
         if self._focus and self._focus[1] >= first and self._focus[0] <= last:
             pen = QPen(QColor("#c2410c"), 1.5)

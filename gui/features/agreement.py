@@ -59,7 +59,7 @@ class AgreementPanel(QWidget):
         self.header = QLabel("Counting…")
         self.header.setWordWrap(True)
         self.tabs = QTabWidget()
-        self.pairs = self._table(["A", "B", "Exact F1", "Overlap F1", "Cohen's κ", "A spans", "B spans"])
+        self.pairs = self._table(["A", "B", "Exact F1", "Overlap F1", "κ", "A spans", "B spans"])
         self.labels = self._table(["Label", "Exact F1", "Overlap F1", "Pairs"])
         self.docs = DocTable(self)
         self._plain(self.docs)
