@@ -24,6 +24,7 @@ from models import agreement, team
 from models.agreement import Group, Unit
 from models.document import DONE, IN_PROGRESS
 from models.edits import Batch, Decide, ReplaceSpans, SetStatus
+from models.project_file import StoreError
 from models.spans import MANUAL, Span, overlapping
 
 
@@ -31,6 +32,7 @@ class Adjudication:
     def __init__(self, store):
         self.store = store
         self._groups: dict[int, tuple[dict, list[Group]]] = {}
+        self.damaged: dict[int, str] = {}       # document -> why its versions cannot be read
         self._docs: list[int] | None = None
 
     # -- what there is to settle ------------------------------------------------------------
@@ -52,7 +54,11 @@ class Adjudication:
     def _load(self, doc_id: int) -> tuple[dict, list[Group]]:
         got = self._groups.get(doc_id)
         if got is None:
-            people = {n: s for n, s in self.versions(doc_id).items() if n != team.MODEL}
+            try:
+                people = {n: s for n, s in self.versions(doc_id).items() if n != team.MODEL}
+            except StoreError as e:     # a damaged version (a file from elsewhere): said, skipped
+                self.damaged[doc_id] = str(e)
+                people = {}
             got = self._groups[doc_id] = (people, agreement.disagreements(people) if len(people) > 1 else [])
         return got
 

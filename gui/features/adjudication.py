@@ -21,6 +21,7 @@ from models import team
 from models.adjudicate import Adjudication
 from models.display import shown
 from models.findings import quoted
+from models.project_file import StoreError
 from models.spans import overlapping
 
 TITLE = "Adjudication"
@@ -59,7 +60,11 @@ class AdjudicationPanel(QWidget):
         if doc is None:
             return
         if self.current is None or self.current[0] != doc.id:
-            left = self.adj.pending(doc.id)
+            try:
+                left = self.adj.pending(doc.id)
+            except StoreError as e:
+                left = []
+                self.header.setText(f"The versions of this document cannot be read: {shown(e)}")
             self.current = (doc.id, left[0]) if left else None
         self.show_current(scroll=self.current is not None)
 
@@ -80,7 +85,15 @@ class AdjudicationPanel(QWidget):
         doc = self.w.session.doc
         if doc is None:
             return
-        versions = self.adj.versions(doc.id)
+        try:
+            stored = self.w.store.versions(doc.id)
+        except StoreError as e:         # a damaged row in a file from elsewhere: said, nothing marked
+            self.names, self.current = [], None
+            self.w.view.set_marks([])
+            self.header.setText(f"The versions of this document cannot be read: {shown(e)}")
+            self.table.setRowCount(0)
+            return
+        versions = {n: spans for n, (_, spans) in stored.items()}
         self.names = list(versions)
         g = self.current[1] if self.current and self.current[0] == doc.id else None
         marks = [(s.start, s.end, self._color(s.label), row)
@@ -88,9 +101,10 @@ class AdjudicationPanel(QWidget):
         self.w.view.set_marks(marks, (g.start, g.end) if g else None)
         if g is not None and scroll:
             self.w.view.show_range(g.start, g.end)
-        self._fill(doc, versions, g)
+        self._fill(doc, stored, g)
 
-    def _fill(self, doc, versions, g) -> None:
+    def _fill(self, doc, stored, g) -> None:
+        versions = {n: spans for n, (_, spans) in stored.items()}
         groups, left = self.adj.groups(doc.id), self.adj.pending(doc.id)
         settled = self.w.store.decisions(doc.id)
         if g is None:
@@ -111,8 +125,8 @@ class AdjudicationPanel(QWidget):
         for r, (key, name, spans) in enumerate(rows + [("", "gold", gold)]):
             here = overlapping(spans, g.start, g.end) if g is not None else spans
             what = "; ".join(f"{s.label} {quoted(text[s.start:s.end], 40)}" for s in here) or "— nothing —"
-            status = self.w.store.versions(doc.id)[name][0] if name in versions else doc.status
-            label = f"{shown(name)} ({status})" if name != team.MODEL else "model"
+            status = stored[name][0] if name in stored else doc.status
+            label = f"{shown(name)} ({shown(status)})" if name != team.MODEL else "model"
             cells = (key, label, MARK_GLYPHS[r % len(MARK_GLYPHS)] if name != "gold" else "colour", what)
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(value)

@@ -231,3 +231,19 @@ def test_split_and_merge_from_the_file_menu_write_the_files_in_the_background(ma
     qtbot.waitUntil(lambda: opened == [str(merged)], timeout=10000)
     assert "10 documents" in asked[0]
     assert _rows(merged, "SELECT annotator, count(*) FROM versions GROUP BY annotator") == [("alice", na), ("bob", nb)]
+
+
+def test_a_damaged_version_is_said_and_enter_goes_on_to_the_next_document(make_window, merged, qtbot, stand_in_model):
+    con = sqlite3.connect(merged)
+    con.execute("UPDATE versions SET spans = '[[1, 2' WHERE doc_id = 1 AND annotator = 'alice'")
+    con.commit()
+    con.close()
+    w, store, _ = make_window(path=merged)
+    w.windowHandle().requestActivate()
+    qtbot.waitUntil(w.isActiveWindow)
+    assert w.session.doc.id == 1
+    assert "cannot be read" in w.adjudication.header.text() and w.view._marks == []
+    qtbot.keyClick(w.view, Qt.Key.Key_Return)
+    # a1 (document 2) has no disagreement: a2 is the next with one.
+    assert w.session.doc.id == 3 and w.adjudication.current[0] == 3
+    assert "Disagreement 1 of" in w.adjudication.header.text()
