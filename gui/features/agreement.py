@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QLabel, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from gui.features.docking import right_dock
+from gui.features.docking import CloseWatch, right_dock
 from gui.workers import Runner
 from models.display import shown
 
@@ -144,6 +144,7 @@ def install(w) -> None:
     w.menus["view"].addAction(toggle)
     w.menus["view"].addAction(focus)
     w.addAction(focus)
+    w.installEventFilter(CloseWatch(panel, lambda: panel.runner.wait(30000)))   # its thread done first
 
 
 __all__ = ["install", "AgreementPanel", "compute"]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDoubleSpinBox, QFileDialog, QFormLayout
                                QLineEdit, QMessageBox, QPushButton, QSpinBox)
 
 from gui import dialogs
+from gui.features.docking import CloseWatch
 from gui.workers import Runner
 from models import team
 from models.display import path_shown, shown
@@ -157,6 +158,7 @@ def install(w) -> None:
     from PySide6.QtWidgets import QLabel
     reg, menu = w.registry, w.menus["file"]
     jobs = w.team_jobs = TeamJobs(w)
+    w.installEventFilter(CloseWatch(w, lambda: jobs.runner.wait(60000)))   # a split or merge ends first
     w.annotator_label = QLabel(f"Annotator: {w.store.annotator}")
     w.annotator_label.setObjectName("annotator_label")
     w.statusBar().addPermanentWidget(w.annotator_label)
