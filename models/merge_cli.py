@@ -21,20 +21,11 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from models.cli import INTERRUPTED
     from models.merge import merge, summary
-    from models.store import StoreError
-    try:
-        report = merge(args.out, args.inputs)
-    except StoreError as e:
-        echo(f"error: {e}; nothing was written", file=sys.stderr)
-        return 2
-    except OSError as e:
-        echo(f"error: nothing was written: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        echo("interrupted: nothing was written", file=sys.stderr)
-        return INTERRUPTED
+    from models.split_cli import attempt
+    report, failed = attempt(lambda: merge(args.out, args.inputs))
+    if failed is not None:
+        return failed
     for p in report.problems:
         echo(f"left out: {p}", file=sys.stderr)
     echo(summary(report))

@@ -28,21 +28,28 @@ def add_parser(subparsers):
     return p
 
 
-def run(args) -> int:
+def attempt(fn) -> tuple[object, int | None]:
+    """(what ``fn()`` wrote, None), or (None, the exit status) with the reason on stderr: a
+    command that writes new files whole (split, merge) — nothing is left when it fails."""
     from models.cli import INTERRUPTED
-    from models.split import split
     from models.store import StoreError
     try:
-        files = split(args.project, args.out_dir, args.annotators, args.overlap, args.seed)
+        return fn(), None
     except StoreError as e:
-        echo(f"error: {e}", file=sys.stderr)
-        return 2
+        echo(f"error: {e}; nothing was written", file=sys.stderr)
     except OSError as e:
         echo(f"error: nothing was written: {e}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         echo("interrupted: nothing was written", file=sys.stderr)
-        return INTERRUPTED
+        return None, INTERRUPTED
+    return None, 2
+
+
+def run(args) -> int:
+    from models.split import split
+    files, failed = attempt(lambda: split(args.project, args.out_dir, args.annotators, args.overlap, args.seed))
+    if failed is not None:
+        return failed
     for name, (path, n) in files.items():
         echo(f"{name}: {n} documents in {path_shown(path)}")
     return 0

@@ -152,6 +152,16 @@ def _two_annotators(tmp_path):
     return a, b
 
 
+def _judged(tmp_path):
+    """The two annotators' files merged, opened by the judge: (path, store, Adjudication)."""
+    a, b = _two_annotators(tmp_path)
+    out = tmp_path / "gold.annotator"
+    merge(out, [a, b])
+    s = Store(out)
+    s.set_annotator("judge")
+    return out, s, Adjudication(s)
+
+
 def test_merge_puts_each_documents_versions_side_by_side_and_agree_reads_it_as_the_files(tmp_path):
     a, b = _two_annotators(tmp_path)
     out = tmp_path / "gold.annotator"
@@ -200,12 +210,7 @@ def test_merge_refuses_what_it_cannot_trust_and_keeps_what_is_valid(tmp_path):
 
 
 def test_adjudication_settles_each_disagreement_with_who_chose_and_undo_takes_it_back(tmp_path):
-    a, b = _two_annotators(tmp_path)
-    out = tmp_path / "gold.annotator"
-    merge(out, [a, b])
-    s = Store(out)
-    s.set_annotator("judge")
-    adj = Adjudication(s)
+    out, s, adj = _judged(tmp_path)
     d = adj.docs()[0]
     kinds = [(g.start, g.end, g.kind) for g in adj.groups(d)]
     assert kinds == [(27, 38, "missing"), (42, 47, "label")]
@@ -233,12 +238,7 @@ def test_adjudication_settles_each_disagreement_with_who_chose_and_undo_takes_it
 
 
 def test_export_writes_the_gold_or_one_annotators_version(tmp_path):
-    a, b = _two_annotators(tmp_path)
-    out = tmp_path / "gold.annotator"
-    merge(out, [a, b])
-    s = Store(out)
-    s.set_annotator("judge")
-    adj = Adjudication(s)
+    out, s, adj = _judged(tmp_path)
     for d in adj.docs():
         s.apply(adj.accept_agreed(d))
         while (nxt := adj.next(d)) and nxt[0] == d:
