@@ -247,3 +247,15 @@ def test_a_damaged_version_is_said_and_enter_goes_on_to_the_next_document(make_w
     # a1 (document 2) has no disagreement: a2 is the next with one.
     assert w.session.doc.id == 3 and w.adjudication.current[0] == 3
     assert "Disagreement 1 of" in w.adjudication.header.text()
+
+
+def test_the_annotator_name_is_changed_from_the_file_menu(make_window, qtbot, monkeypatch, stand_in_model):
+    from PySide6.QtWidgets import QInputDialog
+    w, store, ids = make_window([text(1)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("erin", True))
+    w.registry["annotator_name"].trigger()
+    assert _rows(store.path, "SELECT value FROM settings WHERE key = 'annotator'") == [(json.dumps("erin"),)]
+    assert w.annotator_label.text() == "Annotator: erin"
+    w.session.add_span(*KIM, "PERSON")
+    assert _rows(store.path, "SELECT annotator FROM spans") == [("erin",)]
+    assert _rows(store.path, "SELECT annotator FROM journal ORDER BY id DESC LIMIT 1") == [("erin",)]

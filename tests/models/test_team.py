@@ -192,13 +192,23 @@ def test_merge_refuses_what_it_cannot_trust_and_keeps_what_is_valid(tmp_path):
     out = tmp_path / "m.annotator"
     assert main(["merge", str(out), str(a), str(junk)]) == 2
     assert not out.exists() and not list(tmp_path.glob("m.annotator*"))
+    # A project file with code in it (a trigger) is refused before anything of it is read.
+    import sqlite3
+    evil = tmp_path / "evil.annotator"
+    evil.write_bytes(b.read_bytes())
+    con = sqlite3.connect(evil)
+    con.execute("CREATE TRIGGER t AFTER INSERT ON spans BEGIN DELETE FROM spans; END")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="evil.annotator.*never makes"):
+        merge(out, [a, evil])
+    assert not out.exists() and not list(tmp_path.glob("m.annotator*"))
     copy = a.with_name("copy.annotator")
     copy.write_bytes(a.read_bytes())                  # alice's file twice, under another name
     with pytest.raises(StoreError, match="both are"):
         merge(out, [a, copy])
     assert not out.exists()
     # A damaged document in bob's file: said, that version left out, the rest merged.
-    import sqlite3
     con = sqlite3.connect(b)
     con.execute("UPDATE documents SET status = 'weird' WHERE id = (SELECT min(id) FROM documents)")
     con.commit()
