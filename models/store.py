@@ -127,6 +127,12 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
             raise failed from e
 
     def close(self) -> None:
+        """Close the file. A writable one is checkpointed first (its -wal copied into it and
+        emptied, when no other connection is reading): the .annotator file alone then holds
+        every edit — what an annotator sends to the others (``split``, ``merge``)."""
+        if not self.readonly:
+            with suppress(sqlite3.Error):       # busy (another reader): the -wal keeps it, as ever
+                self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.conn.close()
         project_file.release(self._key)
         self._key = None

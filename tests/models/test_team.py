@@ -266,3 +266,24 @@ def test_export_writes_the_gold_or_one_annotators_version(tmp_path):
     assert main(["export", str(out), str(tmp_path / "x.jsonl"), "--annotator", "zed"]) != 0
     assert not (tmp_path / "x.jsonl").exists()
     assert main(["agree", str(out), "--json"]) == 0
+
+
+def test_a_closed_project_file_alone_holds_every_edit_even_with_a_reader_left_open(tmp_path):
+    """Annotators send their .annotator file: after closing, nothing may stay behind in -wal
+    (a reader connection still open, e.g. a panel's, keeps SQLite from doing it itself)."""
+    import shutil
+    import sqlite3
+    path = tmp_path / "alice.annotator"
+    s = Store(path)
+    (d,), _ = s.add_documents([{"text": TEXTS[0], "title": "t"}])
+    reader = sqlite3.connect(path)
+    reader.execute("SELECT count(*) FROM documents").fetchone()
+    s.apply(E.add_span(d, Span(*KIM, "PERSON"), []))
+    s.apply(E.finish(d, s.spans(d), "in progress", "done", "Mark done"))
+    s.close()
+    alone = tmp_path / "sent" / "alice.annotator"
+    alone.parent.mkdir()
+    shutil.copy(path, alone)                     # the file only, no -wal
+    reader.close()
+    assert query(alone, "SELECT status FROM documents") == [("done",)]
+    assert query(alone, "SELECT start, label FROM spans") == [(11, "PERSON")]
