@@ -284,6 +284,10 @@ def agreement(annotators: Sequence[str], units: Iterable[Unit]) -> dict:
     ranked.sort(key=lambda r: (r["exact_f1"], -r["disagreements"], r["title"], r["key"]))
     used = sorted(set().union(*per_annotator.values()))
     out_pairs = [_pair(a, b, tally[(a, b)], used, kappa(seqs[a], seqs[b])) for a, b in pairs]
+    if not docs:        # nothing compared: no figure (not the 1.0 of two empty sets)
+        for p in out_pairs:
+            for key in ("exact", "overlap"):
+                p[key].update(f1=None, precision=None, recall=None)
     return {"documents": len(docs), "annotators": names, "pairs": out_pairs,
             "alpha": alpha(seqs), "labels": _labels(out_pairs, used, per_annotator),
             "ranked": ranked}

@@ -333,3 +333,17 @@ def test_a_report_has_a_text_for_no_documents(tmp_path):
     r = agreement(["a", "b"], [])
     assert r["documents"] == 0 and r["pairs"][0]["kappa"] is None and r["alpha"] is None
     assert "0 documents done by every one" in text(r) and "undefined" in text(r)
+
+
+def test_no_document_done_by_all_gives_no_figure_not_a_perfect_one(tmp_path):
+    paths = []
+    for name, status in (("alice", "done"), ("bob", "new")):
+        s = Store(tmp_path / f"{name}.annotator")
+        s.set_setting("annotator", name)
+        s.add_documents([{"text": "Kim met Moon.", "title": "t", "status": status}])
+        s.close()
+        paths.append(tmp_path / f"{name}.annotator")
+    r = agreement(*from_projects(paths))
+    assert r["documents"] == 0
+    assert [r["pairs"][0][k]["f1"] for k in ("exact", "overlap")] == [None, None]
+    assert r["pairs"][0]["kappa"] is None and r["alpha"] is None
