@@ -81,9 +81,8 @@ def _read(path, keys: dict, found: dict) -> str:
     except (StoreError, OSError, sqlite3.Error) as e:
         raise _failed(path, e) from None
     try:
-        name = store.setting("annotator")
-        if not isinstance(name, str) or not name.strip():
-            name = Path(path).stem
+        from models.team import file_annotator
+        name, _note = file_annotator(store, path)     # as merge names it
         if name in keys:
             twice = Path(keys[name]).resolve() == Path(path).resolve()
             raise _failed(path, "given twice" if twice else f"the annotator {name!r} is also the "

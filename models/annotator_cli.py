@@ -22,7 +22,18 @@ def run(args) -> int:
     store = _open(args.project)
     try:
         if args.name is None:
-            echo(store.annotator + ("" if store.has_annotator() else " (the system user: not set)"))
+            from models import team
+            try:
+                set_ = store.setting(team.ANNOTATOR_KEY)
+            except StoreError as e:
+                set_ = e
+            if set_ is None:
+                echo(f"{store.annotator} (the system user: not set)")
+            elif store.has_annotator():
+                echo(store.annotator)
+            else:
+                why = team.name_problem(set_) if not isinstance(set_, Exception) else str(set_)
+                echo(f"{store.annotator} (the system user: the project's name cannot be used: {why})")
             return 0
         store.set_annotator(args.name)
         echo(f"annotator: {args.name}")

@@ -37,15 +37,7 @@ class MergeReport:
     documents: int = 0
     versions: dict[str, int] = field(default_factory=dict)      # annotator -> versions
     problems: list[str] = field(default_factory=list)           # "FILE: document N: why"
-
-
-def annotator_of(store, path: Path) -> str:
-    """The annotator a file names (its setting), else the file's stem."""
-    try:
-        name = store.setting(team.ANNOTATOR_KEY)
-    except contents.DamagedContent:
-        name = None
-    return name if team.name_problem(name) is None else Path(path).stem
+    notes: list[str] = field(default_factory=list)              # names not the files' own
 
 
 def merge(out: str | Path, inputs: list[str | Path],
@@ -69,7 +61,7 @@ def merge(out: str | Path, inputs: list[str | Path],
         if p.resolve() == out.resolve():
             raise StoreError(f"{path_shown(p)} is the merged project itself")
         seen_paths.add(p.resolve())
-    stores, names = [], {}
+    stores, names, notes = [], {}, []
     try:
         for p in paths:
             try:
@@ -77,13 +69,17 @@ def merge(out: str | Path, inputs: list[str | Path],
             except StoreError as e:
                 raise StoreError(_named(p, e)) from None
             stores.append(s)
-            name = annotator_of(s, p)
+            name, note = team.file_annotator(s, p)
+            if note:
+                notes.append(note)
             if name in names:
                 raise StoreError(f"{path_shown(names[name])} and {path_shown(p)} both are "
                                  f"{shown(name)}'s; rename one's annotator "
                                  "(article-annotator annotator FILE NAME)")
             names[name] = p
-        return _write(out, list(zip(names, paths, stores)), progress)
+        report = _write(out, list(zip(names, paths, stores)), progress)
+        report.notes = notes
+        return report
     finally:
         for s in stores:
             s.close()
@@ -265,4 +261,4 @@ def summary(report: MergeReport) -> str:
             + (f"; {len(report.problems)} documents left out (damaged)" if report.problems else ""))
 
 
-__all__ = ["merge", "MergeReport", "summary", "annotator_of", "MERGED_KEY"]
+__all__ = ["merge", "MergeReport", "summary", "MERGED_KEY"]

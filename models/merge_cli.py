@@ -26,6 +26,8 @@ def run(args) -> int:
     report, failed = attempt(lambda: merge(args.out, args.inputs))
     if failed is not None:
         return failed
+    for p in report.notes:
+        echo(f"note: {p}", file=sys.stderr)
     for p in report.problems:
         echo(f"left out: {p}", file=sys.stderr)
     echo(summary(report))

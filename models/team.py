@@ -70,6 +70,34 @@ def name_problem(name) -> str | None:
     return None
 
 
+def file_annotator(store, path) -> tuple[str, str | None]:
+    """Whose file ``path`` is (a project from someone else): (the name, a note when it is not
+    the file's own). Its ``annotator`` setting when usable, else the file's name, said in the
+    note; a file whose name cannot stand for a person either is refused (StoreError)."""
+    from pathlib import Path
+
+    from models.contents import DamagedContent
+    from models.project_file import StoreError
+    stem = Path(path).stem
+    try:
+        name = store.setting(ANNOTATOR_KEY)
+    except DamagedContent as e:
+        name, why = None, str(e)
+    else:
+        why = None if name is None else name_problem(name)
+    if name is not None and why is None:
+        return name, None
+    stem_why = name_problem(stem)
+    if stem_why:
+        raise StoreError(f"{path}: it names no usable annotator ({why or 'none set'}) and its file "
+                         f"name cannot stand for one ({stem_why}); set one with "
+                         "`article-annotator annotator FILE NAME`")
+    if name is None and why is None:
+        return stem, None
+    return stem, (f"{path}: its annotator name {shown(repr(name))[:70]} cannot be used ({why}); "
+                  f"it is {stem!r}'s here, by its file name")
+
+
 def spans_json(spans) -> str:
     return json.dumps([[s.start, s.end, s.label, s.source, s.entity or None] for s in spans],
                       ensure_ascii=False)

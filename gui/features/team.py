@@ -146,7 +146,7 @@ class TeamJobs:
         from models.merge import merge, summary
 
         def done(report) -> None:
-            text = summary(report)
+            text = "\n".join([summary(report), *report.notes])
             if report.problems:
                 dialogs.show_problems(self.w, "Merge", text, report.problems)
             if dialogs.ask_yes_no(self.w, "Merged", f"{text}\n\nOpen it to adjudicate?"):

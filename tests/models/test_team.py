@@ -287,3 +287,26 @@ def test_a_closed_project_file_alone_holds_every_edit_even_with_a_reader_left_op
     reader.close()
     assert query(alone, "SELECT status FROM documents") == [("done",)]
     assert query(alone, "SELECT start, label FROM spans") == [(11, "PERSON")]
+
+
+def test_a_file_whose_annotator_name_cannot_be_used_is_said_and_named_by_its_file(tmp_path, capsys):
+    import sqlite3
+    a, b = _two_annotators(tmp_path)
+    con = sqlite3.connect(b)
+    con.execute("""UPDATE settings SET value = '"eve\\nmallory"' WHERE key = 'annotator'""")
+    con.commit()
+    con.close()
+    out = tmp_path / "m.annotator"
+    assert main(["merge", str(out), str(a), str(b)]) == 0
+    err = capsys.readouterr().err
+    assert "news.bob.annotator: its annotator name 'eve\\nmallory' cannot be used" in err
+    assert query(out, "SELECT DISTINCT annotator FROM versions ORDER BY 1") == [("alice",), ("model",), ("news.bob",)]
+    assert main(["agree", str(a), str(b), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["annotators"] == ["alice", "news.bob"]     # as merge names it
+    # A file named "model" with no usable name cannot stand for a person: refused, said.
+    model = tmp_path / "model.annotator"
+    model.write_bytes(b.read_bytes())
+    assert main(["merge", str(tmp_path / "m2.annotator"), str(a), str(model)]) == 2
+    assert "model.annotator: it names no usable annotator" in capsys.readouterr().err
+    assert main(["annotator", str(b)]) == 0
+    assert "cannot be used" in capsys.readouterr().out
