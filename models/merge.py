@@ -7,7 +7,9 @@ Documents are matched by their text hash. Nothing is dropped: a document only so
 hold has only their versions; each version keeps its status and spans (and the entity each
 span names, matched across files by name and knowledge-base id); the labels of every file
 make the label set (the first file's colours and keys win); the model's suggestions (from the
-first file holding a document) are one more version, named "model". The gold starts empty.
+first file holding a document) are one more version, named "model". The gold starts empty. A
+merged project given as a file brings its versions (a late annotator joins a merge made
+before); its gold does not come along (said).
 
 The files come from other people: each is opened read-only and checked as any untrusted
 project is (a foreign schema, a damaged row: ``models/schema_check.py``, ``models/contents.py``).
@@ -23,6 +25,7 @@ from typing import Callable
 
 from models import contents, team
 from models.display import path_shown, shown
+from models.document import STATUSES
 from models.labels import Label
 from models.project_file import StoreError, project_in_the_way, sync_folder
 from models.spans import MANUAL, Span
@@ -69,15 +72,23 @@ def merge(out: str | Path, inputs: list[str | Path],
             except StoreError as e:
                 raise StoreError(_named(p, e)) from None
             stores.append(s)
-            name, note = team.file_annotator(s, p)
-            if note:
-                notes.append(note)
-            if name in names:
-                raise StoreError(f"{path_shown(names[name])} and {path_shown(p)} both are "
-                                 f"{shown(name)}'s; rename one's annotator "
-                                 "(article-annotator annotator FILE NAME)")
-            names[name] = p
-        report = _write(out, list(zip(names, paths, stores)), progress)
+            if s.is_merged():       # a merge before: its versions come along (a late annotator)
+                who = [n for n in s.version_names() if n != team.MODEL]
+                if s.db.execute("SELECT 1 FROM spans LIMIT 1").fetchone():
+                    notes.append(f"{path_shown(p)} is a merged project: its versions are merged "
+                                 "again, its gold is not")
+            else:
+                name, note = team.file_annotator(s, p)
+                who = [name]
+                if note:
+                    notes.append(note)
+            for name in who:
+                if name in names:
+                    raise StoreError(f"{path_shown(names[name][0])} and {path_shown(p)} both have "
+                                     f"{shown(name)}'s version; rename one's annotator "
+                                     "(article-annotator annotator FILE NAME)")
+                names[name] = (p, s)
+        report = _write(out, [(n, p, s) for n, (p, s) in names.items()], progress)
         report.notes = notes
         return report
     finally:
@@ -108,7 +119,8 @@ def _write(out: Path, inputs: list, progress) -> MergeReport:
         for name, path, src in inputs:
             report.versions[name] = 0
             chunk: list = []
-            for item in _read(src, path, report):
+            for item in (_read_version(src, path, report, name) if src.is_merged()
+                         else _read(src, path, report)):
                 chunk.append(item)
                 if len(chunk) >= 500:
                     m.add(name, path, src, chunk)
@@ -133,6 +145,26 @@ def _write(out: Path, inputs: list, progress) -> MergeReport:
             p.unlink(missing_ok=True)
         raise
     return report
+
+
+def _read_version(src, path: Path, report: MergeReport, name: str):
+    """(document, spans) of ``name``'s version of each document of a merged project, each
+    checked (a damaged one said and left out); the status is the version's."""
+    from dataclasses import replace
+    for (doc_id,) in src.db.execute("SELECT doc_id FROM versions WHERE annotator = ? ORDER BY doc_id",
+                                    [name]).fetchall():
+        try:
+            doc = src.document(doc_id)
+            version = src.versions(doc_id).get(name) if doc else None
+        except StoreError as e:
+            report.problems.append(f"{path_shown(path)}: {shown(e)}")
+            continue
+        if version is not None:
+            if version[0] not in STATUSES:
+                report.problems.append(f"{path_shown(path)}: the version of {shown(name)} of document "
+                                       f"{doc_id} has the status {shown(repr(version[0]))[:30]}")
+                continue
+            yield replace(doc, status=version[0]), version[1]
 
 
 def _read(src, path: Path, report: MergeReport):
@@ -189,7 +221,7 @@ class _Merger:
             self.report.versions[name] += 1
             if target not in self.model_done:
                 try:
-                    suggested = _suggested(src, doc.id, len(doc.text))
+                    suggested = _model_version(src, doc.id, len(doc.text))
                 except StoreError as e:
                     self.report.problems.append(f"{path_shown(path)}: the model's suggestions: {shown(e)}")
                     suggested = []
@@ -204,6 +236,14 @@ def _versions(dst, rows: list) -> None:
         with dst.write():
             dst.db.conn.executemany("INSERT INTO versions(doc_id, annotator, status, spans, "
                                     "source_file) VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def _model_version(src, doc_id: int, length: int) -> list[Span]:
+    """The model's version of a document: its suggestions, or a merged project's model version."""
+    if src.is_merged():
+        version = src.versions(doc_id).get(team.MODEL)
+        return version[1] if version else []
+    return _suggested(src, doc_id, length)
 
 
 def _suggested(src, doc_id: int, length: int) -> list[Span]:

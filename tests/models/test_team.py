@@ -205,7 +205,7 @@ def test_merge_refuses_what_it_cannot_trust_and_keeps_what_is_valid(tmp_path):
     assert not out.exists() and not list(tmp_path.glob("m.annotator*"))
     copy = a.with_name("copy.annotator")
     copy.write_bytes(a.read_bytes())                  # alice's file twice, under another name
-    with pytest.raises(StoreError, match="both are"):
+    with pytest.raises(StoreError, match="both have"):
         merge(out, [a, copy])
     assert not out.exists()
     # A damaged document in bob's file: said, that version left out, the rest merged.
@@ -310,3 +310,25 @@ def test_a_file_whose_annotator_name_cannot_be_used_is_said_and_named_by_its_fil
     assert "model.annotator: it names no usable annotator" in capsys.readouterr().err
     assert main(["annotator", str(b)]) == 0
     assert "cannot be used" in capsys.readouterr().out
+
+
+def test_a_late_annotator_joins_a_merge_made_before_with_every_version_kept(tmp_path, capsys):
+    a, b = _two_annotators(tmp_path)
+    first = tmp_path / "gold.annotator"
+    merge(first, [a, b])
+    s = Store(first)                               # some adjudication happened there
+    adj = Adjudication(s)
+    s.apply(adj.accept_agreed(adj.docs()[0]))
+    s.close()
+    carol = tmp_path / "news.carol.annotator"
+    carol.write_bytes(b.read_bytes())
+    Store(carol).set_annotator("carol")
+    again = tmp_path / "again.annotator"
+    assert main(["merge", str(again), str(first), str(carol)]) == 0
+    assert "its gold is not" in capsys.readouterr().err
+    got = query(again, "SELECT annotator, count(*) FROM versions GROUP BY annotator ORDER BY 1")
+    assert got == [("alice", 4), ("bob", 4), ("carol", 4), ("model", 4)]
+    assert query(again, "SELECT spans FROM versions WHERE annotator = 'alice' ORDER BY doc_id LIMIT 1") == \
+        query(first, "SELECT spans FROM versions WHERE annotator = 'alice' ORDER BY doc_id LIMIT 1")
+    with pytest.raises(StoreError, match="both have"):           # bob's twice: his file and the merge
+        merge(tmp_path / "x.annotator", [first, b])
