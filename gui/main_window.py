@@ -225,7 +225,10 @@ class MainWindow(WindowIO, QMainWindow):
 
     def finish(self, status: str) -> None:
         doc = self.session.doc
-        if doc is None or not self.session.set_status(status):
+        guard = getattr(self, "done_guard", None)       # adjudication: not done unseen (a feature's)
+        if doc is None or (status == "done" and guard and not guard(doc.id)):
+            return
+        if not self.session.set_status(status):
             return
         self.step_document(1, unfinished=True)
         self.session.came_from(doc.id)            # Ctrl+Z now takes the Done back

@@ -30,12 +30,21 @@ HINT = ("Alt+1…: accept that version here · Alt+0: keep the gold as edited ·
         "agreed spans · Enter: next disagreement · Ctrl+Enter: done, next document")
 
 
+def _kind(g) -> str:
+    """How the versions differ in a group, in words."""
+    if g.kind == "bounds":
+        labels = {s.label for spans in g.spans.values() for s in spans}
+        return "other bounds and label" if len(labels) > 1 else "other bounds"
+    return {"label": "other label", "missing": "one has it, another not"}.get(g.kind, g.kind)
+
+
 class AdjudicationPanel(QWidget):
     def __init__(self, w):
         super().__init__(w)
         self.w = w
         self.adj = Adjudication(w.store)
         self.current = None                 # (doc_id, Group) at hand
+        self._warned: tuple | None = None   # (what, document) said once: the same key again goes on
         self.names: list[str] = []          # the open document's versions, in key order
         self.header = QLabel()
         self.header.setWordWrap(True)
@@ -109,14 +118,17 @@ class AdjudicationPanel(QWidget):
         settled = self.w.store.decisions(doc.id)
         if g is None:
             where = (f"No disagreement left in this document ({len(groups)} settled)." if groups
-                     else "The versions agree everywhere in this document.")
+                     else "The annotators agree everywhere in this document.")
         else:
             k = next((i for i, x in enumerate(groups) if x == g), 0) + 1
             state = settled.get((g.start, g.end))
             done = (f" — settled: {shown(state[0]) + chr(39) + 's version' if state[0] else 'the gold as edited'}"
                     f" (by {shown(state[1] or '?')})") if state else ""
-            where = (f"Disagreement {k} of {len(groups)} in this document ({g.kind}), "
+            where = (f"Disagreement {k} of {len(groups)} in this document ({_kind(g)}), "
                      f"{len(left)} left here{done}.")
+        missing = self.missing_agreed(doc.id)
+        if missing:
+            where += f" {missing} agreed spans not in the gold yet (Alt+A)."
         self.header.setText(where)
         text = doc.text
         rows = [(f"Alt+{i + 1}" if i < MAX_KEYS else "", name, versions[name]) for i, name in enumerate(versions)]
@@ -175,10 +187,42 @@ class AdjudicationPanel(QWidget):
         if self.w.session.push(edit, None):
             self._say(f"{len(edit.add)} agreed spans accepted (Ctrl+Z undoes it)")
 
+    def missing_agreed(self, doc_id: int) -> int:
+        """Spans everyone agrees on that the gold of the document still lacks."""
+        try:
+            edit = self.adj.accept_agreed(doc_id)
+        except StoreError:
+            return 0
+        return len(edit.add) if edit else 0
+
+    def _once(self, what: str, doc_id: int, text: str) -> bool:
+        """Say ``text`` the first time (False: stop there); the same key again goes on (True)."""
+        if self._warned == (what, doc_id):
+            return True
+        self._warned = (what, doc_id)
+        self._say(text)
+        return False
+
+    def done_guard(self, doc_id: int) -> bool:
+        """Ctrl+Enter on a document with disagreements unsettled or agreed spans not in the
+        gold: said first; pressed again, it is marked done as it stands."""
+        left, missing = len(self.adj.pending(doc_id)), self.missing_agreed(doc_id)
+        if not (left or missing):
+            return True
+        parts = ([f"{left} disagreements unsettled"] if left else []) + \
+            ([f"{missing} agreed spans not in the gold (Alt+A)"] if missing else [])
+        return self._once("done", doc_id, f"Not done yet: {' and '.join(parts)}. Ctrl+Enter again "
+                          "marks it done as it stands.")
+
     def next(self) -> None:
         doc = self.w.session.doc
         pos = self.current[1].start if self.current and doc and self.current[0] == doc.id else -1
         nxt = self.adj.next(doc.id if doc else None, pos)
+        if doc is not None and (nxt is None or nxt[0] != doc.id) and doc.status != "done":
+            missing = self.missing_agreed(doc.id)
+            if missing and not self._once("leave", doc.id, f"{missing} agreed spans are not in the "
+                                          "gold here (Alt+A adds them); Enter again goes on."):
+                return
         if nxt is None:
             self.current = None
             self.show_current(scroll=False)
@@ -220,6 +264,7 @@ def install(w) -> None:
     for widget in (w.view, panel):
         widget.addAction(nxt)
     menu.addAction(nxt)
+    w.done_guard = panel.done_guard
     w.session.document_opened.connect(panel.opened)
     w.session.changed.connect(panel.follow)
     w.session.reloaded.connect(panel.follow)

@@ -138,11 +138,15 @@ def test_the_versions_are_underlined_and_listed_side_by_side(make_window, merged
     g = panel.current[1]
     assert w.view._focus == w.view.map.span_to_qt(g.start, g.end)
     assert w.view.selected_range() == (g.start, g.end)
-    assert "Disagreement 1 of" in panel.header.text()
+    assert "Disagreement 1 of" in panel.header.text() and "agreed spans not in the gold yet" in panel.header.text()
     here = [panel.table.item(r, 3).text() for r in range(3)]
     assert here[0] == ("PERSON “Moon Jae-in”" if g.kind == "missing" else "GPE “Seoul”")
     assert doc.title == "a0"
-    qtbot.keyClick(w.view, Qt.Key.Key_Return, CTRL)           # done with nothing settled: said
+    qtbot.keyClick(w.view, Qt.Key.Key_Return, CTRL)           # done with nothing settled: said first
+    said = w.statusBar().currentMessage()
+    assert "unsettled" in said and "agreed spans not in the gold" in said and "again" in said
+    assert _rows(merged, "SELECT status FROM documents WHERE id = ?", [doc.id]) == [("new",)]
+    qtbot.keyClick(w.view, Qt.Key.Key_Return, CTRL)           # again: done as it stands, said
     assert "unsettled" in w.statusBar().currentMessage()
     assert _rows(merged, "SELECT status FROM documents WHERE id = ?", [doc.id]) == [("done",)]
 
@@ -259,3 +263,16 @@ def test_the_annotator_name_is_changed_from_the_file_menu(make_window, qtbot, mo
     w.session.add_span(*KIM, "PERSON")
     assert _rows(store.path, "SELECT annotator FROM spans") == [("erin",)]
     assert _rows(store.path, "SELECT annotator FROM journal ORDER BY id DESC LIMIT 1") == [("erin",)]
+
+
+def test_enter_leaving_a_document_with_agreed_spans_left_out_says_so_once(make_window, merged, qtbot, stand_in_model):
+    w, store, _ = make_window(path=merged)
+    w.windowHandle().requestActivate()
+    qtbot.waitUntil(w.isActiveWindow)
+    for key in (Qt.Key.Key_1, Qt.Key.Key_Return, Qt.Key.Key_1):
+        qtbot.keyClick(w.view, key, ALT if key == Qt.Key.Key_1 else Qt.KeyboardModifier.NoModifier)
+    assert w.adjudication.adj.pending(1) == []
+    qtbot.keyClick(w.view, Qt.Key.Key_Return)
+    assert w.session.doc.id == 1 and "1 agreed spans are not in the gold" in w.statusBar().currentMessage()
+    qtbot.keyClick(w.view, Qt.Key.Key_Return)                 # again: on to the next disagreement
+    assert w.session.doc.id == 3
