@@ -248,6 +248,9 @@ SHORTCUTS = [
     ("Entities table", "click a row to jump; double-click Label to relabel; Delete removes"),
     ("Ctrl+R", "run the model again on this document"),
     ("Ctrl+I / Ctrl+Shift+V / Ctrl+Shift+E", "import files / paste an article / export JSONL"),
+    ("Ctrl+Shift+A", "label every occurrence of the selection (preview first)"),
+    ("Ctrl+Shift+C", "the Consistency panel: the checker's findings, Enter fixes one"),
+    ("Ctrl+Shift+I", "the Statistics panel"),
 ]
 
 
@@ -257,9 +260,14 @@ class ShortcutsDialog(QDialog):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Keyboard")
-        self.table = table = QTableWidget(len(SHORTCUTS), 2)
+        # A feature of the window may say other keys (``w.shortcut_rows``: (keys, what) pairs;
+        # one with the keys of a row here takes its place).
+        extra = list(getattr(parent, "shortcut_rows", []) or [])
+        given = {k for k, _ in extra}
+        rows = [r for r in SHORTCUTS if r[0] not in given] + extra
+        self.table = table = QTableWidget(len(rows), 2)
         table.setHorizontalHeaderLabels(["Keys", "What they do"])
-        for row, (keys, what) in enumerate(SHORTCUTS):
+        for row, (keys, what) in enumerate(rows):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(what))
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -265,6 +265,14 @@ def install(w) -> None:
         widget.addAction(nxt)
     menu.addAction(nxt)
     w.done_guard = panel.done_guard
+    w.shortcut_rows = [
+        ("Enter", "adjudication: the next disagreement (into the next document)"),
+        ("Ctrl+Enter", "done, open the next (said first when disagreements or agreed spans are left)"),
+        ("Alt+1 … Alt+9", "adjudication: accept that version (the panel's row) here"),
+        ("Alt+0", "adjudication: keep the gold as edited here"),
+        ("Alt+A", "adjudication: accept every span all the annotators agree on"),
+        ("Ctrl+Shift+G", "the Agreement view: F1, Cohen's kappa, Krippendorff's alpha"),
+    ]
     w.session.document_opened.connect(panel.opened)
     w.session.changed.connect(panel.follow)
     w.session.reloaded.connect(panel.follow)

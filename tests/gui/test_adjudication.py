@@ -276,3 +276,13 @@ def test_enter_leaving_a_document_with_agreed_spans_left_out_says_so_once(make_w
     assert w.session.doc.id == 1 and "1 agreed spans are not in the gold" in w.statusBar().currentMessage()
     qtbot.keyClick(w.view, Qt.Key.Key_Return)                 # again: on to the next disagreement
     assert w.session.doc.id == 3
+
+
+def test_the_keyboard_help_of_a_merged_project_says_the_adjudication_keys(make_window, merged, stand_in_model):
+    from gui.dialogs import ShortcutsDialog
+    w, store, _ = make_window(path=merged)
+    t = ShortcutsDialog(w).table
+    rows = {t.item(r, 0).text(): t.item(r, 1).text() for r in range(t.rowCount())}
+    assert rows["Enter"].startswith("adjudication: the next disagreement")
+    assert "Alt+1 … Alt+9" in rows and "Alt+A" in rows and "Ctrl+Shift+G" in rows
+    assert list(rows).count("Enter") == 1
