@@ -49,7 +49,7 @@ def _file_name(name: str) -> str:
 
 def check_names(annotators: list[str]) -> None:
     if len(annotators) < 2:
-        raise StoreError("a split needs at least two annotators (e.g. --annotators alice,bob)")
+        raise StoreError("a split needs at least two annotators (names separated by commas: alice, bob)")
     for a in annotators:
         why = team.name_problem(a)
         if why:
@@ -62,23 +62,34 @@ def check_names(annotators: list[str]) -> None:
         seen[f] = a
 
 
+def refusal(project: str | Path, out_dir: str | Path, annotators: list[str], overlap: float) -> str | None:
+    """Why a split cannot be written as asked, if so (checked before anything is written)."""
+    try:
+        check_names(annotators)
+    except StoreError as e:
+        return str(e)
+    if not 0 <= overlap <= 1:
+        return f"the overlap is a share of the documents, from 0 to 1, not {overlap}"
+    if not Path(out_dir).is_dir():
+        return f"the folder {out_dir} does not exist"
+    for a, f in targets(Path(project), Path(out_dir), annotators).items():
+        if f.exists() or f.is_symlink():
+            return (f"{f} exists (it may hold {a}'s work); nothing was written — choose another "
+                    "folder or remove it")
+        why = project_in_the_way(f, copy=True)
+        if why:
+            return f"{why}; nothing was written"
+    return None
+
+
 def split(project: str | Path, out_dir: str | Path, annotators: list[str], overlap: float,
           seed: int = 0, progress: Callable[[int, int], None] | None = None) -> dict[str, tuple[Path, int]]:
     """Write the files; annotator -> (file, documents in it). Raises StoreError (nothing written)."""
     project, out_dir = Path(project), Path(out_dir)
-    check_names(annotators)
-    if not 0 <= overlap <= 1:
-        raise StoreError(f"the overlap is a share of the documents, from 0 to 1, not {overlap}")
-    if not out_dir.is_dir():
-        raise StoreError(f"the folder {out_dir} does not exist")
+    why = refusal(project, out_dir, annotators, overlap)
+    if why:
+        raise StoreError(why)
     files = targets(project, out_dir, annotators)
-    for a, f in files.items():
-        if f.exists() or f.is_symlink():
-            raise StoreError(f"{f} exists (it may hold {a}'s work); nothing was written — "
-                             "choose another folder or remove it")
-        why = project_in_the_way(f, copy=True)
-        if why:
-            raise StoreError(f"{why}; nothing was written")
     from models.store import Store
     src = Store(project, readonly=True)
     try:
@@ -141,4 +152,4 @@ def _keep_only(path: Path, doc_ids: list[int], annotator: str, info: dict) -> No
         os.fsync(f.fileno())
 
 
-__all__ = ["plan", "split", "targets", "check_names", "SPLIT_KEY"]
+__all__ = ["plan", "split", "refusal", "targets", "check_names", "SPLIT_KEY"]

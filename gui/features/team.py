@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QInputDialog,
-                               QLineEdit, QMessageBox, QPushButton, QSpinBox)
+                               QLabel, QLineEdit, QMessageBox, QPushButton, QSpinBox)
 
 from gui import dialogs
 from gui.features.docking import CloseWatch
@@ -80,7 +80,23 @@ class SplitDialog(QDialog):
         form.addRow("&Sample (seed):", self.seed)
         form.addRow("&Folder:", self.folder)
         form.addRow("", browse)
+        self.problem = QLabel()
+        self.problem.setObjectName("problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b91c1c")
+        form.addRow(self.problem)
         form.addRow(dialogs.ok_cancel(self))
+        self.project = w.store.path
+
+    def accept(self) -> None:
+        """OK: only what can be written closes the dialog; otherwise why, and what was typed stays."""
+        from models.split import refusal
+        names, overlap, _seed, folder = self.values()
+        why = refusal(self.project, folder, names, overlap)
+        if why:
+            self.problem.setText(shown(why))
+            return
+        super().accept()
 
     def _browse(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "Folder for the annotators' files", self.folder.text())
@@ -125,8 +141,12 @@ class TeamJobs:
         from models.split import split
         path = self.w.store.path
 
+        shared = round(overlap * self.w.store.document_count())
+
         def done(files) -> None:
             lines = [f"{shown(n)}: {k} documents — {path_shown(p)}" for n, (p, k) in files.items()]
+            lines.append(f"Every one has the same {shared} documents (for agreement); the others "
+                         "went to one each.")
             self.w.statusBar().showMessage(f"Split into {len(files)} files", 8000)
             _info(self.w, "Split for annotators", "\n".join([f"Written into {path_shown(folder)}:", *lines]))
         self._start("Split", lambda: split(path, folder, names, overlap, seed), done)
@@ -155,7 +175,6 @@ class TeamJobs:
 
 
 def install(w) -> None:
-    from PySide6.QtWidgets import QLabel
     reg, menu = w.registry, w.menus["file"]
     jobs = w.team_jobs = TeamJobs(w)
     w.installEventFilter(CloseWatch(w, lambda: jobs.runner.wait(60000)))   # a split or merge ends first

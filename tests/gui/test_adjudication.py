@@ -286,3 +286,20 @@ def test_the_keyboard_help_of_a_merged_project_says_the_adjudication_keys(make_w
     assert rows["Enter"].startswith("adjudication: the next disagreement")
     assert "Alt+1 … Alt+9" in rows and "Alt+A" in rows and "Ctrl+Shift+G" in rows
     assert list(rows).count("Enter") == 1
+
+
+def test_the_split_dialog_keeps_what_was_typed_and_says_what_is_wrong(make_window, tmp_path, stand_in_model):
+    from gui.features.team import SplitDialog
+    w, store, ids = make_window([text(i) for i in range(4)])
+    dlg = SplitDialog(w)
+    dlg.names.setText("solo")
+    dlg.folder.setText(str(tmp_path / "nowhere"))
+    dlg.show()
+    dlg.accept()
+    assert dlg.isVisible() and "at least two annotators" in dlg.problem.text()
+    dlg.names.setText("alice, bob")
+    dlg.accept()
+    assert dlg.isVisible() and "does not exist" in dlg.problem.text() and dlg.names.text() == "alice, bob"
+    dlg.folder.setText(str(tmp_path))
+    dlg.accept()
+    assert not dlg.isVisible() and dlg.result() == 1
