@@ -44,7 +44,9 @@ class MergeReport:
 
 
 def merge(out: str | Path, inputs: list[str | Path],
-          progress: Callable[[int, int], None] | None = None) -> MergeReport:
+          progress: Callable[[int, int], None] | None = None, annotator: str | None = None) -> MergeReport:
+    """Write the merged project ``out`` from ``inputs`` (see the module doc); ``annotator``:
+    who will adjudicate it (kept in it; else the window asks when it opens)."""
     from models.store import Store
     out = Path(out)
     if len(inputs) < 2:
@@ -88,7 +90,7 @@ def merge(out: str | Path, inputs: list[str | Path],
                                      f"{shown(name)}'s version; rename one's annotator "
                                      "(article-annotator annotator FILE NAME)")
                 names[name] = (p, s)
-        report = _write(out, [(n, p, s) for n, (p, s) in names.items()], progress)
+        report = _write(out, [(n, p, s) for n, (p, s) in names.items()], progress, annotator)
         report.notes = notes
         return report
     finally:
@@ -102,7 +104,7 @@ def _named(path: Path, e: Exception) -> str:
         else f"{path_shown(path)}: {msg}"
 
 
-def _write(out: Path, inputs: list, progress) -> MergeReport:
+def _write(out: Path, inputs: list, progress, annotator: str | None = None) -> MergeReport:
     from models.store import Store
     report = MergeReport(out, [n for n, _, _ in inputs])
     part = out.with_name(out.name + ".part")
@@ -134,6 +136,8 @@ def _write(out: Path, inputs: list, progress) -> MergeReport:
             dst.db.conn.executemany("UPDATE documents SET preannotated = ? WHERE id = ?", m.marks)
         info = [{"file": p.name, "annotator": n} for n, p, _ in inputs]
         dst.set_setting(MERGED_KEY, info)
+        if annotator and team.name_problem(annotator) is None:
+            dst.set_annotator(annotator)
         dst.close()
         dst = None
         part.replace(out)

@@ -12,7 +12,7 @@ editing of the gold.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from gui.article_view import MARK_GLYPHS
@@ -84,7 +84,8 @@ class AdjudicationPanel(QWidget):
             if out.statuses.get(d) == "done" and self.adj.pending(d):
                 self._say(f"Marked done with {len(self.adj.pending(d))} disagreements left unsettled "
                           "(Ctrl+Z takes it back)")
-        self.show_current(scroll=False)
+        # After an undo or redo the disagreement at hand is selected again (not a span that was).
+        self.show_current(scroll=getattr(out, "mode", "do") != "do")
 
     def _color(self, label: str) -> str:
         lab = self.w.session.labels.get(label)
@@ -109,6 +110,7 @@ class AdjudicationPanel(QWidget):
                  for row, spans in enumerate(versions.values()) for s in spans]
         self.w.view.set_marks(marks, (g.start, g.end) if g else None)
         if g is not None and scroll:
+            self.w.view.selected = None         # a label key acts on the disagreement, not a span
             self.w.view.show_range(g.start, g.end)
         self._fill(doc, stored, g)
 
@@ -241,7 +243,7 @@ def install(w) -> None:
     panel = AdjudicationPanel(w)
     dock = right_dock(w, TITLE, panel)
     dock.show()
-    dock.raise_()
+    QTimer.singleShot(0, dock.raise_)           # in front once the window has restored its docks
     w.adjudication, w.adjudication_dock = panel, dock
     reg = w.registry
     menu = w.menus["edit"].addMenu("Adjudication")

@@ -171,7 +171,8 @@ class TeamJobs:
                 dialogs.show_problems(self.w, "Merge", text, report.problems)
             if dialogs.ask_yes_no(self.w, "Merged", f"{text}\n\nOpen it to adjudicate?"):
                 self.w.project_requested.emit(str(report.path))
-        self._start("Merge", lambda: merge(out, files), done)
+        who = self.w.store.annotator        # the one merging adjudicates, as a rule
+        self._start("Merge", lambda: merge(out, files, annotator=who), done)
 
 
 def install(w) -> None:

@@ -100,6 +100,7 @@ def test_a_hundred_documents_adjudicated_by_keyboard_with_the_rows_after_each_st
             if not checked_undo and g.kind == "label":                 # undo and redo by key
                 qtbot.keyClick(view, Qt.Key.Key_Z, CTRL)
                 assert _rows(merged, "SELECT count(*) FROM decisions WHERE doc_id = ? AND start = 42", [d]) == [(0,)]
+                assert view.selected_range() == (g.start, g.end) and view.selected is None
                 assert (42, 47, "LOC" if choice == 2 else "GPE") not in _rows(
                     merged, "SELECT start, end, label FROM spans WHERE doc_id = ?", [d])
                 qtbot.keyClick(view, Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
@@ -234,6 +235,8 @@ def test_split_and_merge_from_the_file_menu_write_the_files_in_the_background(ma
     w.registry["merge"].trigger()
     qtbot.waitUntil(lambda: opened == [str(merged)], timeout=10000)
     assert "10 documents" in asked[0]
+    assert _rows(merged, "SELECT value FROM settings WHERE key = 'annotator'") == \
+        [(json.dumps(store.annotator),)]                  # the one who merged adjudicates: not asked
     assert _rows(merged, "SELECT annotator, count(*) FROM versions GROUP BY annotator") == [("alice", na), ("bob", nb)]
 
 
