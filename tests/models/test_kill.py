@@ -96,7 +96,10 @@ def apply_edit(st: dict, e: dict) -> None:
                 any(o[0] < s[1] and s[0] < o[1] for o in spans):
             raise Refused(s)
         spans.add(s)
-    if doc["status"] == "new" and any(_span(x)[3] == "manual" for x in e["add"] + e["remove"]):
+    # A person's edit (a person's span, or any removal; not the model's own) starts a new document.
+    machine = str(e.get("text", "")).startswith(("Model pre-annotation", "Pattern pre-annotation"))
+    if doc["status"] == "new" and not machine and (
+            e["remove"] or any(_span(x)[3] == "manual" for x in e["add"])):
         doc["status"] = "in progress"
 
 

@@ -106,8 +106,9 @@ def apply_edit(docs: dict, labels: set, e: dict, touched: set) -> None:
         for s in map(_span, e["add"]):
             assert s[2] in labels and not any(o[0] < s[1] and s[0] < o[1] for o in spans), s
             spans.add(s)
-        if status == "new" and any(_span(x)[3] == "manual" for x in e["add"] + e["remove"]):
-            status = "in progress"
+        machine = str(e.get("text", "")).startswith(("Model pre-annotation", "Pattern pre-annotation"))
+        if status == "new" and not machine and (e["remove"] or any(_span(x)[3] == "manual" for x in e["add"])):
+            status = "in progress"          # a person's edit (as models/store.py tells it)
         docs[e["doc_id"]] = (status, frozenset(spans))
         touched.add(e["doc_id"])
 

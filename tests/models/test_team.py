@@ -332,3 +332,17 @@ def test_a_late_annotator_joins_a_merge_made_before_with_every_version_kept(tmp_
         query(first, "SELECT spans FROM versions WHERE annotator = 'alice' ORDER BY doc_id LIMIT 1")
     with pytest.raises(StoreError, match="both have"):           # bob's twice: his file and the merge
         merge(tmp_path / "x.annotator", [first, b])
+
+
+def test_deleting_a_suggestion_is_a_persons_edit_and_the_models_own_edits_are_not(store, project):
+    store.set_annotator("alice")
+    (d,), _ = store.add_documents([{"text": TEXTS[0], "title": "t"}])
+    store.apply(E.ReplaceSpans(d, (), (Span(*KIM, "PERSON", M), Span(*SEOUL, "GPE", M)),
+                               f"{E.MODEL_PREANNOTATION} (2 spans)"))
+    assert query(project, "SELECT status, annotator FROM documents") == [("new", None)]
+    store.apply(E.remove_span(d, store.spans(d)[1]))            # the first edit: a deletion
+    assert query(project, "SELECT status, annotator FROM documents") == [("in progress", "alice")]
+    (e,), _ = store.add_documents([{"text": TEXTS[1], "title": "u"}])
+    entry = store.apply(E.ReplaceSpans(e, (), (Span(*KIM, "PERSON", M),), f"{E.MODEL_PREANNOTATION} (1 spans)"))
+    store.commit(store.journal_edit(entry).inverse(), mode="undo", entry=entry)   # the model's, undone
+    assert query(project, f"SELECT status, annotator FROM documents WHERE id = {e}") == [("new", None)]
