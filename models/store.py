@@ -107,7 +107,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         if conn.in_transaction:          # nested: part of the outer transaction
             yield conn
             return
-        self._names = self._stamp = self._who = None    # read again in this transaction: _label_names, _time, annotator
+        self._names = self._stamp = None    # read again in this transaction: see _label_names, _time
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:

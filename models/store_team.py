@@ -19,7 +19,7 @@ class StoreTeam:
     before it is stored."""
 
     annotator_override: str | None = None
-    _who: str | None = None             # the project's, read once per write (``Store.write``)
+    _who: str | None = None             # the project's, read once (``set_annotator`` forgets it)
 
     # -- who ---------------------------------------------------------------------------------
     @property
