@@ -281,7 +281,7 @@ class MainWindow(WindowIO, QMainWindow):
 
     def _count_spans(self) -> None:
         n, n_model = self.spans.count, self.spans.unreviewed
-        self.count_label.setText(f"{n} entities ({n_model} unreviewed)")
+        self.count_label.setText(f"{n} {'entity' if n == 1 else 'entities'} ({n_model} unreviewed)")
 
     def _span_selected(self, span) -> None:
         self._syncing = True

@@ -398,6 +398,8 @@ def _export(args, parser) -> int:
     for issue in report.changed:
         echo(f"changed: {issue}", file=sys.stderr)
     echo(report.summary(), file=sys.stderr)
+    if not report.documents and not args.all and fmt != "labels":
+        echo("note: only documents marked done are exported; --all exports every one", file=sys.stderr)
     return 0
 
 

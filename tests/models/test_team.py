@@ -247,7 +247,7 @@ def test_adjudication_settles_each_disagreement_with_who_chose_and_undo_takes_it
     s.close()
 
 
-def test_export_writes_the_gold_or_one_annotators_version(tmp_path):
+def test_export_writes_the_gold_or_one_annotators_version(tmp_path, capsys):
     out, s, adj = _judged(tmp_path)
     for d in adj.docs():
         s.apply(adj.accept_agreed(d))
@@ -266,6 +266,9 @@ def test_export_writes_the_gold_or_one_annotators_version(tmp_path):
     assert main(["export", str(out), str(tmp_path / "x.jsonl"), "--annotator", "zed"]) != 0
     assert not (tmp_path / "x.jsonl").exists()
     assert main(["agree", str(out), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["export", str(out), str(tmp_path / "m.jsonl"), "--annotator", "model"]) == 0
+    assert "0 documents exported" in (err := capsys.readouterr().err) and "--all exports every one" in err
 
 
 def test_a_closed_project_file_alone_holds_every_edit_even_with_a_reader_left_open(tmp_path):
