@@ -20,7 +20,6 @@ from models import contents, opening, project_file, span_strings, suggestions
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
 from models.edits import (MODEL_PREANNOTATION, PATTERN_PREANNOTATION, Batch, ChangeEntities, ChangeLabels,
                           Decide, Dismiss, Edit, ReplaceSpans, SetStatus)
-from models.labels import Label, LabelSet, check_label
 from models.project_file import ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
 from models.journal import HISTORY_LIMIT, StoreJournal
@@ -33,6 +32,7 @@ from models.store_queries import StoreQueries
 from models.store_ruler import StoreRuler
 from models.store_team import StaleDecision, StoreTeam
 from models.rejections import StoreRejections
+from models.store_labels import StoreLabels
 
 SCHEMA_VERSION = opening.SCHEMA_VERSION        # see models/migrations.py
 INTERACTIVE_TIMEOUT = 1.0   # s a window's connection waits for another writer (the CLI's: 5 s)
@@ -48,7 +48,7 @@ def _now() -> str:
 
 
 class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRuler,
-            StoreCheck, StoreTeam, StoreRejections):
+            StoreCheck, StoreTeam, StoreRejections, StoreLabels):
     """One project file. ``readonly``: opened with SQLite's ``mode=ro``, nothing can be
     written (``write()`` refuses; settings changed then live in memory only). ``timeout``: how
     long a write waits for another connection's transaction (a window uses a short one)."""
@@ -271,31 +271,6 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         self._stamp = self._stamp or _now()
         return self._stamp
 
-    def _label_names(self) -> set[str]:
-        """The label names, read once per write (not once per document of a corpus-wide edit);
-        ``_change_labels`` forgets them."""
-        if self._names is None:
-            self._names = {r[0] for r in self.db.conn.execute("SELECT name FROM labels")}
-        return self._names
-
-    def _change_labels(self, edit: ChangeLabels) -> None:
-        self._names = None                      # the label set changes: read it again
-        for lab in edit.remove:
-            used = self.db.execute("SELECT count(*) FROM spans WHERE label = ?", [lab.name]).fetchone()[0]
-            if used:
-                raise StoreError(f"label {lab.name} is used by {used} spans; it cannot be removed")
-            cur = self.db.execute("DELETE FROM labels WHERE name = ?", [lab.name])
-            if cur.rowcount != 1:
-                raise StaleEdit(f"label {lab.name} does not exist")
-        for lab in edit.add:
-            check_label(lab, self.labels())
-            self.db["labels"].insert(self._label_row(lab))
-
-    @staticmethod
-    def _label_row(lab: Label) -> dict:
-        return {"name": lab.name, "color": lab.color, "key": lab.key,
-                "description": lab.description, "ord": lab.order}
-
     # -- documents ---------------------------------------------------------------------------
     def add_documents(self, docs: Iterable[dict]) -> tuple[list[int], int]:
         """Insert documents (dicts with text, title, meta, status, spans) in one transaction.
@@ -379,10 +354,6 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         if not rows:
             return []
         return contents.spans(doc_id, *self._bounds(doc_id), rows)
-
-    def labels(self) -> LabelSet:
-        return LabelSet(contents.label_set(self.db.execute(
-            "SELECT name, color, key, description, ord FROM labels ORDER BY ord, name")))
 
     def iter_documents(self, statuses: tuple[str, ...] | None = (DONE,)) -> Iterator[tuple[Document, list[Span]]]:
         """Documents (in id order) with their spans (sorted), each checked
