@@ -17,6 +17,8 @@ never overwritten (it may hold someone's work).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Callable
@@ -121,7 +123,6 @@ def split(project: str | Path, out_dir: str | Path, annotators: list[str], overl
 
 def _keep_only(path: Path, doc_ids: list[int], annotator: str, info: dict) -> None:
     """In the copy at ``path``: only ``doc_ids`` stay, all new, no history, named for ``annotator``."""
-    import json
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("BEGIN")
@@ -130,7 +131,7 @@ def _keep_only(path: Path, doc_ids: list[int], annotator: str, info: dict) -> No
         gone = "doc_id NOT IN (SELECT id FROM temp.keep)"
         conn.execute("DELETE FROM journal_docs")
         conn.execute("DELETE FROM journal")
-        for table in ("spans", "rejected", "suggested", "texts", "versions", "decisions"):
+        for table in ("spans", "rejected", "suggested", "texts"):
             conn.execute(f"DELETE FROM {table} WHERE {gone}")
         conn.execute("DELETE FROM versions")          # a merged project's versions stay at home
         conn.execute("DELETE FROM decisions")
@@ -148,7 +149,6 @@ def _keep_only(path: Path, doc_ids: list[int], annotator: str, info: dict) -> No
     finally:
         conn.close()
     with open(path, "rb+") as f:
-        import os
         os.fsync(f.fileno())
 
 

@@ -26,6 +26,7 @@ from models.spans import overlapping
 
 TITLE = "Adjudication"
 MAX_KEYS = 9
+SHOWN = 8               # spans listed per version when no disagreement is at hand
 HINT = ("Alt+1…: accept that version here · Alt+0: keep the gold as edited · Alt+A: accept the "
         "agreed spans · Enter: next disagreement · Ctrl+Enter: done, next document")
 
@@ -124,8 +125,11 @@ class AdjudicationPanel(QWidget):
         else:
             k = next((i for i, x in enumerate(groups) if x == g), 0) + 1
             state = settled.get((g.start, g.end))
-            done = (f" — settled: {shown(state[0]) + chr(39) + 's version' if state[0] else 'the gold as edited'}"
-                    f" (by {shown(state[1] or '?')})") if state else ""
+            done = ""
+            if state:
+                chosen, by = state
+                what = f"{shown(chosen)}'s version" if chosen else "the gold as edited"
+                done = f" — settled: {what} (by {shown(by or '?')})"
             where = (f"Disagreement {k} of {len(groups)} in this document ({_kind(g)}), "
                      f"{len(left)} left here{done}.")
         missing = self.missing_agreed(doc.id)
@@ -136,12 +140,16 @@ class AdjudicationPanel(QWidget):
         rows = [(f"Alt+{i + 1}" if i < MAX_KEYS else "", name, versions[name]) for i, name in enumerate(versions)]
         gold = self.w.session.spans
         self.table.setRowCount(len(rows) + 1)
-        for r, (key, name, spans) in enumerate(rows + [("", "gold", gold)]):
+        for r, (key, name, spans) in enumerate(rows + [("", None, gold)]):      # None: the gold
             here = overlapping(spans, g.start, g.end) if g is not None else spans
-            what = "; ".join(f"{s.label} {quoted(text[s.start:s.end], 40)}" for s in here) or "— nothing —"
-            status = stored[name][0] if name in stored else doc.status
-            label = f"{shown(name)} ({shown(status)})" if name != team.MODEL else "model"
-            cells = (key, label, MARK_GLYPHS[r % len(MARK_GLYPHS)] if name != "gold" else "colour", what)
+            what = "; ".join(f"{s.label} {quoted(text[s.start:s.end], 40)}" for s in here[:SHOWN])
+            what = (what + (f"; … {len(here) - SHOWN} more" if len(here) > SHOWN else "")) or "— nothing —"
+            if name is None:
+                label, line = f"gold ({shown(doc.status)})", "colour"
+            else:
+                label = "model" if name == team.MODEL else f"{shown(name)} ({shown(stored[name][0])})"
+                line = MARK_GLYPHS[r % len(MARK_GLYPHS)]
+            cells = (key, label, line, what)
             for c, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
