@@ -158,11 +158,26 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
     ensure_labels(store, pipe.labels)
     run = pipe if hasattr(pipe, "mark") else None       # patterns: a models.ruler.RulerRun
     added, links = 0, {}
+    ahead = hasattr(pipe, "submit")     # worker processes: the next batch runs while this one is written
+
+    def read(i: int) -> list:
+        docs = [store.document(d) for d in doc_ids[i:i + batch_size]]
+        return [d for d in docs if d is not None]
+    pending = None
+    if ahead and doc_ids:
+        first = read(0)
+        pending = (first, pipe.submit([d.text for d in first], batch_size))
     for i in range(0, len(doc_ids), batch_size):
-        batch = doc_ids[i:i + batch_size]
-        docs = [store.document(d) for d in batch]
-        docs = [d for d in docs if d is not None]
-        results = list(pipe.predict([d.text for d in docs], batch_size=batch_size))
+        if ahead:
+            docs, futures = pending
+            nxt = i + batch_size
+            if nxt < len(doc_ids):
+                more = read(nxt)
+                pending = (more, pipe.submit([d.text for d in more], batch_size))
+            results = pipe.collect(futures)
+        else:
+            docs = read(i)
+            results = list(pipe.predict([d.text for d in docs], batch_size=batch_size))
         with store.write():
             if run is not None:
                 added += _run_batch(store, run, docs, results, links)

@@ -16,7 +16,11 @@ def add_parser(subparsers):
     pre.add_argument("--model", help="spaCy pipeline name or directory (default: the "
                      "project's model, else the best installed English pipeline)")
     pre.add_argument("--batch-size", type=_positive, default=64,
-                     help="documents per model batch and per commit (default: 64)")
+                     help="documents per model batch (per worker with --workers) and per commit "
+                     "(default: 64)")
+    pre.add_argument("--workers", type=_positive, metavar="N",
+                     help="model processes, each loading the pipeline once (default: the cores; "
+                     "one for fewer than 200 documents); the results are written in order by one writer")
     pre.add_argument("--force", action="store_true",
                      help="also re-run documents whose spans all came from a model, replacing "
                      "those spans; a person's span is never touched")
@@ -55,6 +59,10 @@ def run(args) -> int:
         store.close()
         _fail(f"error: {e}")
     todo = annotate.pending(store, force=args.force, run=pipe if patterns else None)
+    from models.parallel import ParallelPipeline, default_workers
+    workers = args.workers or default_workers(len(todo))
+    if patterns is None and workers > 1 and todo:
+        pipe = ParallelPipeline(pipe, workers)
     bar = ProgressBar()
     t0 = time.perf_counter()
     finished = 0
@@ -75,9 +83,11 @@ def run(args) -> int:
                 finally:
                     pipe.close()
             else:
-                added = annotate.preannotate(store, pipe, todo, args.batch_size, progress,
+                added = annotate.preannotate(store, pipe, todo, args.batch_size * max(1, workers), progress,
                                              force=args.force)
     finally:
+        if isinstance(pipe, ParallelPipeline):
+            pipe.close()
         bar.close()
         store.close()
     what = pipe.text if patterns is not None else pipe.source
