@@ -1,6 +1,7 @@
 """Model pre-annotation: run a pipeline over documents and commit its spans as edits."""
 from __future__ import annotations
 
+from collections import deque
 from typing import Callable
 
 from models.document import DONE, IN_PROGRESS, NEW
@@ -139,6 +140,9 @@ def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
                         f"{MODEL_PREANNOTATION} again ({len(spans)} spans)")
 
 
+AHEAD = 2       # batches the worker processes are given ahead of the one being written
+
+
 def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: int = 64,
                 progress: Callable[[int, int], bool | None] | None = None,
                 force: bool = False) -> int:
@@ -163,17 +167,19 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
     def read(i: int) -> list:
         docs = [store.document(d) for d in doc_ids[i:i + batch_size]]
         return [d for d in docs if d is not None]
-    pending = None
-    if ahead and doc_ids:
-        first = read(0)
-        pending = (first, pipe.submit([d.text for d in first], batch_size))
-    for i in range(0, len(doc_ids), batch_size):
+    starts = list(range(0, len(doc_ids), batch_size))
+    queue: deque = deque()              # (documents, their futures), submitted ahead
+
+    def submit(i: int) -> None:
+        docs = read(i)
+        queue.append((docs, pipe.submit([d.text for d in docs], batch_size)))
+    for i in starts[:AHEAD] if ahead else ():
+        submit(i)
+    for k, i in enumerate(starts):
         if ahead:
-            docs, futures = pending
-            nxt = i + batch_size
-            if nxt < len(doc_ids):
-                more = read(nxt)
-                pending = (more, pipe.submit([d.text for d in more], batch_size))
+            docs, futures = queue.popleft()
+            if k + AHEAD < len(starts):
+                submit(starts[k + AHEAD])
             results = pipe.collect(futures)
         else:
             docs = read(i)

@@ -21,17 +21,33 @@ from models.ner import Pipeline
 SMALL_RUN = 200          # fewer documents than this: one process (starting workers costs more)
 
 _PIPE: Pipeline | None = None       # in a worker: its pipeline, loaded once
+_ERROR: str | None = None           # in a worker: why it could not be loaded
 
 
 def _start(name: str) -> None:
-    global _PIPE
+    global _PIPE, _ERROR
     signal.signal(signal.SIGINT, signal.SIG_IGN)        # the parent answers Ctrl+C
     from models import ner
-    _PIPE = ner.load(name)
+    try:
+        _PIPE = ner.load(name)
+    except ner.ModelError as e:         # said by the first task (a broken pool says nothing)
+        _ERROR = str(e)
+
+
+def _loaded() -> Pipeline:
+    if _PIPE is None:
+        from models.ner import ModelError
+        raise ModelError(_ERROR or "the pipeline was not loaded")
+    return _PIPE
+
+
+def _info() -> tuple[str, str, list[str]]:
+    pipe = _loaded()
+    return pipe.name, pipe.source, pipe.labels
 
 
 def _predict(texts: list[str], batch_size: int) -> list[list[tuple[int, int, str]]]:
-    return list(_PIPE.predict(texts, batch_size=batch_size))
+    return list(_loaded().predict(texts, batch_size=batch_size))
 
 
 def default_workers(n_docs: int) -> int:
@@ -40,20 +56,19 @@ def default_workers(n_docs: int) -> int:
 
 
 class ParallelPipeline:
-    """``pipe`` run in ``workers`` processes (each loads ``pipe.name`` once)."""
+    """The pipeline ``name`` run in ``workers`` processes, each loading it once; this process
+    loads none (its name, source and labels come from a worker). Raises ``ModelError`` when
+    it cannot be loaded."""
 
-    def __init__(self, pipe: Pipeline, workers: int):
-        self.pipe, self.workers = pipe, workers
-        self.name, self.source = pipe.name, pipe.source
+    def __init__(self, name: str, workers: int):
+        self.workers = workers
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_start, initargs=(pipe.name,))
-
-    @property
-    def labels(self) -> list[str]:
-        return self.pipe.labels
-
-    def tokens(self, text: str):
-        return self.pipe.tokens(text)
+                                        initializer=_start, initargs=(name,))
+        try:
+            self.name, self.source, self.labels = self.pool.submit(_info).result()
+        except BaseException:
+            self.close()
+            raise
 
     def submit(self, texts: Iterable[str], batch_size: int = 32) -> list:
         """Start the model on ``texts`` (one slice per worker); ``collect`` gives the results."""

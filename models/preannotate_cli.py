@@ -48,8 +48,16 @@ def run(args) -> int:
         _fail("error: --force re-runs the model alone; run --patterns without it")
     patterns = _patterns(args) if args.patterns else None
     store = _open(args.project)
+    from models.parallel import ParallelPipeline, default_workers
+    workers = 1
     try:
-        pipe = None if args.patterns_only else ner.load(args.model or store.setting("model"))
+        if patterns is None:            # how many processes, from what there is to do
+            todo = annotate.pending(store, force=args.force)
+            workers = args.workers or default_workers(len(todo))
+        if patterns is None and workers > 1 and todo:
+            pipe = ParallelPipeline(ner.resolve(args.model or store.setting("model")), workers)
+        else:
+            pipe = None if args.patterns_only else ner.load(args.model or store.setting("model"))
         if patterns is not None:
             from models import ruler
             mode = "alone" if args.patterns_only else "model" if args.model_wins else "patterns"
@@ -58,11 +66,8 @@ def run(args) -> int:
     except ner.ModelError as e:
         store.close()
         _fail(f"error: {e}")
-    todo = annotate.pending(store, force=args.force, run=pipe if patterns else None)
-    from models.parallel import ParallelPipeline, default_workers
-    workers = args.workers or default_workers(len(todo))
-    if patterns is None and workers > 1 and todo:
-        pipe = ParallelPipeline(pipe, workers)
+    if patterns is not None:
+        todo = annotate.pending(store, run=pipe)
     bar = ProgressBar()
     t0 = time.perf_counter()
     finished = 0

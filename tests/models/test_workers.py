@@ -28,3 +28,13 @@ def test_two_workers_write_exactly_what_one_process_writes(tmp_path, capsys):
     journal = "SELECT doc_id, edit FROM journal ORDER BY id"
     assert query(two, journal) == query(one, journal)            # the same edits, in order
     assert query(two, "SELECT count(*) FROM documents WHERE preannotated IS NULL") == [(0,)]
+
+
+def test_a_pipeline_the_workers_cannot_load_is_said_and_nothing_is_written(tmp_path, capsys):
+    path = tmp_path / "p.annotator"
+    _project(path)
+    import pytest
+    with pytest.raises(SystemExit) as stop:
+        main(["preannotate", str(path), "--model", str(tmp_path / "no-such-model"), "--workers", "2"])
+    assert "cannot load spaCy pipeline" in str(stop.value)
+    assert query(path, "SELECT count(*) FROM spans") == [(0,)]
