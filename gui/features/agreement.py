@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QLabel, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from gui.features.docking import CloseWatch, right_dock
+from gui.features.docking import CloseWatch, panel_keys, right_dock
 from gui.workers import Runner
 from models.display import shown
 
@@ -130,20 +130,9 @@ def install(w) -> None:
     dock = right_dock(w, TITLE, panel)
     dock.hide()
     w.agreement, w.agreement_dock = panel, dock
-    reg = w.registry
-
-    def show() -> None:
-        dock.show()
-        dock.raise_()
-        panel.count()
-        panel.tabs.setFocus(Qt.FocusReason.ShortcutFocusReason)
-    toggle = reg.adopt("show_agreement", dock.toggleViewAction(), edits=False)
-    focus = reg.add("agreement", "Agreement", show, "Ctrl+Shift+G",
-                    "How far the annotators agree: span F1, Cohen's kappa, Krippendorff's alpha", edits=False)
-    dock.visibilityChanged.connect(lambda visible: visible and panel.count())
-    w.menus["view"].addAction(toggle)
-    w.menus["view"].addAction(focus)
-    w.addAction(focus)
+    panel_keys(w, dock, "agreement", "Agreement", "Ctrl+Shift+G",
+               "How far the annotators agree: span F1, Cohen's kappa, Krippendorff's alpha",
+               panel.tabs, on_shown=panel.count)
     w.installEventFilter(CloseWatch(panel, lambda: panel.runner.wait(30000)))   # its thread done first
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
 
 from gui import dialogs
 from gui.features.checker_model import KIND, SPANS, TEXT, FindingsModel
-from gui.features.docking import CloseWatch, right_dock
+from gui.features.docking import CloseWatch, panel_keys, right_dock
 from gui.plain import one_line
 from gui.workers import Runner
 from models.check_fix import NeedsChoice, fix
@@ -342,15 +342,12 @@ def install(w) -> None:
     w.consistency, w.consistency_dock = panel, dock
     reg, table = w.registry, panel.table
 
-    def focus_panel() -> None:
-        dock.show()
-        dock.raise_()
-        table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    def first_check() -> None:
         if not panel.checked_once:
             panel.check_again()
-    toggle = reg.adopt("show_consistency", dock.toggleViewAction(), edits=False)
-    focus = reg.add("consistency", "Consistency findings", focus_panel, "Ctrl+Shift+C",
-                    "Show the consistency checker's findings and put the focus in them", edits=False)
+    panel_keys(w, dock, "consistency", "Consistency findings", "Ctrl+Shift+C",
+               "Show the consistency checker's findings and put the focus in them", table,
+               on_shown=first_check)
     again = reg.add("check_again", "Check again", panel.check_again,
                     tip="Check the whole project again (in the background)", edits=False)
     fix_ = reg.add("check_fix", "Fix", panel.fix_current, ["Return", "Enter"],
@@ -368,12 +365,7 @@ def install(w) -> None:
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
     for act in (fix_, dismiss, open_, again):
         panel.buttons.addAction(act)
-    view = w.menus["view"]
-    view.addAction(toggle)
-    view.addAction(focus)
-    w.addAction(focus)
     w.session.changed.connect(panel.follow)
-    dock.visibilityChanged.connect(lambda on: on and not panel.checked_once and panel.check_again())
     if w.store.readonly:
         table.refused = lambda: w.statusBar().showMessage(READ_ONLY, 6000)
     w.installEventFilter(CloseWatch(panel, panel.cancel))

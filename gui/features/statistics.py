@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QScr
                                QSizePolicy, QTabWidget, QVBoxLayout, QWidget)
 
 from gui.features import stats_tables as T
-from gui.features.docking import CloseWatch, right_dock
+from gui.features.docking import CloseWatch, panel_keys, right_dock
 from gui.features.stats_view import ChartView
 from gui.workers import Runner
 from models.document import DONE
@@ -271,19 +271,8 @@ def install(w) -> None:
     dock = right_dock(w, TITLE, panel)
     dock.hide()                                   # View ▸ Statistics shows it
     w.statistics, w.statistics_dock = panel, dock
-    reg = w.registry
-
-    def focus_panel() -> None:
-        dock.show()
-        dock.raise_()
-        panel.tabs.setFocus(Qt.FocusReason.ShortcutFocusReason)
-    toggle = reg.adopt("show_statistics", dock.toggleViewAction(), edits=False)
-    focus = reg.add("statistics", "Statistics", focus_panel, "Ctrl+Shift+I",
-                    "Show the statistics: labels, progress, the model against the people", edits=False)
-    view = w.menus["view"]
-    view.addAction(toggle)
-    view.addAction(focus)
-    w.addAction(focus)
+    panel_keys(w, dock, "statistics", "Statistics", "Ctrl+Shift+I",
+               "Show the statistics: labels, progress, the model against the people", panel.tabs)
     w.session.changed.connect(panel.follow)
     w.follower.followed.connect(panel.followed)
     for signal in (w.jobs.imported, w.jobs.preannotated):
