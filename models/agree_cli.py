@@ -63,18 +63,19 @@ def _merged(path: str):
     """A merged project's people's versions (``AgreementError`` when it is not one)."""
     from models.adjudicate import from_merged
     from models.agreement import AgreementError
+    from models.display import about_file
     from models.store import Store, StoreError
     try:
         store = Store(path, readonly=True)
     except (StoreError, OSError) as e:
-        raise AgreementError(str(e) if str(e).startswith(str(path)) else f"{path}: {e}", path) from None
+        raise AgreementError(about_file(path, e), path) from None
     try:
         if not store.is_merged():
             raise AgreementError(f"agree needs at least two project files (one per annotator), "
                                  f"or one merged project; {path} is not merged", path)
         return from_merged(store)
     except StoreError as e:
-        raise AgreementError(f"{path}: {e}", path) from None
+        raise AgreementError(about_file(path, e), path) from None
     finally:
         store.close()
 

@@ -27,7 +27,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from models.display import shown
+from models.display import about_file, shown
 from models.document import DONE, default_title
 from models.spans import Span, overlapping
 
@@ -46,8 +46,7 @@ class AgreementError(Exception):
 
 def _failed(path, why) -> AgreementError:
     """``path: why`` (``why`` as it is when it names the file already, as StoreError's do)."""
-    text = str(why)
-    return AgreementError(text if text.startswith(str(path)) else f"{path}: {text}", path)
+    return AgreementError(about_file(path, why), path)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,12 @@ def path_shown(path: str | os.PathLike) -> str:
     return shown(os.fsdecode(path))
 
 
+def about_file(path: str | os.PathLike, why: object) -> str:
+    """``PATH: why`` — unless ``why`` names the file already (a StoreError starts with it)."""
+    text = str(why)
+    return text if text.startswith(str(path)) else f"{path_shown(path)}: {text}"
+
+
 def first_surrogate(text: str) -> re.Match | None:
     """Where ``text`` holds a lone surrogate first, or None. A megabyte of text per search
     call: ``re`` holds the GIL, and one call over a 50 MB text stalls the UI thread ~150 ms

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from models import contents, team
-from models.display import path_shown, shown
+from models.display import about_file, path_shown, shown
 from models.document import STATUSES
 from models.labels import Label
 from models.project_file import StoreError, project_in_the_way, sync_folder
@@ -72,7 +72,7 @@ def merge(out: str | Path, inputs: list[str | Path],
             try:
                 s = Store(p, readonly=True)      # checked as any untrusted project
             except StoreError as e:
-                raise StoreError(_named(p, e)) from None
+                raise StoreError(about_file(p, e)) from None
             stores.append(s)
             if s.is_merged():       # a merge before: its versions come along (a late annotator)
                 who = [n for n in s.version_names() if n != team.MODEL]
@@ -98,12 +98,6 @@ def merge(out: str | Path, inputs: list[str | Path],
             s.close()
 
 
-def _named(path: Path, e: Exception) -> str:
-    msg = str(e)
-    return msg if msg.startswith(str(path)) or path.name in msg[:len(str(path)) + 20] \
-        else f"{path_shown(path)}: {msg}"
-
-
 def _write(out: Path, inputs: list, progress, annotator: str | None = None) -> MergeReport:
     from models.store import Store
     report = MergeReport(out, [n for n, _, _ in inputs])
@@ -121,15 +115,15 @@ def _write(out: Path, inputs: list, progress, annotator: str | None = None) -> M
         for name, path, src in inputs:
             report.versions[name] = 0
             chunk: list = []
-            for item in (_read_version(src, path, report, name) if src.is_merged()
-                         else _read(src, path, report)):
+            merged = src.is_merged()            # asked once per file, not once per document
+            for item in (_read_version(src, path, report, name) if merged else _read(src, path, report)):
                 chunk.append(item)
                 if len(chunk) >= 500:
-                    m.add(name, path, src, chunk)
+                    m.add(name, path, src, chunk, merged)
                     done, chunk = done + len(chunk), []
                     if progress:
                         progress(done, total)
-            m.add(name, path, src, chunk)
+            m.add(name, path, src, chunk, merged)
             if progress:
                 progress(done + len(chunk), total)
         with dst.write():
@@ -203,7 +197,7 @@ class _Merger:
         self.model_done: set[int] = set()
         self.marks: list[tuple[str, int]] = []          # (preannotated, document)
 
-    def add(self, name: str, path: Path, src, chunk: list) -> None:
+    def add(self, name: str, path: Path, src, chunk: list, merged: bool) -> None:
         """One batch of a file's documents: the new texts added in one write, then the versions."""
         new = []
         for doc, _ in chunk:
@@ -225,7 +219,7 @@ class _Merger:
             self.report.versions[name] += 1
             if target not in self.model_done:
                 try:
-                    suggested = _model_version(src, doc.id, len(doc.text))
+                    suggested = _model_version(src, doc.id, len(doc.text), merged)
                 except StoreError as e:
                     self.report.problems.append(f"{path_shown(path)}: the model's suggestions: {shown(e)}")
                     suggested = []
@@ -242,9 +236,9 @@ def _versions(dst, rows: list) -> None:
                                     "source_file) VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def _model_version(src, doc_id: int, length: int) -> list[Span]:
+def _model_version(src, doc_id: int, length: int, merged: bool) -> list[Span]:
     """The model's version of a document: its suggestions, or a merged project's model version."""
-    if src.is_merged():
+    if merged:
         version = src.versions(doc_id).get(team.MODEL)
         return version[1] if version else []
     return _suggested(src, doc_id, length)
