@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from models import cli, importer, ner
+from models import cli, cli_progress, importer, ner
 from models.edits import ReplaceSpans
 from models.spans import Span
 from models.store import Store
@@ -39,7 +39,7 @@ def terminal(monkeypatch):
         tty = Terminal()
         monkeypatch.setattr(sys, "stderr", tty)
         monkeypatch.setenv("COLUMNS", "80")
-        monkeypatch.setattr(cli, "TTY_INTERVAL", 0.0)
+        monkeypatch.setattr(cli_progress, "TTY_INTERVAL", 0.0)
         return tty
     return install
 
@@ -113,7 +113,7 @@ def test_import_progress_bar_on_a_terminal(capsys, terminal, tmp_path, project):
 
 
 def test_import_progress_as_plain_lines_when_not_a_terminal(capsys, tmp_path, project, monkeypatch):
-    monkeypatch.setattr(cli, "PLAIN_INTERVAL", 0.0)
+    monkeypatch.setattr(cli_progress, "PLAIN_INTERVAL", 0.0)
     path = tmp_path / "many.jsonl"
     jsonl(path, 5)
     cli.main(["import", str(project), str(path), "--batch-size", "2"])
