@@ -89,14 +89,6 @@ class Adjudication:
         first = {(s.start, s.end, s.label): s for s in next(iter(people.values()))}
         return [first[(s.start, s.end, s.label)] for s in agreement.agreed(people)]
 
-    def count(self) -> tuple[int, int]:
-        """(unsettled disagreements, all disagreements) over the project."""
-        left = total = 0
-        for d in self.docs():
-            total += len(self.groups(d))
-            left += len(self.pending(d))
-        return left, total
-
     # -- the edits ----------------------------------------------------------------------------
     def accept(self, doc_id: int, group: Group, name: str) -> Batch:
         """The gold over ``group`` becomes ``name``'s version there (a person's, or the

@@ -143,6 +143,11 @@ Edit = ReplaceSpans | SetStatus | ChangeLabels | ChangeEntities | Dismiss | Deci
 MODEL_PREANNOTATION, PATTERN_PREANNOTATION = "Model pre-annotation", "Pattern pre-annotation"
 
 
+def machine_made(text: str) -> bool:
+    """Whether an edit so named is the model's or a patterns run's (an undo keeps the name)."""
+    return text.startswith((MODEL_PREANNOTATION, PATTERN_PREANNOTATION))
+
+
 def edit_from_json(data: dict | str) -> Edit:
     d = json.loads(data) if isinstance(data, str) else data
     kind = d["type"]

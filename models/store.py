@@ -18,8 +18,8 @@ import sqlite_utils
 
 from models import contents, opening, project_file, span_strings, suggestions
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES, Document, text_hash
-from models.edits import (MODEL_PREANNOTATION, PATTERN_PREANNOTATION, Batch, ChangeEntities, ChangeLabels,
-                          Decide, Dismiss, Edit, ReplaceSpans, SetStatus)
+from models.edits import (Batch, ChangeEntities, ChangeLabels, Decide, Dismiss, Edit, ReplaceSpans, SetStatus,
+                          machine_made)
 from models.project_file import ReadOnlyLocation, StoreError, WriteFailed
 from models.spans import MANUAL, Span
 from models.journal import HISTORY_LIMIT, StoreJournal
@@ -239,8 +239,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         now = self._time()
         # A person's edit: one with a person's span, or one deleting a suggestion — not the
         # model's or a patterns run's own (their names say so; an undo keeps the name).
-        machine = edit.text.startswith((MODEL_PREANNOTATION, PATTERN_PREANNOTATION))
-        by_hand = not machine and (bool(edit.remove) or any(s.source == MANUAL for s in edit.add))
+        by_hand = not machine_made(edit.text) and (bool(edit.remove) or any(s.source == MANUAL for s in edit.add))
         who = self.annotator if by_hand and not imported else None
         for s in sorted(edit.add):
             if not (0 <= s.start < s.end <= length):

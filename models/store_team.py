@@ -51,11 +51,6 @@ class StoreTeam:
         self.annotator_override = None
         self._who = None
 
-    def doc_annotator(self, doc_id: int) -> str | None:
-        """Who last changed the document by hand (None: nobody, or before schema 6)."""
-        row = self.db.execute("SELECT annotator FROM documents WHERE id = ?", [doc_id]).fetchone()
-        return row[0] if row and isinstance(row[0], str) else None
-
     # -- versions (a merged project) -------------------------------------------------------------
     def is_merged(self) -> bool:
         return self.db.execute("SELECT 1 FROM versions LIMIT 1").fetchone() is not None
