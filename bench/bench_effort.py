@@ -171,6 +171,8 @@ def main() -> int:
     dialogs.show_error = lambda parent, title, message, *rest: boxes.append(f"{title}: {message}")
     dialogs.show_problems = lambda parent, title, message, *rest: boxes.append(f"{title}: {message}")
     ner.load = lambda name=None: StandIn()
+    import gui.model_service
+    gui.model_service.SERVER = False     # the stand-in lives in this process only
     docs = make_corpus(args.docs, args.seed)
     errs = errors(docs, StandIn())
     results = {}

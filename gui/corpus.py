@@ -2,8 +2,9 @@
 
 Progress shows in the status bar (not a modal dialog), so the annotator keeps labelling while a
 job runs. Each job opens its own connection to the project file in its worker thread.
-Pre-annotation runs on the model's own thread in chunks, so a document the user opens meanwhile
-gets its suggestions between two chunks instead of after the whole corpus.
+Pre-annotation runs on the model's own thread in chunks (the model itself in its server process,
+``gui.model_service``; this thread writes), so a document the user opens meanwhile gets its
+suggestions between two chunks instead of after the whole corpus.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton, QWidget, QHBoxL
 from models import annotate
 from models.formats.errors import describe, preview
 from models.importer import ImportReport, import_paths
+from models.model_server import STOPPED, ModelServer
 from models.store import Store, StoreError
 
 CHUNK = 256          # documents per pre-annotation task (the model thread is shared)
@@ -199,6 +201,11 @@ class CorpusJobs(QObject):
 
         def work(task):
             pipe = service.pipeline                      # only ever used on this thread
+            if isinstance(pipe, ModelServer) and box is None:   # run and written in the server
+                ids, processed, _ = pipe.preannotate(db_path, chunk, skip, force, BATCH,
+                                                     lambda n: task.report(n, len(chunk)),
+                                                     lambda: task.cancelled)
+                return chunk, ids, processed
             store = Store(db_path)
             try:
                 # Re-check each document now: one opened meanwhile got its suggestions live.
@@ -225,9 +232,18 @@ class CorpusJobs(QObject):
             self.bar.show_progress(shown, self._total,
                                    rate_text("Pre-annotating", shown, self._total, self._started))
 
-        self.task = service.runner.start(work, self._chunk_done, self._failed, progress)
+        self.task = service.runner.start(work, self._chunk_done, self._chunk_failed, progress)
         self.bar.show_progress(self._done, self._total,
                                rate_text("Pre-annotating", self._done, self._total, self._started))
+
+    def _chunk_failed(self, message: str) -> None:
+        if STOPPED not in message:
+            self._failed(message)
+            return
+        self.task, self._box = None, None
+        self.bar.hide()
+        self.finished.emit(f"Pre-annotation stopped: {message}. {self._done:,} of {self._total:,} "
+                           "documents were done; running it again once the model is back resumes.")
 
     def _chunk_done(self, result) -> None:
         chunk, ids, processed = result
@@ -269,8 +285,8 @@ class CorpusJobs(QObject):
                 if not p.patterns:
                     return ("Nothing to pre-annotate with: no span labelled by a person yet."
                             if patterns is None else f"{p.name}: no valid pattern")
-                pipe = service.pipeline
-                lang = getattr(getattr(pipe, "nlp", None), "lang", "en")
+                pipe = service.in_process() if mode != "alone" else service.pipeline
+                lang = getattr(pipe, "lang", None) or getattr(getattr(pipe, "nlp", None), "lang", "en")
                 box["run"] = ruler.build(p, mode, pipe if mode != "alone" else None, lang=lang)
                 return annotate.pending(store, run=box["run"]), box["run"].info()
             finally:

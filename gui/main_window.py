@@ -173,7 +173,8 @@ class MainWindow(WindowIO, QMainWindow):
         self.spans.relabel_requested.connect(self.annotator.relabel)
         self.span_table.delete_requested.connect(self.annotator.delete)
         self._from_model = ((self.model.ready, self._model_ready), (self.model.failed, self._model_failed),
-                            (self.model.loading, self._model_loading), (self.model.predicted, self._predicted))
+                            (self.model.loading, self._model_loading), (self.model.predicted, self._predicted),
+                            (self.model.stopped, self._model_stopped))
         for signal, slot in self._from_model:
             signal.connect(slot)
 
@@ -319,12 +320,20 @@ class MainWindow(WindowIO, QMainWindow):
     # -- the model -------------------------------------------------------------------------------
     def _model_ready(self, source: str) -> None:
         self.model_label.setText(f"Model: {one_line(source, 60)}")
+        self.model_label.setToolTip(f"The model runs in its own process (pid {self.model.pid})"
+                                    if self.model.pid else "")
         doc = self.session.doc
         if doc and annotate.wants_model(self.store, doc.id):
             self.model.predict(doc.id, doc.text)
 
     def _model_loading(self, name: str) -> None:
         self.model_label.setText(f"Loading {name}…")
+
+    def _model_stopped(self, why: str, again: bool) -> None:
+        if not again:
+            self.model_label.setText("Model stopped")
+        self.statusBar().showMessage(f"{why[:1].upper()}{why[1:]}"
+                                     + ("; starting it again…" if again else ""), 15000)
 
     def _model_failed(self, message: str) -> None:
         self.model_label.setText("No model: manual labelling only")
@@ -380,6 +389,6 @@ class MainWindow(WindowIO, QMainWindow):
         for signal, slot in self._from_model:      # nor a model loaded or a prediction made
             signal.disconnect(slot)                # after it (its project may be closed)
         self._from_model = ()
-        self.model.runner.pool.clear()
+        self.model.shutdown()                      # the model server ends with its window
         self.io.wait(10000)
         super().closeEvent(e)

@@ -47,6 +47,14 @@ def no_modal_dialogs(monkeypatch):
         lambda cls, parent, files, enc, preview, answer: answer(False)))
 
 
+@pytest.fixture(autouse=True)
+def model_in_process(monkeypatch):
+    """The window's model on its thread in this process, where the tests' stand-in pipelines
+    (and monkeypatched ``ner.load``) live; tests/gui/test_model_server.py runs the server."""
+    from gui import model_service
+    monkeypatch.setattr(model_service, "SERVER", False)
+
+
 @pytest.fixture
 def stand_in_model(monkeypatch):
     monkeypatch.setattr(ner, "load", lambda name=None: StandInPipeline())

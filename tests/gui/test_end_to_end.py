@@ -92,6 +92,8 @@ SCRIPT = textwrap.dedent("""
     def no_model(name=None):
         raise ner.ModelError("test: no model")
     ner.load = no_model
+    import gui.model_service
+    gui.model_service.SERVER = False
     from gui.main_window import MainWindow
     from models.store import Store
     app = QApplication([])

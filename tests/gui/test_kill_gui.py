@@ -35,6 +35,8 @@ SCRIPT = textwrap.dedent("""
     ner.load = no_model
     from gui.model_service import ModelService
     ModelService.warm_tokenizer = lambda self: None     # exact selections: spaCy never loads
+    import gui.model_service
+    gui.model_service.SERVER = False     # no model: no server process either
     from gui import dialogs
     def fail(parent, title, msg, *rest):
         print("error", msg.replace("\\n", " "), flush=True)

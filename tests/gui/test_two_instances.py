@@ -251,6 +251,8 @@ def no_model(name=None):
 ner.load = no_model
 from gui.model_service import ModelService
 ModelService.warm_tokenizer = lambda self: None
+import gui.model_service
+gui.model_service.SERVER = False     # the stand-in above lives in this process only
 from gui import app as appmod
 qapp = QApplication([])
 main = appmod.App(None)
