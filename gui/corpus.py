@@ -228,6 +228,7 @@ class CorpusJobs(QObject):
                 store.close()
 
         def progress(done, _total):
+            self._in_chunk = done
             shown = self._done + done
             self.bar.show_progress(shown, self._total,
                                    rate_text("Pre-annotating", shown, self._total, self._started))
@@ -242,12 +243,13 @@ class CorpusJobs(QObject):
             return
         self.task, self._box = None, None
         self.bar.hide()
-        self.finished.emit(f"Pre-annotation stopped: {message}. {self._done:,} of {self._total:,} "
-                           "documents were done; running it again once the model is back resumes.")
+        done = self._done + getattr(self, "_in_chunk", 0)
+        self.finished.emit(f"Pre-annotation stopped: {message}; {done:,} of {self._total:,} done. "
+                           "Run it again to resume.")
 
     def _chunk_done(self, result) -> None:
         chunk, ids, processed = result
-        self.task = None
+        self.task, self._in_chunk = None, 0
         self._done += processed
         if ids:
             self.preannotated.emit(ids)

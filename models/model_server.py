@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 from typing import Iterable, Iterator
 
 from models.ner import ModelError
@@ -105,6 +106,7 @@ class ModelServer:
                                    name="article-annotator model server")
         self.process.start()
         child.close()
+        self._reaping, self._why = threading.Lock(), None
         self._sent = 0           # requests sent
         self._read = 0           # answers read (a stopped batch leaves some unread)
         try:
@@ -125,10 +127,16 @@ class ModelServer:
         return self.process.is_alive()
 
     def why_stopped(self) -> str:
-        self.process.join(1)
-        code = self.process.exitcode
-        how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
-        return f"{STOPPED} ({how})"
+        """Why the process ended (the window's thread and the worker thread may both ask:
+        one reaps it, the other waits for that)."""
+        with self._reaping:
+            if self._why is None:
+                self.process.join(5)
+                code = self.process.exitcode
+                how = (f"killed by signal {-code}" if code and code < 0 else
+                       "it did not end" if code is None else f"exit code {code}")
+                self._why = f"{STOPPED} ({how})"
+            return self._why
 
     def _stopped(self) -> ServerStopped:
         return ServerStopped(self.why_stopped())
