@@ -185,13 +185,27 @@ class CorpusJobs(QObject):
             return False
         self._cancelled, self._force, self._box = False, force, None
         self._started, self._done = time.perf_counter(), 0
-        self._todo = annotate.pending(self.store, force)   # fixed at the start
-        self._total = len(self._todo)
-        if not self._total:
-            self.finished.emit("Every document that needs the model has its suggestions.")
-            return False
-        self._next_chunk()
+        db_path = str(self.store.path)
+
+        def find(_task):            # off the UI thread: a million documents take seconds
+            store = Store(db_path)
+            try:
+                return annotate.pending(store, force)   # fixed at the start
+            finally:
+                store.close()
+        self.task = self.model.runner.start(find, self._pending_found, self._failed)
+        self.bar.show_progress(0, 0, "Finding the documents to pre-annotate…")
         return True
+
+    def _pending_found(self, todo: list[int]) -> None:
+        self.task = None
+        self._todo, self._total = todo, len(todo)
+        if not self._total or self._cancelled:
+            self.bar.hide()
+            self.finished.emit("Cancelled." if self._cancelled else
+                               "Every document that needs the model has its suggestions.")
+            return
+        self._next_chunk()
 
     def _next_chunk(self) -> None:
         service, db_path, session = self.model, str(self.store.path), self.session

@@ -105,3 +105,26 @@ def test_dropping_files_imports_them(make_window, stand_in_model, qtbot, tmp_pat
     qtbot.waitUntil(lambda: len(store.document_rows()) == 3, timeout=10000)
     assert sorted(r[1] for r in store.document_rows())[:2] == ["Dropped one about Seoul.", "Dropped two about Tokyo."]
     w.model.runner.wait(5000)
+
+
+def test_preannotate_all_finds_its_documents_off_the_ui_thread_and_says_when_none_is_left(
+        make_window, stand_in_model, qtbot, monkeypatch):
+    import threading
+    w, store, ids = make_window(corpus_texts(30))
+    qtbot.waitUntil(lambda: w.model.source is not None, timeout=5000)
+    threads = []
+    real = corpus.annotate.pending
+    monkeypatch.setattr(corpus.annotate, "pending",
+                        lambda *a, **k: threads.append(threading.current_thread()) or real(*a, **k))
+    said = []
+    w.jobs.finished.connect(said.append)
+    assert w.jobs.preannotate_all() and w.jobs.busy
+    assert w.job_bar.text.text() == "Finding the documents to pre-annotate…"
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=20000)
+    assert threads and threading.main_thread() not in threads
+    assert said[-1].startswith("Pre-annotated: ")
+    assert store.db.execute("SELECT count(*) FROM documents WHERE preannotated IS NULL").fetchone() == (0,)
+    assert w.jobs.preannotate_all()                  # again: nothing left, said
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=20000)
+    assert said[-1] == "Every document that needs the model has its suggestions."
+    assert not w.job_bar.isVisible()
