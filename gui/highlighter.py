@@ -10,90 +10,89 @@ without inserting anything into the text.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QSyntaxHighlighter, QTextCharFormat
 
 from gui.span_model import QtSpan, SpanModel
 from models.labels import LabelSet
 
 TAG_PAD = 6
+RECOLOUR_NOW = 1500   # blocks coloured again at once after a change; the rest in idle time
 
 
 class SpanHighlighter(QSyntaxHighlighter):
     def __init__(self, document, tag_font: QFont, model: SpanModel):
         super().__init__(document)
         self.model = model
-        # Lazy colouring of long articles: while ``_eager_until`` is set, blocks beyond that
-        # position are left for an idle pass (or coloured when they scroll into view).
-        self._eager_until: int | None = None
-        self.deferring = False        # true only while the view sets a long text
-        self._done: set[int] = set()
-        self._next_block = 0
-        self._idle = QTimer(self, interval=0)
-        self._idle.timeout.connect(self._idle_pass)
+        # True while blocks of the article are still to come (the view lays a long article in
+        # slices, each coloured as it comes) or queued for colouring again (``recolour``)
+        self.pending = False
+        self.queue: list[int] = []        # block numbers to colour again, off screen, in order
         self.tag_font = tag_font
         self._formats: dict[tuple[str, bool], tuple[QTextCharFormat, QTextCharFormat]] = {}
         self.tag_widths: dict[str, int] = {}
         self.colors: dict[str, QColor] = {}
 
     # -- data --------------------------------------------------------------------------------
-    def set_labels(self, labels: LabelSet) -> None:
+    def set_labels(self, labels: LabelSet) -> set[str]:
+        """The label set (its colours and names); returns the labels whose look changed."""
         fm = QFontMetrics(self.tag_font)
+        before = {k: (c.name(QColor.NameFormat.HexArgb), self.tag_widths.get(k))
+                  for k, c in self.colors.items()}
         self._formats.clear()
         self.colors = {lab.name: QColor(lab.color) for lab in labels}
         self.tag_widths = {lab.name: fm.horizontalAdvance(lab.name) + 2 * TAG_PAD for lab in labels}
+        after = {k: (c.name(QColor.NameFormat.HexArgb), self.tag_widths[k]) for k, c in self.colors.items()}
+        return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
 
-    def restart(self, eager_until: int | None = None) -> None:
-        """All spans are new (before the text is set, or before a ``rehighlight``). Blocks
-        past ``eager_until`` (a Qt position) are coloured later, in idle time or when they
-        come into view; None: all at once."""
-        self._done.clear()
-        self._eager_until = eager_until
-        self._next_block = 0
-        if eager_until is not None:
-            self._idle.start()
-        else:
-            self._idle.stop()
+    def clear_queue(self) -> None:
+        self.queue.clear()
 
-    def ensure(self, first, last) -> None:
-        """Colour now every block from ``first`` to ``last`` not yet coloured."""
-        block = first
-        while block.isValid():
-            if block.blockNumber() not in self._done:
-                self.rehighlightBlock(block)
-            if block == last:
-                break
-            block = block.next()
-
-    def _idle_pass(self) -> None:
-        deadline = time.perf_counter() + 0.008        # stay well inside one frame
-        block = self.document().findBlockByNumber(self._next_block)
-        while block.isValid() and time.perf_counter() < deadline:
-            if block.blockNumber() not in self._done:
-                self.rehighlightBlock(block)
-            block = block.next()
-        if block.isValid():
-            self._next_block = block.blockNumber()
-        else:
-            self._idle.stop()
-            self._eager_until = None
-
-    @property
-    def pending(self) -> bool:
-        return self._idle.isActive()
-
-    def recolour(self, touched: list[QtSpan]) -> None:
-        """An edit was applied to the model: re-colour only the blocks these ranges touch."""
+    def recolour(self, touched: list[QtSpan], now: int = RECOLOUR_NOW,
+                 shown: tuple[int, int] | None = None) -> None:
+        """Spans changed (an edit, a re-read, a label's look): colour again the blocks these
+        Qt ranges touch — those on screen (``shown``, Qt positions) and up to ``now`` others
+        at once, the rest queued for ``colour_queued`` (slices in idle time)."""
         doc = self.document()
-        blocks = {}
+        numbers: set[int] = set(self.queue)
         for s in touched:
             block = doc.findBlock(s.start)
             while block.isValid() and block.position() <= max(s.end - 1, s.start):
-                blocks[block.blockNumber()] = block
+                numbers.add(block.blockNumber())
                 block = block.next()
-        for block in blocks.values():
-            self.rehighlightBlock(block)
+        order = sorted(numbers)
+        if shown is not None and len(order) > now:
+            a, b = doc.findBlock(shown[0]).blockNumber(), doc.findBlock(max(shown[1] - 1, 0)).blockNumber()
+            first = [n for n in order if a <= n <= b]
+            rest = [n for n in order if not a <= n <= b]
+            order = first + rest
+        for n in order[:now]:
+            self.rehighlightBlock(doc.findBlockByNumber(n))
+        self.queue = sorted(order[now:])
+
+    def colour_queued(self, deadline: float, quiet) -> bool:
+        """Colour queued blocks until ``deadline`` (perf_counter), inside ``quiet`` (a context
+        manager keeping the layout from repainting for blocks off screen); True if any remain."""
+        doc, queue = self.document(), self.queue
+        k = 0
+        with quiet():
+            while k < len(queue) and time.perf_counter() < deadline:
+                self.rehighlightBlock(doc.findBlockByNumber(queue[k]))
+                k += 1
+        del queue[:k]
+        return bool(queue)
+
+    def colour_now(self, first: int, last: int) -> None:
+        """Colour the queued blocks between Qt positions ``first`` and ``last`` (on screen) now."""
+        if not self.queue:
+            return
+        doc = self.document()
+        a, b = doc.findBlock(first).blockNumber(), doc.findBlock(max(last - 1, 0)).blockNumber()
+        i, j = bisect_left(self.queue, a), bisect_right(self.queue, b)
+        for n in self.queue[i:j]:
+            self.rehighlightBlock(doc.findBlockByNumber(n))
+        del self.queue[i:j]
 
     def spans_between(self, start: int, end: int) -> list[QtSpan]:
         """Spans overlapping Qt range [start, end)."""
@@ -123,9 +122,6 @@ class SpanHighlighter(QSyntaxHighlighter):
     def highlightBlock(self, text: str) -> None:
         block = self.currentBlock()
         bstart = block.position()
-        if self.deferring and bstart > self._eager_until:
-            return                                    # coloured later (idle pass / scrolled to)
-        self._done.add(block.blockNumber())
         bend = bstart + block.length() - 1      # Qt units: an emoji counts 2 (len(text) would not)
         for s in self.spans_between(bstart, bend):
             body, last = self.formats(s.label, s.manual)

@@ -117,6 +117,32 @@ class OffsetMap:
             display = LEADING_SUBSTITUTES[display[0]] + display[1:]
         return display
 
+    # -- a long text laid into the document in slices (gui/article_view/feed.py) ----------
+    def next_cut(self, start: int, size: int) -> int:
+        """Where a slice of the text beginning at code point ``start`` and about ``size`` long
+        may end: after a line break near ``start + size`` if there is one, never inside a CRLF,
+        never just before a U+FEFF / U+FFFE (PySide would take it, leading the next slice, for
+        a byte-order mark and drop it). ``len(text)`` at the end."""
+        text, n = self.text, self._n
+        cut = start + max(size, 1)
+        if cut >= n:
+            return n
+        nl = text.find("\n", cut, cut + size)
+        cut = nl + 1 if nl >= 0 else cut
+        if text[cut - 1] == "\r" and cut < n and text[cut] == "\n":
+            cut += 1
+        while cut < n and text[cut] in LEADING_SUBSTITUTES:
+            cut += 1
+        return cut
+
+    def display_slice(self, start: int, end: int) -> str:
+        """The display form of text[start:end], ``start`` and ``end`` from ``next_cut`` (or 0):
+        concatenated, the slices are ``display_text``."""
+        part = display_form(self.text[start:end])
+        if start == 0 and part[:1] in LEADING_SUBSTITUTES:
+            part = LEADING_SUBSTITUTES[part[0]] + part[1:]
+        return part
+
     def __repr__(self) -> str:
         return (f"OffsetMap(len={len(self.text)}, qt_length={self.qt_length}, "
                 f"astral={self.astral_count}, crlf={self.crlf_count})")

@@ -12,7 +12,8 @@ asks for a relabel through ``relabel_requested``). Changes, and what is signalle
 
 * ``open(text, spans, labels)`` — a new document: model reset, then ``opened``.
 * ``reset_spans(spans)`` — same text, spans re-read from the store: model reset, then
-  ``spans_reset``.
+  ``spans_reset(touched)``: the ``QtSpan`` ranges (old and new) not among both the old and the
+  new spans, whose blocks need colouring again (an outside write changes a few of 20,000).
 * ``apply(remove, add)`` — one committed edit, never a model reset: an added span that takes
   a removed one's place (relabel, confirm, most resizes, Done's accept-all) changes that row
   (``dataChanged``, one signal over the rows changed: a table repaints only what it shows of
@@ -31,6 +32,7 @@ from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import NamedTuple, Sequence
 
+import regex
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
@@ -46,6 +48,8 @@ TEXT, LABEL, SOURCE = range(3)
 _RANGE, _SOURCE, _LABEL = attrgetter("start", "end"), attrgetter("source"), attrgetter("label")
 _START, _END = attrgetter("start"), attrgetter("end")
 _COMPLEX_TAIL = re.compile("[^\x00-\x09\x0b-\u02ff]")   # what last_cluster does not pass at once
+_SIMPLE = r"[\p{Grapheme_Cluster_Break=Other}\p{Grapheme_Cluster_Break=LV}\p{Grapheme_Cluster_Break=LVT}]"
+_SIMPLE_PAIR = regex.compile(_SIMPLE + _SIMPLE)              # a cluster boundary between the two
 HEADERS = ("Text", "Label", "Source")
 # Roles as plain ints: Qt calls ``data`` with an int, Python callers with the enum (an IntEnum).
 _R = Qt.ItemDataRole
@@ -86,7 +90,7 @@ def _runs(desc: list[int]):
 class SpanModel(QAbstractTableModel):
     relabel_requested = Signal(object, str)        # Span, new label (from the Label cell)
     opened = Signal()                              # a new text and its spans
-    spans_reset = Signal()                         # same text, all spans replaced
+    spans_reset = Signal(object)                   # same text, all spans replaced; touched [QtSpan]
     applied = Signal(object, object, object)       # removed [Span], added [Span], touched [QtSpan]
     labels_changed = Signal()
     counts_changed = Signal(int, int)              # count, unreviewed
@@ -118,10 +122,11 @@ class SpanModel(QAbstractTableModel):
 
     def reset_spans(self, spans: Sequence[Span]) -> None:
         """Same text, spans re-read from the store (a model reset)."""
+        old = self.qt_spans
         self.beginResetModel()
         self._set_spans(spans)
         self.endResetModel()
-        self.spans_reset.emit()
+        self.spans_reset.emit(list(set(old).symmetric_difference(self.qt_spans)))
         self._counts()
 
     def apply(self, remove: Sequence[Span], add: Sequence[Span]) -> None:
@@ -259,15 +264,20 @@ class SpanModel(QAbstractTableModel):
                         zip(starts, ends, lasts, map(_LABEL, spans), manual)))
 
     def _last_clusters(self, spans: Sequence[Span], ends: list[int]) -> list[int]:
-        """``last_cluster`` of each span: its last code point, unless that is a combining mark,
-        a joiner, a flag half or a line break (found by one regex over the last characters)."""
+        """``last_cluster`` of each span, its last code point for most: one regex over the
+        last characters finds those that may not begin a cluster (a mark, a joiner, a flag
+        half, CJK, Hangul…), and for those one pair of characters tells (UAX #29: two of Other
+        / LV / LVT surely have a boundary between them) before ``last_cluster`` is asked."""
+        text = self.text
         lasts = [e - 1 for e in ends]
         if len(spans) < 2:
-            return [last_cluster(self.text, s) for s in spans]
-        tails = "".join(itemgetter(*lasts)(self.text))
+            return [last_cluster(text, s) for s in spans]
+        tails = "".join(itemgetter(*lasts)(text))
         for mo in _COMPLEX_TAIL.finditer(tails):
             i = mo.start()
-            lasts[i] = last_cluster(self.text, spans[i])
+            s = spans[i]
+            if not (s.end - 2 >= s.start and _SIMPLE_PAIR.match(text, s.end - 2)):
+                lasts[i] = last_cluster(text, s)
         return lasts
 
     # -- the entity table --------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""A long article: the first screens are coloured at once, the rest in idle time or on scroll."""
+"""A long article: the first screens are coloured at once, the rest as it is laid in (or
+when a jump needs it); tests/gui/test_huge_article.py has more."""
 from __future__ import annotations
 
-from gui.article_view import LAZY_AFTER, ArticleView
+from gui.article_view import FEED_AFTER, ArticleView
 from gui.offsets import OffsetMap
 from models.labels import default_labels
 from models.spans import Span
@@ -10,7 +11,7 @@ from tests.gui.viewprobe import colour_at
 
 def long_text_and_spans():
     para = "In Seoul 😀 the minister met Kim Jong Un and officials from Tokyo.\r\n"
-    text = para * (3 * LAZY_AFTER // len(para))
+    text = para * (3 * FEED_AFTER // len(para))
     spans = []
     for i in range(0, len(text), len(para)):
         s = i + para.index("Seoul")
@@ -34,15 +35,21 @@ def test_far_spans_are_coloured_lazily_then_all(qtbot):
     assert colour_at(view, spans[0].start) == gpe           # first screen: at once
     far = spans[-1]
     assert view.highlighter.pending
-    assert colour_at(view, far.start) is None               # not yet: idle time
+    assert view.feeder.cp < far.start                        # not laid in yet: idle time
     qtbot.waitUntil(lambda: not view.highlighter.pending, timeout=10000)
     assert all(colour_at(view, s.start) == gpe and colour_at(view, s.end - 1) == gpe for s in spans[::50])
     assert all(colour_at(view, s.end) is None for s in spans[::50])
 
 
-def test_scrolling_to_the_end_colours_what_comes_into_view(qtbot):
+def test_scrolling_to_the_end_shows_it_coloured(qtbot):
     view, text, spans = shown(qtbot)
-    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum())                   # the end of what is laid in so far
+    assert view.visible_range()[1] >= view.document().characterCount() - 1
+    qtbot.waitUntil(lambda: not view.feeder.active, timeout=10000)
+    bar.setValue(bar.maximum())                   # the scroll bar grew to the article's end
+    first, last = view.visible_range()
+    assert first <= view.map.to_qt(spans[-1].start) < last
     assert colour_at(view, spans[-1].start) == default_labels().get("GPE").color
 
 

@@ -4,13 +4,20 @@ The view speaks code points to the outside (through its OffsetMap) and Qt positi
 It knows nothing of the store: it shows the spans of its ``SpanModel`` (gui/span_model.py,
 the one owner of the open document's spans, which the entity table may show too), follows
 that model's signals, and reports what the person does.
+
+A long article (over ``FEED_AFTER`` code points) is shown at once by its first screens and laid
+in the rest in slices while the window stays live (``feed.Feeder``); every method taking code
+points lays the text in up to there first, so a span near the end of 50 MB is one click away.
+Painting over the text (tags, outlines, adjudication marks) is in ``paint``.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QTextCursor, QTextOption
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeySequence, QTextCursor, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip
 
+from gui.article_view.feed import FEED_AFTER, MARGIN, Feeder
+from gui.article_view.paint import MARK_GLYPHS, MARK_STYLES, note_rect, paint_over, visible_range
 from gui.highlighter import TAG_PAD, SpanHighlighter
 from gui.offsets import OffsetMap
 from gui.plain import plain_tooltip
@@ -19,7 +26,6 @@ from models.labels import LabelSet
 from models.spans import Span, index_of
 
 READING_WIDTH = 88
-LAZY_AFTER = 30_000  # Qt positions coloured at once; the rest of a long article in idle time
 _CARET_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home,
                Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}   # characters per line at most: long lines are hard to read all day
 
@@ -52,6 +58,9 @@ class ArticleView(QPlainTextEdit):
         self.tag_font = tag_font
         self.document().setDocumentMargin(18)
         self.highlighter = SpanHighlighter(self.document(), tag_font, self.model)
+        self.feeder = Feeder(self)                # lays a long article in, in slices
+        self.feeder.fed.connect(self._fed)
+        self._place: tuple[int, int] | None = None   # restore_position waiting for the text
         self.selected: Span | None = None
         self._marks: list[tuple] = []        # other versions' spans, underlined (set_marks)
         self._focus: tuple[int, int] | None = None
@@ -97,31 +106,29 @@ class ArticleView(QPlainTextEdit):
 
     def _opened(self) -> None:
         self.selected = None
-        self._marks, self._focus = [], None
-        hl, text = self.highlighter, self.model.text
-        hl.set_labels(self.model.labels)
-        long_text = len(text) > LAZY_AFTER
-        hl.restart(LAZY_AFTER if long_text else None)
-        hl.deferring = long_text
-        try:
-            self.setPlainText(self.map.display_text)  # colours the first screens while laying out
-        finally:
-            hl.deferring = False
-        self.map.check(self.document())
+        self._marks, self._focus, self._place = [], None, None
+        self.highlighter.set_labels(self.model.labels)
+        self.highlighter.clear_queue()
+        self.feeder.start(self.map)      # coloured as it goes in; a long text in slices
 
-    def _spans_reset(self) -> None:
-        self.highlighter.restart()
-        self.highlighter.rehighlight()
+    def _recolour(self, touched: list[QtSpan]) -> None:
+        self.highlighter.recolour(touched, shown=self.visible_range())
+        self.feeder.kick()               # what was queued (a change of many spans): idle time
+
+    def _spans_reset(self, touched: list[QtSpan]) -> None:
+        self._recolour(touched)
         self._forget_removed()
 
     def _applied(self, _removed, _added, touched: list[QtSpan]) -> None:
-        self.highlighter.recolour(touched)
+        self._recolour(touched)
         self._forget_removed()
         self.viewport().update()
 
     def _labels_changed(self) -> None:
-        self.highlighter.set_labels(self.model.labels)
-        self.highlighter.rehighlight()
+        changed = self.highlighter.set_labels(self.model.labels)
+        if changed:
+            self._recolour([q for q in self.model.qt_spans if q.label in changed])
+        self.viewport().update()
 
     def _forget_removed(self) -> None:
         if self.selected is not None and index_of(self.model.spans, self.selected) < 0:
@@ -143,6 +150,7 @@ class ArticleView(QPlainTextEdit):
 
     def select_range(self, start: int, end: int) -> None:
         """Select code points [start, end) (used to show a snapped selection)."""
+        self.lay_in(max(start, end))
         c = self.textCursor()
         c.setPosition(self.map.to_qt(start))
         c.setPosition(self.map.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
@@ -165,6 +173,8 @@ class ArticleView(QPlainTextEdit):
 
     def select_span(self, span: Span | None, scroll: bool = True) -> None:
         self.selected = span
+        if span is not None:
+            self.lay_in(span.end)
         c = self.textCursor()
         if span is not None:
             c.setPosition(self.map.to_qt(span.end))     # caret after the span, no selection
@@ -183,23 +193,53 @@ class ArticleView(QPlainTextEdit):
             self.centerCursor()
 
     def cursor_cp(self) -> int:
+        if self._place:                   # a place to come back to, once the text is in
+            return self._place[0]
         return self.map.to_cp(self.textCursor().position())
 
     def top_cp(self) -> int:
+        if self._place:
+            return self._place[1]
         return self.map.to_cp(self.firstVisibleBlock().position())
 
     def restore_position(self, cursor: int, top: int) -> None:
+        """Put the caret at code point ``cursor`` with ``top`` at the top of the view. Beyond
+        what a long article has laid in so far, it is done once the text is in up to there
+        (``cursor_cp`` and ``top_cp`` answer it meanwhile); anything the person does first
+        cancels it."""
         n = len(self.map.text)
+        cursor, top = min(max(cursor, 0), n), min(max(top, 0), n)
+        self._place = None
+        if self.feeder.active and max(cursor, top) + MARGIN > self.feeder.cp:
+            self._place = (cursor, top)
+            return
         c = self.textCursor()
-        c.setPosition(self.map.to_qt(min(max(top, 0), n)))
+        c.setPosition(self.map.to_qt(top))
         c.movePosition(QTextCursor.MoveOperation.End)      # scroll so `top` comes to the top
         self.setTextCursor(c)
         self.ensureCursorVisible()
-        c.setPosition(self.map.to_qt(min(max(top, 0), n)))
+        c.setPosition(self.map.to_qt(top))
         self.setTextCursor(c)
         self.ensureCursorVisible()
-        c.setPosition(self.map.to_qt(min(max(cursor, 0), n)))
+        c.setPosition(self.map.to_qt(cursor))
         self.setTextCursor(c)
+
+    def lay_in(self, cp: int) -> None:
+        """Have the text in the document up to code point ``cp`` (and a screen past it)."""
+        self._place = None
+        self.feeder.ensure(cp)
+
+    def _fed(self, cp: int) -> None:
+        place = self._place
+        if place and (max(place) + MARGIN <= cp or not self.feeder.active):
+            self.restore_position(*place)
+
+    def visible_range(self) -> tuple[int, int]:
+        """Qt positions [first, last) of the blocks on screen."""
+        return visible_range(self)
+
+    def note_rect(self) -> QRectF:
+        return note_rect(self)
 
     def span_at_qt(self, pos: int) -> Span | None:
         return self.model.span_at(self.map.to_cp(pos))
@@ -238,6 +278,9 @@ class ArticleView(QPlainTextEdit):
         if e.key() == Qt.Key.Key_Escape:
             self.escape.emit()
             return
+        self._place = None                  # the person moves on: no place restored under them
+        if e.key() == Qt.Key.Key_End and mods & ctrl:
+            self.feeder.finish()            # the end of the article, not of what is laid in
         if self.selected is not None and e.key() in _CARET_KEYS:
             self.selected = None        # moving the caret leaves the span
             self.viewport().update()
@@ -245,7 +288,12 @@ class ArticleView(QPlainTextEdit):
 
     def mousePressEvent(self, e) -> None:
         self._press_pos = e.position().toPoint()
+        self._place = None
         super().mousePressEvent(e)
+
+    def wheelEvent(self, e) -> None:
+        self._place = None
+        super().wheelEvent(e)
 
     def mouseReleaseEvent(self, e) -> None:
         super().mouseReleaseEvent(e)
@@ -259,119 +307,24 @@ class ArticleView(QPlainTextEdit):
         else:
             self.span_clicked.emit(self.span_at_qt(self.cursorForPosition(e.position().toPoint()).position()))
 
-    def _colour_visible(self) -> None:
-        hl = self.highlighter
-        if not hl.pending:
-            return
-        first = self.firstVisibleBlock()
-        last = self.cursorForPosition(self.viewport().rect().bottomRight()).block()
-        hl.ensure(first, last)
-
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        self._colour_visible()
+        self.highlighter.colour_now(*self.visible_range())     # blocks a change queued
 
     def resizeEvent(self, e) -> None:
         super().resizeEvent(e)
-        self._colour_visible()
+        self.highlighter.colour_now(*self.visible_range())
         # Keep lines at a readable length: centre a column of READING_WIDTH characters.
         column = self.fontMetrics().averageCharWidth() * READING_WIDTH + 40
         side = max(0, (self.width() - column) // 2)
         self.setViewportMargins(side, 0, side, 0)
 
-    # -- painting: label tags and the selected span's outline ------------------------------
     def paintEvent(self, e) -> None:
         super().paintEvent(e)
         if not self._painted:
             self._painted = True
             self.first_paint.emit()
-        p = QPainter(self.viewport())
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        offset = self.contentOffset()
-        block = self.firstVisibleBlock()
-        height = self.viewport().height()
-        first = block.position()
-        last = first
-        while block.isValid() and self.blockBoundingGeometry(block).translated(offset).top() < height:
-            last = block.position() + block.length()
-            block = block.next()
-        hl = self.highlighter
-        p.setFont(self.tag_font)
-        sel = self._qt(self.selected) if self.selected else None
-        for s in hl.spans_between(first, last):
-            color = hl.colors.get(s.label, QColor("#dddddd"))
-            rect = self._char_rect(s.last, s.end)
-            if rect is None:
-                continue
-            w = hl.tag_widths.get(s.label, 40)
-            tag = QRectF(rect.right() - w, rect.top() + 2, w - 2, rect.height() - 4)
-            p.setPen(QColor("#222") if s.manual else color.darker(220))
-            f = p.font()
-            f.setItalic(not s.manual)
-            p.setFont(f)
-            p.drawText(tag, Qt.AlignmentFlag.AlignCenter, s.label)
-            if s == sel:
-                p.setPen(QPen(QColor("#1a56db"), 2))
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                for r in self._range_rects(s.start, s.end):     # inside the span's own box
-                    p.drawRoundedRect(r.adjusted(0, 1, -1, -1), 3, 3)
-        self._paint_marks(p, first, last)
-        p.end()
-
-    def _paint_marks(self, p: QPainter, first: int, last: int) -> None:
-        for a, b, color, row in self._marks:
-            if b < first or a > last:
-                continue
-            pen = QPen(color.darker(140), 2)
-            pen.setStyle(MARK_STYLES[row % len(MARK_STYLES)])
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            p.setPen(pen)
-            for r in self._range_rects(a, b):
-                y = r.bottom() - 1 - 2.5 * row          # in the descent, row 0 lowest
-                p.drawLine(QPointF(r.left() + 1, y), QPointF(r.right() - 1, y))
-        if self._focus and self._focus[1] >= first and self._focus[0] <= last:
-            pen = QPen(QColor("#c2410c"), 1.5)
-            pen.setStyle(Qt.PenStyle.DashLine)
-            p.setPen(pen)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            for r in self._range_rects(*self._focus):
-                p.drawRoundedRect(r.adjusted(-2, -1, 2, 1), 4, 4)
-
-    def _char_rect(self, last: int, end: int) -> QRectF | None:
-        """Rectangle from the start of the last character to the span's end (tag included)."""
-        block = self.document().findBlock(last)
-        layout = block.layout()
-        rel = last - block.position()
-        line = layout.lineForTextPosition(rel)
-        if not line.isValid():
-            return None
-        top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top() + line.y()
-        x1 = line.cursorToX(rel)[0]        # PySide6 returns (x, adjusted position)
-        x2 = line.cursorToX(min(end - block.position(), block.length() - 1))[0]
-        return QRectF(x1, top, x2 - x1, line.height())
-
-    def _range_rects(self, start: int, end: int) -> list[QRectF]:
-        rects = []
-        doc = self.document()
-        block = doc.findBlock(start)
-        while block.isValid() and block.position() < end:
-            layout, bpos = block.layout(), block.position()
-            top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
-            for i in range(layout.lineCount()):
-                line = layout.lineAt(i)
-                a = max(start - bpos, line.textStart())
-                b = min(end - bpos, line.textStart() + line.textLength())
-                if a >= b:
-                    continue
-                xa, xb = line.cursorToX(a)[0], line.cursorToX(b)[0]
-                rects.append(QRectF(xa, top + line.y(), xb - xa, line.height()))
-            block = block.next()
-        return rects
+        paint_over(self)          # label tags, the selected span's outline, marks (paint.py)
 
 
-# The line under each version's spans (adjudication), by row; the legend shows the same.
-MARK_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine,
-               Qt.PenStyle.DashDotDotLine, Qt.PenStyle.DashLine)
-MARK_GLYPHS = ("━━━", "┅┅┅", "━┅━", "━┅┅", "╍╍╍")
-
-__all__ = ["ArticleView", "TAG_PAD", "last_cluster", "MARK_STYLES", "MARK_GLYPHS"]
+__all__ = ["ArticleView", "FEED_AFTER", "TAG_PAD", "last_cluster", "MARK_STYLES", "MARK_GLYPHS"]
