@@ -158,6 +158,11 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
     new predictions; a document on which a person's span now stands is left alone.
     ``progress(done, total)`` is called after each batch; returning False stops (cancel).
     Running it again resumes: finished documents are marked pre-annotated.
+
+    A pipe with ``stream(batches, batch_size)`` (a cluster: ``models.dask_pipe``) takes the
+    batches' texts as it wants them and yields ``(batch number, results)`` as batches
+    complete, in any order; each is committed as above when it arrives, and ``done`` counts
+    the documents of the batches committed. Closing its generator (a stop) cancels the rest.
     """
     ensure_labels(store, pipe.labels)
     run = pipe if hasattr(pipe, "mark") else None       # patterns: a models.ruler.RulerRun
@@ -168,6 +173,8 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
         docs = [store.document(d) for d in doc_ids[i:i + batch_size]]
         return [d for d in docs if d is not None]
     starts = list(range(0, len(doc_ids), batch_size))
+    if hasattr(pipe, "stream"):
+        return _streamed(store, pipe, run, doc_ids, starts, read, batch_size, progress, force)
     queue: deque = deque()              # (documents, their futures), submitted ahead
 
     def submit(i: int) -> None:
@@ -184,28 +191,59 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
         else:
             docs = read(i)
             results = list(pipe.predict([d.text for d in docs], batch_size=batch_size))
-        with store.write():
-            if run is not None:
-                added += _run_batch(store, run, docs, results, links)
-                docs = []
-            for doc, predicted in zip(docs, results):
-                row = store.document_row(doc.id)
-                if row is None or row[2] not in (NEW, IN_PROGRESS):
-                    continue
-                if force:
-                    edit = rerun_edit(store, doc.id, predicted, pipe.source, doc.text)
-                    if edit is None and any(s.is_manual for s in store.spans(doc.id)):
-                        continue
-                else:
-                    if store.preannotated(doc.id) is not None:
-                        continue            # done meanwhile (the GUI, on opening it)
-                    edit = model_edit(store, doc.id, predicted, pipe.source, doc.text)
-                if edit:
-                    store.apply(edit)
-                    added += len(edit.add)
-                store.mark_preannotated(doc.id, pipe.source)
+        added += _commit(store, pipe, run, docs, results, links, force)
         if progress and progress(min(i + batch_size, len(doc_ids)), len(doc_ids)) is False:
             break
+    return added
+
+
+def _streamed(store: Store, pipe, run, doc_ids: list[int], starts: list[int], read,
+              batch_size: int, progress, force: bool) -> int:
+    """``preannotate`` with a pipe delivering batches as they complete (``pipe.stream``)."""
+    held: dict[int, list] = {}          # batch number -> its documents, until it is committed
+
+    def batches():
+        for k, i in enumerate(starts):
+            held[k] = read(i)
+            yield [d.text for d in held[k]]
+    added = done = 0
+    links: dict = {}
+    stream = pipe.stream(batches(), batch_size)
+    try:
+        for k, results in stream:
+            docs = held.pop(k)
+            added += _commit(store, pipe, run, docs, results, links, force)
+            done += len(doc_ids[starts[k]:starts[k] + batch_size])
+            if progress and progress(done, len(doc_ids)) is False:
+                break
+    finally:
+        stream.close()                  # a stop: the batches not yet back are cancelled
+    return added
+
+
+def _commit(store: Store, pipe, run, docs: list, results: list, links: dict, force: bool) -> int:
+    """One batch's results in one transaction (see ``preannotate``); the spans added."""
+    added = 0
+    with store.write():
+        if run is not None:
+            added += _run_batch(store, run, docs, results, links)
+            docs = []
+        for doc, predicted in zip(docs, results):
+            row = store.document_row(doc.id)
+            if row is None or row[2] not in (NEW, IN_PROGRESS):
+                continue
+            if force:
+                edit = rerun_edit(store, doc.id, predicted, pipe.source, doc.text)
+                if edit is None and any(s.is_manual for s in store.spans(doc.id)):
+                    continue
+            else:
+                if store.preannotated(doc.id) is not None:
+                    continue            # done meanwhile (the GUI, on opening it)
+                edit = model_edit(store, doc.id, predicted, pipe.source, doc.text)
+            if edit:
+                store.apply(edit)
+                added += len(edit.add)
+            store.mark_preannotated(doc.id, pipe.source)
     return added
 
 

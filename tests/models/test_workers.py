@@ -1,13 +1,24 @@
 """`preannotate --workers N`: the model in N processes, one writer — the same rows as one."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from models import ner, parallel
 from models.cli import main
 from models.store import Store
 
 from .helpers import MODEL, query
 
+ROOT = Path(__file__).resolve().parents[2]
 TEXTS = [f"Story {i}: Kim Jong Un met Moon Jae-in in Seoul on Monday; Samsung shares rose {i} percent "
          f"in Tokyo, the Bank of Korea said." for i in range(24)]
+ROWS = "SELECT doc_id, start, end, label, source FROM spans ORDER BY doc_id, start"
+JOURNAL = "SELECT doc_id, edit FROM journal ORDER BY id"
 
 
 def _project(path):
@@ -16,24 +27,77 @@ def _project(path):
     s.close()
 
 
-def test_two_workers_write_exactly_what_one_process_writes(tmp_path, capsys):
-    one, two = tmp_path / "one.annotator", tmp_path / "two.annotator"
-    _project(one)
-    _project(two)
-    assert main(["preannotate", str(one), "--model", MODEL, "--workers", "1", "--batch-size", "5"]) == 0
-    assert main(["preannotate", str(two), "--model", MODEL, "--workers", "2", "--batch-size", "5"]) == 0
+def test_forked_workers_write_exactly_what_one_process_writes(tmp_path, capsys):
+    one, w1, w2 = tmp_path / "one.annotator", tmp_path / "w1.annotator", tmp_path / "w2.annotator"
+    for p in (one, w1, w2):
+        _project(p)
+    # The model in this process (fewer than 200 documents, no --workers) ...
+    assert main(["preannotate", str(one), "--model", MODEL, "--batch-size", "5"]) == 0
+    # ... one model process beside the writer ...
+    assert main(["preannotate", str(w1), "--model", MODEL, "--workers", "1", "--batch-size", "5"]) == 0
     assert "24 documents pre-annotated" in capsys.readouterr().out
-    rows = "SELECT doc_id, start, end, label, source FROM spans ORDER BY doc_id, start"
-    assert query(two, rows) == query(one, rows) and len(query(one, rows)) > 24 * 3
-    journal = "SELECT doc_id, edit FROM journal ORDER BY id"
-    assert query(two, journal) == query(one, journal)            # the same edits, in order
-    assert query(two, "SELECT count(*) FROM documents WHERE preannotated IS NULL") == [(0,)]
+    # ... and two, forked by the command as a user runs it (a process of its own: no thread).
+    r = subprocess.run([sys.executable, "-m", "models.cli", "preannotate", str(w2), "--model", MODEL,
+                        "--workers", "2", "--batch-size", "5"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("24 documents pre-annotated")
+    assert query(w1, ROWS) == query(one, ROWS) and len(query(one, ROWS)) > 24 * 3
+    assert query(w2, ROWS) == query(one, ROWS)
+    assert query(w1, JOURNAL) == query(one, JOURNAL) == query(w2, JOURNAL)    # the same edits, in order
+    assert query(w2, "SELECT count(*) FROM documents WHERE preannotated IS NULL") == [(0,)]
+
+
+def test_fork_only_in_a_process_without_other_threads():
+    with pytest.raises(ValueError):
+        parallel.start_method("forkserver")
+    assert parallel.start_method("spawn") == "spawn"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert parallel.start_method("fork") == "spawn"     # a thread running: never forked
+    finally:
+        stop.set()
+        other.join()
+    if threading.active_count() == 1:                       # (a test before may leave threads)
+        assert parallel.start_method("fork") == "fork"
+
+
+def test_forked_workers_use_the_loaded_pipeline_and_give_its_results(pipeline):
+    texts = TEXTS[:7]
+    pipe = parallel.ParallelPipeline(MODEL, 2, start="fork", pipeline=pipeline)
+    try:
+        assert (pipe.name, pipe.source, pipe.labels) == (pipeline.name, pipeline.source, pipeline.labels)
+        assert pipe.collect(pipe.submit(texts, 3)) == list(pipeline.predict(texts))
+    finally:
+        pipe.close()
+
+
+def test_entities_are_what_pipeline_predict_gives(pipeline, monkeypatch):
+    """The workers' extraction (each piece's text read once) against ``Pipeline.predict``:
+    empty and blank texts, entities at line breaks, emoji, texts cut into pieces."""
+    texts = ["", "   ", "Moon Jae-in flew to Tokyo.\r\n\r\nKim Jong Un stayed in Pyongyang.\n",
+             "👩‍👩‍👧 Samsung 🇰🇷 rose; the Bank of Korea said on Monday.", *TEXTS[:3]]
+    assert parallel.entities(pipeline, texts, 4) == list(pipeline.predict(texts, 4))
+    monkeypatch.setattr(ner, "MAX_PIECE", 40)           # long texts go in pieces
+    long = [" ".join(TEXTS[:4]), "\n\n".join(TEXTS[4:7])]
+    assert len(ner.cut_points(long[0])) > 3
+    assert parallel.entities(pipeline, long, 2) == list(pipeline.predict(long, 2))
+
+
+def test_spawned_workers_as_the_window_uses_them(pipeline):
+    """The default start ("spawn": safe with threads) and the worker functions stay as they were."""
+    pipe = parallel.ParallelPipeline(MODEL, 1)
+    try:
+        assert pipe.start == "spawn" and pipe.source == pipeline.source
+        assert list(pipe.predict(TEXTS[:3])) == list(pipeline.predict(TEXTS[:3]))
+    finally:
+        pipe.close()
 
 
 def test_a_pipeline_the_workers_cannot_load_is_said_and_nothing_is_written(tmp_path, capsys):
     path = tmp_path / "p.annotator"
     _project(path)
-    import pytest
     with pytest.raises(SystemExit) as stop:
         main(["preannotate", str(path), "--model", str(tmp_path / "no-such-model"), "--workers", "2"])
     assert "cannot load spaCy pipeline" in str(stop.value)
