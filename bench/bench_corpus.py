@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark the corpus workflow (100,000 articles) against raw baselines, in the same run.
+"""Benchmark the corpus workflow (100,000 articles; a million with --docs) against raw baselines.
 
 Generates its own corpus (deterministic seed): 100,000 news-like articles of ~2,000
 characters as one JSONL file in a temporary directory (titles, meta, emoji incl. ZWJ
@@ -31,8 +31,22 @@ sequences and flags, some articles with CRLF line ends, some untitled), then mea
   pipeline (same pipes), reading ``doc.ents``, texts already in memory. Order raw, ours, ours,
   raw (the project is reset between the two runs of ours); medians.
 
+* search (``corpus_search``): in the app process above, after the scroll, a rare word, a
+  common word and a two-word phrase typed into the document panel's search box until the list
+  painted the result (the panel's debounce included), a 10 ms QTimer's largest lateness
+  meanwhile; baseline: the same SQL in sqlite3 (and a plain LIKE over ``texts``). Then the
+  window's RSS again (open + scroll + search). Also what an FTS5 trigram index would change,
+  built in a file of its own (the app does not use one).
+* the window's "Pre-annotate all" (``corpus_jobs``, a fresh app process, model server
+  loaded): time to the first progress and the throughput over the first ~1,000 documents,
+  then Cancel; baseline: the pending query + ``nlp.pipe`` of the first batch, and ``nlp.pipe``
+  over the same documents.
+* export (``corpus_jobs``, fresh processes): JSONL of every document without tokens vs raw
+  sqlite3 + ``json.dumps`` per line; time and peak RSS.
+
 Runtime ~6-7 minutes at full size on 2 cores (``--quick``: 20,000 documents, 500 for
-pre-annotation, ~1.5 minutes).
+pre-annotation, ~3 minutes; ``--docs 1000000 --pre 1000``: ~25 minutes, ~10 GB of temporary
+files).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_corpus.py [--quick] [--docs N]
 """
