@@ -9,6 +9,7 @@ suggestions between two chunks instead of after the whole corpus.
 from __future__ import annotations
 
 import time
+from array import array
 from dataclasses import replace
 from pathlib import Path
 
@@ -190,7 +191,7 @@ class CorpusJobs(QObject):
         def find(_task):            # off the UI thread: a million documents take seconds
             store = Store(db_path)
             try:
-                return annotate.pending(store, force)   # fixed at the start
+                return array("q", annotate.pending(store, force))   # fixed at the start; 8 bytes an id
             finally:
                 store.close()
         self.task = self.model.runner.start(find, self._pending_found, self._failed)

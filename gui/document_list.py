@@ -94,7 +94,7 @@ class DocumentListModel(QAbstractTableModel):
                     return None
                 box.append(SearchReader(path))
             try:
-                return gen, query, box[0].ids(query)
+                return gen, query, box[0].ids(query), box[0].extent()
             except Interrupted:
                 if task.cancelled:      # interrupted by a newer query
                     return None
@@ -115,8 +115,8 @@ class DocumentListModel(QAbstractTableModel):
         if result is None or result[0] != self._generation:
             return
         self._search = None
-        _gen, query, ids = result
-        self._show(query, ids)
+        _gen, query, ids, extent = result
+        self._show(query, ids, extent)
         self.searching.emit(False)
 
     def _search_failed(self, message: str, generation: int) -> None:
@@ -141,8 +141,8 @@ class DocumentListModel(QAbstractTableModel):
         """Wait for a background search (tests, closing)."""
         return self._runner is None or self._runner.wait(msecs)
 
-    def _show(self, query: QueueQuery, ids: array) -> None:
-        self.total, self._max_id = self.store.list_extent()
+    def _show(self, query: QueueQuery, ids: array, extent: tuple[int, int] | None = None) -> None:
+        self.total, self._max_id = extent or self.store.list_extent()
         if self._loaded and query == self.query and ids == self._ids:
             # Same rows in the same order (e.g. after a batch job): repaint, keep the view as is.
             self._pages.clear()

@@ -152,8 +152,9 @@ class StatsPanel(QWidget):
         self.schedule(now=True)
 
     def schedule(self, now: bool = False) -> None:
-        if not self.isVisible() and self.figures is not None:
-            return                              # noted; counted when shown
+        if not self.isVisible():
+            return                              # noted; counted when shown (never built hidden:
+                                                # its engine holds a row per document)
         if now:
             self._timer.start(0)
         elif not self._timer.isActive():

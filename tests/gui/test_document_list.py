@@ -184,6 +184,15 @@ def test_search_runs_in_the_background_and_only_the_last_one_counts(qtbot, panel
         pass
     assert panel.shown.text() == "12 of 200 documents shown"
     assert results == [[12, 112] + list(range(120, 130))]    # "document" and "12" in the text
+    # The count beside a search result is read by the search's thread, not the window's (a
+    # count(*) over a million documents is ~0.1 s).
+    real_extent, asked = m.store.list_extent, []
+    m.store.list_extent = lambda: asked.append(1) or real_extent()
+    panel.search.setText("document 13")
+    with qtbot.waitSignal(m.loaded, timeout=5000):
+        pass
+    assert asked == [] and panel.shown.text() == "12 of 200 documents shown" and m.total == 200
+    m.store.list_extent = real_extent
     # Two queries back to back: the first is interrupted/dropped, only the second shows.
     m.set_query(QueueQuery(search="Seoul"))
     m.set_query(QueueQuery(search='"document 150 "'))

@@ -169,3 +169,19 @@ def test_an_import_and_a_batch_pre_annotation_are_counted_when_they_end(qtbot, m
     qtbot.waitUntil(lambda: not w.jobs.busy and panel.task is None and
                     next(r for r in panel.figures["labels"] if r["label"] == "GPE")["all"] >= 20, timeout=20000)
     assert same(panel.figures, fresh(store))
+
+
+def test_a_dock_never_shown_counts_nothing_until_it_is(qtbot, make_window, stand_in_model):
+    """Its engine holds a row per document (240 MB at a million): a batch or an edit while it
+    has never been shown builds nothing; showing it counts everything."""
+    w, store, ids = prepared(make_window, stand_in_model)
+    qtbot.waitUntil(lambda: w.model.source is not None, timeout=5000)
+    panel = w.statistics
+    assert w.jobs.preannotate_all()
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=20000)
+    w.open_document(ids[2])
+    assert w.session.push(E.remove_span(ids[2], w.session.spans[0]))
+    qtbot.wait(400)
+    assert panel.figures is None and panel.task is None
+    panel = show(qtbot, w)
+    assert same(panel.figures, fresh(store))
