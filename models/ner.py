@@ -58,11 +58,12 @@ class Pipeline:
             for text in texts:
                 bounds = cut_points(text)
                 for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
-                    yield text[a:b], (a, k == len(bounds) - 2)
+                    piece = text[a:b]       # kept: doc.text joins every token again, per call
+                    yield piece, (piece, a, k == len(bounds) - 2)
         found: list[tuple[int, int, str]] = []
-        for doc, (offset, last) in self.nlp.pipe(pieces(), batch_size=batch_size, as_tuples=True):
+        for doc, (piece, offset, last) in self.nlp.pipe(pieces(), batch_size=batch_size, as_tuples=True):
             found += [(a + offset, b + offset, e.label_) for e in doc.ents
-                      for a, b in [trimmed(doc.text, e.start_char, e.end_char)] if a < b]
+                      for a, b in [trimmed(piece, e.start_char, e.end_char)] if a < b]
             if last:
                 yield found
                 found = []

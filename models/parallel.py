@@ -68,26 +68,8 @@ def _predict(texts: list[str], batch_size: int) -> list[list[tuple[int, int, str
 
 
 def entities(pipe: Pipeline, texts: list[str], batch_size: int = 32) -> list[list[tuple[int, int, str]]]:
-    """What ``pipe.predict(texts)`` gives (the same pieces, offsets and trimming; tested), with
-    each piece's text read once: ``Pipeline.predict`` reads ``doc.text`` — a join over every
-    token — once per entity, ~10% of the model's own time on news (bench/README.md)."""
-    from models.ner import cut_points, trimmed
-
-    def pieces():
-        for text in texts:
-            bounds = cut_points(text)
-            for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
-                piece = text[a:b]           # what doc.text would give again
-                yield piece, (piece, a, k == len(bounds) - 2)
-    out: list[list[tuple[int, int, str]]] = []
-    found: list[tuple[int, int, str]] = []
-    for doc, (piece, offset, last) in pipe.nlp.pipe(pieces(), batch_size=batch_size, as_tuples=True):
-        found += [(a + offset, b + offset, e.label_) for e in doc.ents
-                  for a, b in [trimmed(piece, e.start_char, e.end_char)] if a < b]
-        if last:
-            out.append(found)
-            found = []
-    return out
+    """What ``pipe.predict(texts)`` gives, as a list (each piece's text is read once there)."""
+    return list(pipe.predict(texts, batch_size=batch_size))
 
 
 def default_workers(n_docs: int) -> int:

@@ -73,16 +73,32 @@ def test_forked_workers_use_the_loaded_pipeline_and_give_its_results(pipeline):
         pipe.close()
 
 
-def test_entities_are_what_pipeline_predict_gives(pipeline, monkeypatch):
-    """The workers' extraction (each piece's text read once) against ``Pipeline.predict``:
-    empty and blank texts, entities at line breaks, emoji, texts cut into pieces."""
+def _by_doc_text(pipeline, texts, batch_size):
+    """Entities read the plain way: each doc's own ``doc.text`` and offsets, piece by piece."""
+    out = []
+    for text in texts:
+        bounds, found = ner.cut_points(text), []
+        for a, b in zip(bounds, bounds[1:]):
+            doc = pipeline.nlp(text[a:b])
+            found += [(s + a, e + a, ent.label_) for ent in doc.ents
+                      for s, e in [ner.trimmed(doc.text, ent.start_char, ent.end_char)] if s < e]
+        out.append(found)
+    return out
+
+
+def test_predict_reads_each_piece_once_and_gives_what_doc_text_gives(pipeline, monkeypatch):
+    """``Pipeline.predict`` (each piece's text kept, not ``doc.text`` joined per entity) against
+    spaCy's docs read one by one: empty and blank texts, entities at line breaks, emoji, texts
+    cut into pieces; the workers' ``entities`` is the same."""
     texts = ["", "   ", "Moon Jae-in flew to Tokyo.\r\n\r\nKim Jong Un stayed in Pyongyang.\n",
              "👩‍👩‍👧 Samsung 🇰🇷 rose; the Bank of Korea said on Monday.", *TEXTS[:3]]
-    assert parallel.entities(pipeline, texts, 4) == list(pipeline.predict(texts, 4))
+    expected = _by_doc_text(pipeline, texts, 4)
+    assert list(pipeline.predict(texts, 4)) == expected and sum(map(len, expected)) > 10
+    assert parallel.entities(pipeline, texts, 4) == expected
     monkeypatch.setattr(ner, "MAX_PIECE", 40)           # long texts go in pieces
     long = [" ".join(TEXTS[:4]), "\n\n".join(TEXTS[4:7])]
     assert len(ner.cut_points(long[0])) > 3
-    assert parallel.entities(pipeline, long, 2) == list(pipeline.predict(long, 2))
+    assert list(pipeline.predict(long, 2)) == _by_doc_text(pipeline, long, 2)
 
 
 def test_spawned_workers_as_the_window_uses_them(pipeline):
