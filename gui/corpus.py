@@ -2,9 +2,9 @@
 
 Progress shows in the status bar (not a modal dialog), so the annotator keeps labelling while a
 job runs. Each job opens its own connection to the project file in its worker thread.
-Pre-annotation runs on the model's own thread in chunks (the model itself in its server process,
-``gui.model_service``; this thread writes), so a document the user opens meanwhile gets its
-suggestions between two chunks instead of after the whole corpus.
+Pre-annotation runs in chunks from the model's own thread (with the model server,
+``gui.model_service``, the chunk is run and written in the server's process), so a document the
+user opens meanwhile gets its suggestions between two chunks instead of after the whole corpus.
 """
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from array import array
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton, QWidget, QHBoxLayout
+from PySide6.QtCore import QObject, Signal
+
+from gui.job_bar import JobBar, rate_text
 
 from models import annotate
 from models.formats.errors import describe, preview
@@ -26,33 +27,6 @@ CHUNK = 256          # documents per pre-annotation task (the model thread is sh
 BATCH = 64           # documents per nlp.pipe batch and per transaction
 
 
-class JobBar(QWidget):
-    """A progress bar, a line of text and a Cancel button for the status bar."""
-    cancel = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.text = QLabel()
-        self.text.setTextFormat(Qt.TextFormat.PlainText)
-        self.bar = QProgressBar()
-        self.bar.setMaximumWidth(180)
-        self.bar.setMaximumHeight(14)
-        self.button = QToolButton()
-        self.button.setText("Cancel")
-        self.button.clicked.connect(self.cancel)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for w in (self.text, self.bar, self.button):
-            layout.addWidget(w)
-        self.hide()
-
-    def show_progress(self, done: int, total: int, text: str) -> None:
-        self.bar.setMaximum(max(total, 1))
-        self.bar.setValue(done)
-        self.text.setText(text)
-        self.show()
-
-
 def asked_next(problem) -> str:
     """An import problem's message for the window: what comes next instead of what to type
     on the command line."""
@@ -61,13 +35,6 @@ def asked_next(problem) -> str:
     if head.startswith("not UTF-8"):
         return f"{head}; it looks like {name}: asked whether to import it as {name}"
     return f"{head}; asked whether to import it as {name}"
-
-
-def rate_text(what: str, done: int, total: int, started: float) -> str:
-    elapsed = max(time.perf_counter() - started, 1e-6)
-    rate = done / elapsed
-    left = (total - done) / rate if rate > 0 else 0
-    return f"{what} {done:,}/{total:,} · {rate:,.0f} docs/s · {left:,.0f} s left"
 
 
 class CorpusJobs(QObject):

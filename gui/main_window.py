@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWi
 from gui import dialogs, features
 from gui.actions import build_actions, label_actions, set_read_only
 from gui.article_view import ArticleView
-from gui.corpus import CorpusJobs, JobBar
+from gui.corpus import CorpusJobs
+from gui.job_bar import JobBar
 from gui.document_panel import DocumentPanel
 from gui.editing import Annotator
 from gui.find_bar import FindBar

@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QToolBar, QWidget
 
-from gui.corpus import CorpusJobs, JobBar
+from gui.corpus import CorpusJobs
+from gui.job_bar import JobBar
 from gui.document_panel import DocumentPanel
 from gui.registry import READ_ONLY_TIP, ActionRegistry, read_only
 from gui.typing_guard import TypingGuard
