@@ -192,8 +192,7 @@ class CorpusJobs(QObject):
             try:
                 # Re-check each document now: one opened meanwhile got its suggestions live.
                 # (Patterns: the run checks each document itself, in its transaction.)
-                ids = [d for d in chunk if d != skip and (force or box is not None
-                                                         or annotate.wants_model(store, d))]
+                ids = annotate.still_wanted(store, chunk, skip, force or box is not None)
                 processed = [len(chunk) - len(ids)]
 
                 def progress(done, _total):

@@ -319,3 +319,10 @@ def wants_model(store: Store, doc_id: int) -> bool:
     if row is None or row[2] in (DONE, "skipped") or row[3]:
         return False
     return store.preannotated(doc_id) is None
+
+
+def still_wanted(store: Store, chunk, skip: int | None, force: bool = False) -> list[int]:
+    """The documents of ``chunk`` a batch still runs on: not ``skip`` (the window's open one,
+    given its suggestions live) and, unless ``force``, still wanting the model (one opened
+    meanwhile got them live)."""
+    return [d for d in chunk if d != skip and (force or wants_model(store, d))]

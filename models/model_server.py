@@ -75,7 +75,7 @@ def _preannotate(conn, seq: int, pipe, db_path: str, chunk: list[int], skip: int
     store = Store(db_path)
     quit_ = []
     try:
-        ids = [d for d in chunk if d != skip and (force or annotate.wants_model(store, d))]
+        ids = annotate.still_wanted(store, chunk, skip, force)
         skipped = len(chunk) - len(ids)
         processed = [skipped]
 
@@ -108,7 +108,6 @@ class ModelServer:
         child.close()
         self._reaping, self._why = threading.Lock(), None
         self._sent = 0           # requests sent
-        self._read = 0           # answers read (a stopped batch leaves some unread)
         try:
             self.name, self.source, self.labels, self.lang = self._answer(0, START_TIMEOUT)
         except BaseException:
@@ -151,7 +150,6 @@ class ModelServer:
                 got, status, value = self._conn.recv()
             except (EOFError, OSError):
                 raise self._stopped() from None
-            self._read = got
             if got < seq:
                 continue
             if status == "progress":
