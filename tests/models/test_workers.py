@@ -1,9 +1,13 @@
 """`preannotate --workers N`: the model in N processes, one writer — the same rows as one."""
 from __future__ import annotations
 
+import ctypes
+import os
+import platform
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -73,6 +77,55 @@ def test_forked_workers_use_the_loaded_pipeline_and_give_its_results(pipeline):
         pipe.close()
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                                               "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _heap_probe(pause: float = 0.0) -> tuple[int, bool, bool]:
+    """(pid, the worker's flag, whether a 48 MB block was mmapped): glibc's default threshold
+    never rises above 32 MB, so only a steady heap (64 MB) serves it from the heap. Read off
+    glibc itself (``mallinfo2``), not the flag."""
+    time.sleep(pause)                   # (the other worker takes the next task meanwhile)
+    libc = ctypes.CDLL("libc.so.6")
+    libc.malloc.argtypes, libc.malloc.restype = [ctypes.c_size_t], ctypes.c_void_p
+    libc.free.argtypes, libc.mallinfo2.restype = [ctypes.c_void_p], _MallInfo2
+    before = libc.mallinfo2().hblkhd
+    block = libc.malloc(48 << 20)
+    try:
+        mapped = libc.mallinfo2().hblkhd - before >= 48 << 20
+    finally:
+        libc.free(block)
+    return os.getpid(), parallel._STEADY, mapped
+
+
+glibc = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+
+
+@glibc
+def test_each_forked_worker_keeps_a_steady_heap_and_gives_the_same_results(pipeline):
+    """``steady_heap`` is applied in every worker (glibc says so, not only the flag), not in
+    this process (the raw spaCy baseline runs unchanged here), and the entities are the same."""
+    assert _heap_probe()[1:] == (False, True)           # this process: glibc's defaults
+    pipe = parallel.ParallelPipeline(MODEL, 2, start="fork", pipeline=pipeline)
+    try:
+        assert pipe.steady is True
+        reports = [f.result() for f in [pipe.pool.submit(_heap_probe, 0.3) for _ in range(2)]]
+        assert len({pid for pid, _, _ in reports}) == 2                 # both workers
+        assert [r[1:] for r in reports] == [(True, False)] * 2
+        assert pipe.collect(pipe.submit(TEXTS, 5)) == list(pipeline.predict(TEXTS))
+    finally:
+        pipe.close()
+    assert _heap_probe()[1:] == (False, True)           # still: only the workers changed
+
+
+def test_steady_heap_is_a_no_op_without_glibc(monkeypatch):
+    def no_libc(name, *a, **k):
+        raise OSError(f"{name}: cannot open shared object file")
+    monkeypatch.setattr(parallel.ctypes, "CDLL", no_libc)
+    assert parallel.steady_heap() is False
+
+
 def _by_doc_text(pipeline, texts, batch_size):
     """Entities read the plain way: each doc's own ``doc.text`` and offsets, piece by piece."""
     out = []
@@ -106,6 +159,7 @@ def test_spawned_workers_as_the_window_uses_them(pipeline):
     pipe = parallel.ParallelPipeline(MODEL, 1)
     try:
         assert pipe.start == "spawn" and pipe.source == pipeline.source
+        assert pipe.steady is (platform.libc_ver()[0] == "glibc")      # steady_heap() in _start
         assert list(pipe.predict(TEXTS[:3])) == list(pipeline.predict(TEXTS[:3]))
     finally:
         pipe.close()
