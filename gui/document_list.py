@@ -36,7 +36,7 @@ _Display = Qt.ItemDataRole.DisplayRole
 # building a Qt enum or a QColor per call was a third of a scroll step's time.
 _DISPLAY, _ALIGN, _USER = int(_Display), int(Qt.ItemDataRole.TextAlignmentRole), int(Qt.ItemDataRole.UserRole)
 _FOREGROUND, _TOOLTIP = int(Qt.ItemDataRole.ForegroundRole), int(Qt.ItemDataRole.ToolTipRole)
-_ANSWERED = frozenset((_DISPLAY, _FOREGROUND, _TOOLTIP))
+_ROLES = frozenset((_DISPLAY, _FOREGROUND, _TOOLTIP, _ALIGN, _USER))       # the roles answered
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -58,6 +58,7 @@ class DocumentListModel(QAbstractTableModel):
         self._ids = array("q")          # shown ids, in display order
         self._order: tuple | None = None   # (ids sorted, their rows): row_of by binary search
         self._pages: OrderedDict[int, list] = OrderedDict()
+        self._last: tuple[int, list] | None = None     # (n, page): the page drawn last
         self._max_id = 0                # the newest document when the list was loaded
         self.total = 0                  # documents in the project (shown or not) then
         self._loaded = False
@@ -145,13 +146,13 @@ class DocumentListModel(QAbstractTableModel):
         self.total, self._max_id = extent or self.store.list_extent()
         if self._loaded and query == self.query and ids == self._ids:
             # Same rows in the same order (e.g. after a batch job): repaint, keep the view as is.
-            self._pages.clear()
+            self._drop_pages()
             if ids:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(self.COLUMNS) - 1))
         else:
             self.beginResetModel()
             self.query, self._ids, self._order = query, ids, None
-            self._pages.clear()
+            self._drop_pages()
             self._loaded = True
             self.endResetModel()
         self.loaded.emit()
@@ -206,8 +207,7 @@ class DocumentListModel(QAbstractTableModel):
         rows = [r for r in self.rows_of(doc_ids) if r >= 0]
         if not rows:
             return
-        for n in {r // self.PAGE for r in rows}:
-            self._pages.pop(n, None)
+        self._drop_pages({r // self.PAGE for r in rows})
         self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(self.COLUMNS) - 1))
 
     # -- ids and rows ------------------------------------------------------------------------------
@@ -242,10 +242,26 @@ class DocumentListModel(QAbstractTableModel):
     def cached_rows(self) -> int:
         return sum(len(p) for p in self._pages.values())
 
+    def _drop_pages(self, pages=None) -> None:
+        """Forget the cached pages ``pages`` (all by default): read again when drawn."""
+        if pages is None:
+            self._pages.clear()
+        else:
+            for n in pages:
+                self._pages.pop(n, None)
+        self._last = None
+
+    def _row(self, row: int) -> tuple:
+        n = row // self.PAGE
+        last = self._last
+        page = last[1] if last is not None and last[0] == n else self._page(n)
+        return page[row % self.PAGE]
+
     def _page(self, n: int) -> list:
         page = self._pages.get(n)
         if page is not None:
             self._pages.move_to_end(n)
+            self._last = (n, page)
             return page
         ids = self._ids[n * self.PAGE:(n + 1) * self.PAGE]
         rows = self.store.list_rows(ids)
@@ -254,6 +270,7 @@ class DocumentListModel(QAbstractTableModel):
         self._pages[n] = page
         while len(self._pages) > self.MAX_PAGES:
             self._pages.popitem(last=False)
+        self._last = (n, page)
         return page
 
     @staticmethod
@@ -279,17 +296,37 @@ class DocumentListModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role=_DISPLAY):
-        row = index.row()
-        if not 0 <= row < len(self._ids) or not index.isValid():
+        row, role = index.row(), int(role)
+        if not 0 <= row < len(self._ids) or role not in _ROLES or not index.isValid():
             return None
-        role, col = int(role), index.column()
+        return self._answer(role, row, index.column())
+
+    def multiData(self, index: QModelIndex, roles) -> None:
+        """All the roles a cell is drawn with, in one call: Qt 6's delegate asks for seven at
+        once (one call from C++ into Python a cell instead of seven). Answers as ``data``."""
+        row = index.row()
+        shown = 0 <= row < len(self._ids)
+        col, cells = index.column(), None
+        for i in range(len(roles)):
+            slot = roles[i]             # the delegate's own, reused: each is set or cleared
+            role = slot.role()
+            answer = None
+            if shown and role in _ROLES:
+                if cells is None and role != _ALIGN and role != _USER:
+                    cells = self._row(row)
+                answer = self._answer(role, row, col, cells)
+            if answer is None:
+                slot.clearData()
+            else:
+                slot.setData(answer)
+
+    def _answer(self, role: int, row: int, col: int, cells: tuple | None = None):
         if role == _ALIGN:
             return _RIGHT if col in (0, 3) else None
         if role == _USER:
             return self._ids[row]
-        if role not in _ANSWERED:
-            return None
-        cells = self._page(row // self.PAGE)[row % self.PAGE]
+        if cells is None:
+            cells = self._row(row)
         if role == _DISPLAY:
             return cells[col]
         if role == _FOREGROUND:
