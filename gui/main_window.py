@@ -166,6 +166,8 @@ class MainWindow(WindowIO, QMainWindow):
         s.labels_changed.connect(self._labels_changed)
         s.saved.connect(lambda st: self.save_label.setText("All changes saved" if st == "Saved" else st))
         s.error.connect(lambda msg: dialogs.show_error(self, "Not saved", msg))
+        s.opening.connect(lambda msg: self.statusBar().showMessage(msg) if msg else self.statusBar().clearMessage())
+        s.open_failed.connect(lambda msg: dialogs.show_error(self, "Cannot open this document", msg))
         self.annotator.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
         self.annotator.warning.connect(lambda m: self.statusBar().showMessage(m, 15000))
         self.annotator.span_selected.connect(self._span_selected)
@@ -185,8 +187,10 @@ class MainWindow(WindowIO, QMainWindow):
         self._refresh_progress()
         pos, last = self._place()
         doc_id = open_doc or last or self.docs_model.doc_id(0)
-        if doc_id and self.open_document(doc_id) and pos.get("doc") == doc_id and not open_doc:
-            self.view.restore_position(pos.get("cursor", 0), pos.get("top", 0))
+        if doc_id and pos.get("doc") == doc_id and not open_doc:    # where it was left, once open
+            self._restore_at = (doc_id, pos.get("cursor", 0), pos.get("top", 0))
+        if doc_id:
+            self.open_document(doc_id)          # a huge one: later (read in the background)
 
     def _place(self) -> tuple[dict, int | None]:
         """Where the project was left (last_pos, last_doc), or nowhere if the file holds
@@ -211,6 +215,9 @@ class MainWindow(WindowIO, QMainWindow):
 
     def _document_opened(self, doc) -> None:
         self._count_spans()             # text and spans are shown already (the span owner)
+        at, self._restore_at = getattr(self, "_restore_at", None), None
+        if at and at[0] == doc.id:
+            self.view.restore_position(*at[1:])
         self.view.setFocus()
         row = self.docs_model.row_of(doc.id)
         if row >= 0 and self.doc_table.currentIndex().row() != row:

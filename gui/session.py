@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from gui.span_model import SpanModel
+from gui.workers import Runner
 from models import annotate
 from models import edits as E
 from models.document import DONE, IN_PROGRESS, SKIPPED, Document
@@ -58,6 +59,9 @@ class Session(QObject):
     saved = Signal(str)                  # save state for the status bar
     error = Signal(str)
     writing = Signal(str)                # a wide write starts (say it and repaint: it takes a while)
+    opening = Signal(str)                # a huge document is being read in the background ("": no more)
+    open_failed = Signal(str)            # ... and could not be (damaged): why
+    HUGE = 4_000_000        # code points: a longer text is read off the UI thread (50 MB: ~1 s)
 
     def __init__(self, store: Store, parent: QObject | None = None, spans=None):
         super().__init__(parent)
@@ -72,6 +76,8 @@ class Session(QObject):
         self._later: dict = {}      # settings to remember once another writer is done
         self._retry = QTimer(self, singleShot=True, interval=250)
         self._retry.timeout.connect(self._remember_later)
+        self._reading: int | None = None    # the huge document being read in the background
+        self._reader: Runner | None = None
 
     @property
     def spans(self) -> list[Span]:
@@ -80,6 +86,17 @@ class Session(QObject):
 
     # -- documents -------------------------------------------------------------------------
     def open_document(self, doc_id: int) -> bool:
+        """Open ``doc_id`` now (True), or — a huge one — read it in the background and open it
+        when it is read (False now; ``opening`` says so, ``document_opened`` follows, or
+        ``open_failed``): the window is never held by SQLite reading 50 MB."""
+        if self._reading is not None and self._reading != doc_id:
+            self._reading = None                # a later choice: that read's result is dropped
+            self.opening.emit("")
+        if self._reading == doc_id:
+            return False
+        title, length = self.store.size(doc_id)
+        if length > self.HUGE:
+            return self._read_later(doc_id, title, length)
         doc = self.store.document(doc_id)       # each read checked: StoreError if damaged,
         if doc is None:                          # and then nothing here has changed
             return False
@@ -87,6 +104,44 @@ class Session(QObject):
         self.history.load(doc_id)
         self._show(doc, spans)
         return True
+
+    def _read_later(self, doc_id: int, title: str | None, length: int) -> bool:
+        path = str(self.store.path)
+
+        def read(_task):                         # on a worker: a read-only connection of its own
+            reader = Store(path, readonly=True)
+            try:
+                return doc_id, reader.document(doc_id), reader.spans(doc_id)
+            finally:
+                reader.close()
+        self._reading = doc_id
+        if self._reader is None:
+            self._reader = Runner(1, self)
+        self._reader.start(read, self._read, lambda why: self._read_failed(doc_id, why))
+        name = f"“{title}”" if title else "an untitled document"
+        self.opening.emit(f"Opening {name}: reading its {length:,} characters…")
+        return False
+
+    def _read(self, result) -> None:
+        doc_id, doc, spans = result
+        if self._reading != doc_id:
+            return                              # another document was chosen meanwhile
+        self._reading = None
+        self.opening.emit("")
+        if doc is None:
+            return self.open_failed.emit(f"document {doc_id} is no longer in the project")
+        self.history.load(doc_id)
+        self._show(doc, spans)
+
+    def _read_failed(self, doc_id: int, why: str) -> None:
+        if self._reading == doc_id:
+            self._reading = None
+            self.opening.emit("")
+            self.open_failed.emit(why)
+
+    def wait_reading(self, msecs: int = 30000) -> bool:
+        """Wait for a background read (tests, closing)."""
+        return self._reader is None or self._reader.wait(msecs)
 
     def _show(self, doc: Document, spans: list[Span]) -> None:
         self.doc = doc

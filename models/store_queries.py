@@ -61,6 +61,12 @@ class StoreQueries:
         """(id, title, status, number of spans) of one document, or None."""
         return self.db.execute(self._ROW + " WHERE d.id = ?", [doc_id]).fetchone()
 
+    def size(self, doc_id: int) -> tuple[str | None, int]:
+        """(title, length in code points) of a document as recorded, without reading its text;
+        (None, 0) if there is none (what to expect before reading a huge one)."""
+        row = self.db.execute("SELECT title, length FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return (row[0], row[1] if type(row[1]) is int else 0) if row else (None, 0)
+
     def document_count(self) -> int:
         """How many documents the project holds (cheap: no rows are read)."""
         return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]

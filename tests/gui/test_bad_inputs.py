@@ -206,8 +206,12 @@ def test_50_mb_import_never_freezes_the_ui(make_window, qtbot, tmp_path, monkeyp
     painted = []
     w.view.viewport().installEventFilter(filt := PaintSpy(painted))
     t0 = time.perf_counter()
-    real_open(doc_id)
+    assert real_open(doc_id) is False           # read in the background: the window goes on
     opened_at = time.perf_counter()
+    assert w.session.doc.id != doc_id and w.statusBar().currentMessage().startswith("Opening “A very long article”: reading its 4")
+    qtbot.waitUntil(lambda: w.session.doc.id == doc_id, timeout=120000)
+    print(f"  read in the background for {time.perf_counter() - t0:.2f} s")
+    painted.clear()
     qtbot.waitUntil(lambda: bool(painted), timeout=120000)
     print(f"opening it: open_document {opened_at - t0:.2f} s, first paint after "
           f"{painted[0] - t0:.2f} s")
