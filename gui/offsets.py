@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -153,10 +154,14 @@ class OffsetMap:
             raise ValueError(f"code point index {cp} outside 0..{self._n}")
         return cp + self._drifts[bisect_right(self._cp_keys, cp)]
 
-    def to_qt_sorted(self, cps: list[int]) -> list[int]:
-        """``to_qt`` of many non-decreasing code points at once (vectorised, no bisect each)."""
-        if cps and not 0 <= cps[0] <= cps[-1] <= self._n:
-            raise ValueError(f"code points outside 0..{self._n}")
+    def to_qt_sorted(self, *columns: list[int]) -> list[int]:
+        """``to_qt`` of many code points at once (vectorised, no bisect each): each column
+        non-decreasing (only its first and last are checked); their Qt positions one column
+        after another in one list (a span list's starts, ends and lasts in one conversion)."""
+        for cps in columns:
+            if cps and not 0 <= cps[0] <= cps[-1] <= self._n:
+                raise ValueError(f"code points outside 0..{self._n}")
+        cps = columns[0] if len(columns) == 1 else list(chain.from_iterable(columns))
         if not self._cp_keys:
             return list(cps)
         arr = np.fromiter(cps, np.int64, len(cps))

