@@ -104,12 +104,25 @@ def child(mode: str, path: str) -> dict:
     words = words[::3]
     commits: list[float] = []
     real_commit = store.commit
+    trace: list[tuple[float, str]] = []         # (time, statement) of the window's connection
+    parts: list[tuple[float, float, bool]] = []  # per commit: lock wait, COMMIT, checkpointed here
+    db_file = Path(path)
 
     def commit(*a, **k):
+        trace.clear()
+        before, queued = db_file.stat().st_mtime_ns, _queued()
         r = real_commit(*a, **k)
         commits.append(now())
+        queued = _queued() - queued
+        stamps = [t for t, _ in trace]
+        sqls = [q for _, q in trace]
+        b = sqls.index("BEGIN IMMEDIATE")
+        c = len(sqls) - 1 - sqls[::-1].index("COMMIT")
+        wait = (stamps[b + 1] if b + 1 < len(stamps) else commits[-1]) - stamps[b]
+        parts.append((wait, commits[-1] - stamps[c], db_file.stat().st_mtime_ns != before, queued))
         return r
     store.commit = commit
+    store.db.conn.set_trace_callback(lambda q: trace.append((now(), q)))
     table = w.doc_table
     bar = table.verticalScrollBar()
 
@@ -158,6 +171,8 @@ def child(mode: str, path: str) -> dict:
         idle(10)
         out["idle_key"].append(key_press())
         idle(10)
+    out["idle_parts"], out["idle_statements"] = parts[:], [q for _, q in trace]
+    parts.clear()
     todo = len(store.document_rows()) - 1
     timer.start()
     last[0] = now()
@@ -177,6 +192,8 @@ def child(mode: str, path: str) -> dict:
     while w.jobs.busy:
         idle(20)
     batch_s = time.perf_counter() - t_batch
+    out["batch_parts"] = parts[:]
+    store.db.conn.set_trace_callback(None)
     if prof is not None:
         import pstats
         prof.disable()
@@ -218,6 +235,16 @@ def child(mode: str, path: str) -> dict:
     return out
 
 
+def _queued() -> float:
+    """ms this thread has waited for a CPU so far (runnable, not running: the kernel's
+    schedstat), 0 where the kernel does not say."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _words(text: str):
     import re
     for m in re.finditer(r"[a-z]+", text):
@@ -245,19 +272,35 @@ def _pct(xs, p) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
 
 
+def _parts_rows(results, modes) -> None:
+    """Where a key press's time went during the batch: the window's wait for the write lock
+    (BEGIN IMMEDIATE), its COMMIT (the WAL's fsync, and a checkpoint when one lands there)."""
+    def cell(m, i, p):
+        return f"{_pct([x[i] for x in results[m]['batch_parts']], p):>20.2f}"
+    for what, i, p in (("  of which lock wait p95", 0, 95), ("  of which lock wait max", 0, 100),
+                       ("  of which COMMIT p50", 1, 50), ("  of which COMMIT p95", 1, 95),
+                       ("  waiting for a CPU p95", 3, 95)):
+        print(f"{what:34}" + "".join(cell(m, i, p) for m in modes))
+    print(f"{'  checkpointed by the window':34}" + "".join(
+        f"{sum(x[2] for x in results[m]['batch_parts']):>11} of {len(results[m]['batch_parts']):<5}"
+        for m in modes))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--docs", type=int, default=1500)
+    ap.add_argument("--modes", default="thread,server", help="thread,server (default) or one")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
         return
+    modes = args.modes.split(",")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "src.annotator"
         make_project(src, args.docs)
-        for mode in ("thread", "server"):
+        for mode in modes:
             path = Path(tmp) / f"{mode}.annotator"
             with sqlite3.connect(src) as a, sqlite3.connect(path) as b:
                 a.backup(b)
@@ -266,26 +309,31 @@ def main() -> None:
             if run.returncode:
                 sys.exit(f"{mode} failed:\n{run.stderr[-3000:]}")
             results[mode] = json.loads(run.stdout.strip().splitlines()[-1])
+    if os.environ.get("BENCH_JSON"):            # every sample, for a closer look
+        Path(os.environ["BENCH_JSON"]).write_text(json.dumps(results))
     print(f"{args.docs:,} articles of ~1,500 characters, real model, {os.cpu_count()} cores; ms")
-    print(f"{'':34}{'thread (before)':>20}{'server (now)':>20}{'raw':>10}{'target':>10}")
+    heads = {"thread": "thread (before)", "server": "server (now)"}
+    print(f"{'':34}" + "".join(f"{heads[m]:>20}" for m in modes) + f"{'raw':>10}{'target':>10}")
+    last = modes[-1]
 
     def row(what, key, p, raw=None, target=""):
-        cells = [f"{_pct(results[m][key], p):>20.2f}" for m in ("thread", "server")]
+        cells = [f"{_pct(results[m][key], p):>20.2f}" for m in modes]
         print(f"{what:34}{''.join(cells)}{'' if raw is None else f'{raw:>10.2f}'}{target:>10}")
-    raw_s = _pct(results["server"]["raw_scroll"], 95)
-    raw_c = _pct(results["server"]["raw_commit"], 95)
+    raw_s = _pct(results[last]["raw_scroll"], 95)
+    raw_c = _pct(results[last]["raw_commit"], 95)
     row("idle scroll step p95", "idle_scroll", 95, raw_s)
     row("idle key → committed row p95", "idle_key", 95, raw_c)
-    row("batch scroll step p50", "batch_scroll", 50, _pct(results["server"]["raw_scroll"], 50))
+    row("batch scroll step p50", "batch_scroll", 50, _pct(results[last]["raw_scroll"], 50))
     row("batch scroll step p95", "batch_scroll", 95, raw_s, f"≤ {T_SCROLL:g}")
-    row("batch key → committed row p50", "batch_key", 50, _pct(results["server"]["raw_commit"], 50))
+    row("batch key → committed row p50", "batch_key", 50, _pct(results[last]["raw_commit"], 50))
     row("batch key → committed row p95", "batch_key", 95, raw_c, f"≤ {T_KEY:g}")
     row("batch key → committed row max", "batch_key", 100)
+    _parts_rows(results, modes)
     for key, what in (("stall_p95", "UI stall p95 (10 ms timer)"), ("stall_max", "UI stall max"),
                       ("docs_per_s", "batch documents/s")):
-        print(f"{what:34}" + "".join(f"{results[m][key]:>20.2f}" for m in ("thread", "server")))
+        print(f"{what:34}" + "".join(f"{results[m][key]:>20.2f}" for m in modes))
     print("samples during the batch: " + ", ".join(f"{m} {len(results[m]['batch_key'])}"
-                                                 for m in ("thread", "server")))
+                                                 for m in modes))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import deque
+from time import perf_counter, sleep
 from typing import Callable
 
 from models.document import DONE, IN_PROGRESS, NEW
@@ -14,20 +15,27 @@ from models.store import Store
 from models.store_ruler import entries
 
 
+def whole_clusters(text: str, predicted: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Predictions widened to whole grapheme clusters: a model may end an entity inside a ZWJ
+    emoji or a flag. (Reads nothing: a batch does it before its write transaction.)"""
+    return [(*widen(text, start, end), label) for start, end, label in predicted]
+
+
 def model_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]], source: str,
-               text: str | None = None) -> ReplaceSpans | None:
+               text: str | None = None, whole: bool = False) -> ReplaceSpans | None:
     """The edit that adds the model's spans, leaving alone every span already there.
 
     Predictions that overlap an existing span (a person may have labelled while the model
-    ran) are dropped: a person's span always wins.
+    ran) are dropped: a person's span always wins. ``whole``: ``predicted`` is already
+    widened (``whole_clusters``).
     """
     current = store.spans(doc_id)
-    if text is None:        # a batch passes the text it already read
-        text = store.document(doc_id).text if predicted else ""
+    if not whole:
+        if text is None:        # a batch passes the text it already read
+            text = store.document(doc_id).text if predicted else ""
+        predicted = whole_clusters(text, predicted)
     spans: list[Span] = []
     for start, end, label in predicted:
-        # A model may end an entity inside a ZWJ emoji or a flag: widen to whole clusters.
-        start, end = widen(text, start, end)
         if not any(s.overlaps(start, end) for s in current + spans[-1:]):
             spans.append(Span(start, end, label, source))
     if not spans:
@@ -119,19 +127,21 @@ def pattern_edit(store: Store, doc_id: int, found: list[tuple], run, text: str,
 
 
 def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
-               source: str, text: str | None = None) -> ReplaceSpans | None:
+               source: str, text: str | None = None, whole: bool = False) -> ReplaceSpans | None:
     """For ``--force``: the edit replacing a document's model spans with new predictions.
 
     None if a person's span is on the document (it is left alone entirely) or nothing changes.
+    ``whole``: ``predicted`` is already widened (``whole_clusters``).
     """
     current = store.spans(doc_id)
     if any(s.is_manual for s in current):
         return None
-    if text is None:
-        text = store.document(doc_id).text if predicted else ""
+    if not whole:
+        if text is None:
+            text = store.document(doc_id).text if predicted else ""
+        predicted = whole_clusters(text, predicted)
     spans: list[Span] = []
     for start, end, label in predicted:
-        start, end = widen(text, start, end)
         if not spans or not spans[-1].overlaps(start, end):
             spans.append(Span(start, end, label, source))
     if set(spans) == set(current):
@@ -141,11 +151,18 @@ def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
 
 
 AHEAD = 2       # batches the worker processes are given ahead of the one being written
+# ``shared`` (a window writes the file meanwhile: the model server): a batch is written in
+# transactions of about WRITE_MS each, PAUSE_MS apart. A window's commit that finds the write
+# lock taken waits for it in SQLite's busy handler, which tries again 1, 3, 8, 18, 33 … ms
+# later: a batch's one long transaction (~50-100 ms for 64 articles) cost such a key press up
+# to 130 ms; a short one, a few.
+WRITE_MS = 3.0
+PAUSE_MS = 5.0
 
 
 def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: int = 64,
                 progress: Callable[[int, int], bool | None] | None = None,
-                force: bool = False) -> int:
+                force: bool = False, shared: bool = False) -> int:
     """Pre-annotate ``doc_ids``, one transaction per batch; return how many spans were added.
 
     The model runs on a batch (``nlp.pipe``), then the batch is committed: one journaled
@@ -158,6 +175,13 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
     new predictions; a document on which a person's span now stands is left alone.
     ``progress(done, total)`` is called after each batch; returning False stops (cancel).
     Running it again resumes: finished documents are marked pre-annotated.
+
+    Before a batch's transaction, nothing but the predictions' widening to whole clusters
+    (which reads nothing) is done. ``shared`` (another process, a window, writes the file
+    meanwhile): a batch is written in short transactions (``WRITE_MS``), ``PAUSE_MS`` apart,
+    so that the other's commits do not wait long for the write lock; every document is still
+    written whole (its edit and its mark in one transaction), so a stop or a kill leaves
+    nothing half-done.
 
     A pipe with ``stream(batches, batch_size)`` (a cluster: ``models.dask_pipe``) takes the
     batches' texts as it wants them and yields ``(batch number, results)`` as batches
@@ -174,7 +198,7 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
         return [d for d in docs if d is not None]
     starts = list(range(0, len(doc_ids), batch_size))
     if hasattr(pipe, "stream"):
-        return _streamed(store, pipe, run, doc_ids, starts, read, batch_size, progress, force)
+        return _streamed(store, pipe, run, doc_ids, starts, read, batch_size, progress, force, shared)
     queue: deque = deque()              # (documents, their futures), submitted ahead
 
     def submit(i: int) -> None:
@@ -191,14 +215,14 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
         else:
             docs = read(i)
             results = list(pipe.predict([d.text for d in docs], batch_size=batch_size))
-        added += _commit(store, pipe, run, docs, results, links, force)
+        added += _commit(store, pipe, run, docs, results, links, force, shared)
         if progress and progress(min(i + batch_size, len(doc_ids)), len(doc_ids)) is False:
             break
     return added
 
 
 def _streamed(store: Store, pipe, run, doc_ids: list[int], starts: list[int], read,
-              batch_size: int, progress, force: bool) -> int:
+              batch_size: int, progress, force: bool, shared: bool = False) -> int:
     """``preannotate`` with a pipe delivering batches as they complete (``pipe.stream``)."""
     held: dict[int, list] = {}          # batch number -> its documents, until it is committed
 
@@ -212,7 +236,7 @@ def _streamed(store: Store, pipe, run, doc_ids: list[int], starts: list[int], re
     try:
         for k, results in stream:
             docs = held.pop(k)
-            added += _commit(store, pipe, run, docs, results, links, force)
+            added += _commit(store, pipe, run, docs, results, links, force, shared)
             done += len(doc_ids[starts[k]:starts[k] + batch_size])
             if progress and progress(done, len(doc_ids)) is False:
                 break
@@ -221,30 +245,45 @@ def _streamed(store: Store, pipe, run, doc_ids: list[int], starts: list[int], re
     return added
 
 
-def _commit(store: Store, pipe, run, docs: list, results: list, links: dict, force: bool) -> int:
-    """One batch's results in one transaction (see ``preannotate``); the spans added."""
+def _commit(store: Store, pipe, run, docs: list, results: list, links: dict, force: bool,
+            shared: bool = False) -> int:
+    """One batch's results in one transaction, or with ``shared`` in short ones (see
+    ``preannotate``); the spans added."""
+    if run is not None:
+        with store.write():
+            return _run_batch(store, run, docs, results, links)
+    todo = deque((doc, whole_clusters(doc.text, predicted)) for doc, predicted in zip(docs, results))
     added = 0
-    with store.write():
-        if run is not None:
-            added += _run_batch(store, run, docs, results, links)
-            docs = []
-        for doc, predicted in zip(docs, results):
-            row = store.document_row(doc.id)
-            if row is None or row[2] not in (NEW, IN_PROGRESS):
-                continue
-            if force:
-                edit = rerun_edit(store, doc.id, predicted, pipe.source, doc.text)
-                if edit is None and any(s.is_manual for s in store.spans(doc.id)):
-                    continue
-            else:
-                if store.preannotated(doc.id) is not None:
-                    continue            # done meanwhile (the GUI, on opening it)
-                edit = model_edit(store, doc.id, predicted, pipe.source, doc.text)
-            if edit:
-                store.apply(edit)
-                added += len(edit.add)
-            store.mark_preannotated(doc.id, pipe.source)
+    while todo:
+        began = perf_counter()
+        with store.write():
+            while todo:
+                added += _write_one(store, pipe, *todo.popleft(), force)
+                if shared and (perf_counter() - began) * 1000 >= WRITE_MS:
+                    break
+        if shared and todo:
+            sleep(PAUSE_MS / 1000)         # the write lock free: a waiting window gets in
     return added
+
+
+def _write_one(store: Store, pipe, doc, predicted: list, force: bool) -> int:
+    """One document's predictions (whole clusters), checked again inside the caller's
+    transaction; the spans added."""
+    row = store.document_row(doc.id)
+    if row is None or row[2] not in (NEW, IN_PROGRESS):
+        return 0
+    if force:
+        edit = rerun_edit(store, doc.id, predicted, pipe.source, doc.text, whole=True)
+        if edit is None and any(s.is_manual for s in store.spans(doc.id)):
+            return 0
+    else:
+        if store.preannotated(doc.id) is not None:
+            return 0            # done meanwhile (the GUI, on opening it)
+        edit = model_edit(store, doc.id, predicted, pipe.source, doc.text, whole=True)
+    if edit:
+        store.apply(edit)
+    store.mark_preannotated(doc.id, pipe.source)
+    return len(edit.add) if edit else 0
 
 
 def _run_batch(store: Store, run, docs, results, links: dict[str, int]) -> int:
@@ -309,7 +348,7 @@ def open_document_edit(store: Store, doc_id: int, text: str, found: list[tuple],
     return edit, new_marks(run, marks)
 
 
-__all__ = ["model_edit", "rerun_edit", "ensure_labels", "pending", "preannotate", "pattern_edit",
+__all__ = ["model_edit", "rerun_edit", "whole_clusters", "ensure_labels", "pending", "preannotate", "pattern_edit",
            "run_needed", "model_marked", "new_marks", "open_document_edit", "DONE"]
 
 

@@ -70,9 +70,13 @@ def _preannotate(conn, seq: int, pipe, db_path: str, chunk: list[int], skip: int
     process does no work for it. Progress goes back after each batch, and a ``cancel`` sent
     meanwhile stops after the batch in hand. Gives (ids run, documents processed, spans
     added), or None when the window asked the server to quit."""
-    from models import annotate
+    from models import annotate, project_file
     from models.store import Store
     store = Store(db_path)
+    # The window writes the file meanwhile: the batch's commits do not wait for the disk while
+    # they hold the write lock; each batch is put on disk and checkpointed (here rather than in
+    # a key press of the window) once it is reported, and at the latest when the store closes.
+    project_file.defer_sync(store.db.conn)
     quit_ = []
     try:
         ids = annotate.still_wanted(store, chunk, skip, force)
@@ -81,7 +85,8 @@ def _preannotate(conn, seq: int, pipe, db_path: str, chunk: list[int], skip: int
 
         def progress(done: int, _total: int) -> bool:
             processed[0] = skipped + done
-            conn.send((seq, "progress", processed[0]))
+            conn.send((seq, "progress", processed[0]))      # first: a kill now loses no count
+            project_file.settle(store.db.conn, store.path)
             while conn.poll():
                 _, op, _ = conn.recv()
                 if op == "quit":
@@ -89,7 +94,9 @@ def _preannotate(conn, seq: int, pipe, db_path: str, chunk: list[int], skip: int
                 if op in ("quit", "cancel"):
                     return False
             return True
-        added = annotate.preannotate(store, pipe, ids, batch_size, progress, force=force) if ids else 0
+        # shared: the window writes the file meanwhile (short transactions, checkpointed here)
+        added = (annotate.preannotate(store, pipe, ids, batch_size, progress, force=force, shared=True)
+                 if ids else 0)
     finally:
         store.close()
     return None if quit_ else (ids, processed[0], added)

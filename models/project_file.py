@@ -236,6 +236,39 @@ def use_wal(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA synchronous=FULL")
 
 
+def defer_sync(conn: sqlite3.Connection) -> None:
+    """synchronous=NORMAL, for a connection writing beside a window (the model server's): its
+    commits no longer wait for the disk while they hold the write lock (a window's commit
+    would wait behind that fsync); ``settle`` puts them on disk after, holding no lock.
+    The window's own commits stay FULL: each is on disk before its commit returns, and so is
+    every frame of the WAL before it (an fsync flushes the whole file). Until ``settle``, a
+    power cut may lose such commits (never a process kill): WAL checksums keep the file whole."""
+    conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def settle(conn: sqlite3.Connection, path: Path) -> None:
+    """Every commit made to the project at ``path`` so far on disk (an fsync of its -wal, no
+    lock held; SQLite takes no lock on that file, so opening and closing it here is safe: see
+    ``_OPEN``), then a passive checkpoint: what readers allow of the WAL copied into the file
+    without waiting for anyone. The writer that does it after its commits keeps the WAL short,
+    so a window's commit never finds it over the auto-checkpoint size (1,000 pages) and
+    copies it into the file itself, in its key press."""
+    try:
+        fd = os.open(f"{path}-wal", os.O_RDONLY)
+    except FileNotFoundError:           # nothing committed in WAL mode
+        fd = None
+    if fd is not None:
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.OperationalError as e:       # another connection checkpoints just now
+        if (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF not in (_BUSY, _LOCKED):
+            raise
+
+
 def connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
     """A connection that cannot write (SQLite ``mode=ro``), and whether it is ``immutable``."""
     uri = path.resolve().as_uri() + "?mode=ro"
@@ -282,4 +315,4 @@ def open_error(path: Path, e: sqlite3.DatabaseError) -> StoreError:
     return StoreError(f"{path}: cannot open project ({msg})")
 
 
-__all__ = ["StoreError", "ReadOnlyLocation", "check", "project_in_the_way", "sync_folder", "connect", "distrust", "use_wal", "connect_readonly", "open_error"]
+__all__ = ["StoreError", "ReadOnlyLocation", "check", "project_in_the_way", "sync_folder", "connect", "distrust", "use_wal", "defer_sync", "settle", "connect_readonly", "open_error"]

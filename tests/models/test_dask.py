@@ -70,8 +70,8 @@ def test_ctrl_c_after_the_first_batch_keeps_whole_batches_and_a_rerun_completes(
     path = _project(tmp_path / "stop.annotator")
     real, commits = annotate._commit, []
 
-    def commit(store, pipe, run, docs, results, links, force):
-        added = real(store, pipe, run, docs, results, links, force)
+    def commit(store, pipe, run, docs, results, links, force, *shared):
+        added = real(store, pipe, run, docs, results, links, force, *shared)
         commits.append([d.id for d in docs])
         if len(commits) == 1:
             signal.raise_signal(signal.SIGINT)      # Ctrl+C once: stop after this batch
