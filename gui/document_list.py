@@ -6,7 +6,8 @@ bytes a document, ~0.8 MB for 100,000) and a small LRU cache of pages of rows fe
 the view draws them; nothing else grows with the corpus. The queries are in
 ``models.queue``, run by the store (``Store.list_ids``, ``list_rows``; no SQL here). A search
 scans the texts, so it runs off the UI thread on a connection of its own
-(``models.queue.SearchReader``); a newer search interrupts an older one.
+(``models.queue.SearchReader``); so does any filter or sort of a corpus of over ``BIG``
+documents (a million ids: ~0.4 s); a newer query interrupts an older one.
 
 Rows change in place (``refresh``): a document whose status or entity count changes keeps its
 place until the next ``reload`` or change of filter or sort, so the row under the cursor
@@ -45,6 +46,7 @@ class DocumentListModel(QAbstractTableModel):
     SORTS = ("id", "title", "status", "entities", "updated")        # the sort of each column
     PAGE = 200              # rows fetched at a time (one query, one result row)
     MAX_PAGES = 20          # rows kept: at most PAGE * MAX_PAGES, whatever the corpus
+    BIG = 200_000           # documents: a filter or sort of more is read off the UI thread too
 
     loaded = Signal()               # new ids are shown (reload, filter, search or sort)
     searching = Signal(bool)        # a search started (True) / its result arrived or was dropped
@@ -65,6 +67,7 @@ class DocumentListModel(QAbstractTableModel):
         self._generation = 0            # bumped by every load: a late search result is dropped
         self._runner: Runner | None = None
         self._search: tuple | None = None       # (task, lock, [conn]) of the running search
+        self.pending: QueueQuery | None = None  # ... and its query
         self.fetches = 0                # pages read from the store (for tests and benchmarks)
 
     # -- loading -------------------------------------------------------------------------------
@@ -84,9 +87,10 @@ class DocumentListModel(QAbstractTableModel):
         if not self._loaded:            # nothing shown yet: remember it for reload()
             self.query = query
             return
-        if not query.searching:
+        if not query.searching and self.total < self.BIG:
             self._show(query, self.store.list_ids(query))
             return
+        self.pending = query            # a search, or any list of a big corpus: in the background
         gen, path, lock, box = self._generation, str(self.store.path), threading.Lock(), []
 
         def run(task):
@@ -112,10 +116,15 @@ class DocumentListModel(QAbstractTableModel):
         self._search = (task, lock, box)
         self.searching.emit(True)
 
+    @property
+    def latest(self) -> QueueQuery:
+        """The query asked for last (shown, or being read): what the next one builds on."""
+        return self.pending if self._search is not None and self.pending is not None else self.query
+
     def _search_done(self, result) -> None:
         if result is None or result[0] != self._generation:
             return
-        self._search = None
+        self._search = self.pending = None
         _gen, query, ids, extent = result
         self._show(query, ids, extent)
         self.searching.emit(False)
@@ -123,7 +132,7 @@ class DocumentListModel(QAbstractTableModel):
     def _search_failed(self, message: str, generation: int) -> None:
         if self._search is None or generation != self._generation:
             return                      # an older search, already dropped
-        self._search = None
+        self._search = self.pending = None
         self.searching.emit(False)
         self.search_failed.emit(message)
 
@@ -131,7 +140,7 @@ class DocumentListModel(QAbstractTableModel):
         if self._search is None:
             return
         task, lock, box = self._search
-        self._search = None
+        self._search = self.pending = None
         task.cancel()
         with lock:
             if box:
@@ -342,5 +351,5 @@ class DocumentListModel(QAbstractTableModel):
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(self.SORTS):
-            self.set_query(replace(self.query, sort=self.SORTS[column],
+            self.set_query(replace(self.latest, sort=self.SORTS[column],
                                    descending=order == Qt.SortOrder.DescendingOrder))

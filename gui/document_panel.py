@@ -136,7 +136,7 @@ class DocumentPanel(QWidget):
 
     # -- filters -----------------------------------------------------------------------------------
     def query(self) -> QueueQuery:
-        return replace(self.model.query, status=self.status_filter.currentData(),
+        return replace(self.model.latest, status=self.status_filter.currentData(),
                        search=self.search.text().strip())
 
     def set_spans(self, spans: SpanFilter | None, status: str | None = None) -> None:
@@ -181,7 +181,7 @@ class DocumentPanel(QWidget):
     def _show_count(self, *_args) -> None:
         m = self.model
         if m._search is not None:
-            self.shown.setText("Searching…")
+            self.shown.setText("Searching…" if m.pending and m.pending.searching else "Reading the list…")
             return
         n = m.rowCount()
         if m.query.status != ALL or m.query.searching:

@@ -1,0 +1,67 @@
+"""A big corpus (over ``DocumentListModel.BIG`` documents, lowered here): a filter, a sort or
+clearing the search reads the list off the UI thread, as a search does; the list shown meanwhile
+stays, the panel says it reads, and a later choice wins."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.document_list import DocumentListModel
+from gui.document_panel import DocumentPanel
+from models.queue import QueueQuery
+from models.store import Store
+from tests.gui.test_document_list import STATUSES, add_raw
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(DocumentListModel, "BIG", 20)
+    store = Store(tmp_path / "big.annotator")
+    add_raw(store, 40)
+    p = DocumentPanel(store)
+    qtbot.addWidget(p)
+    p.resize(500, 600)
+    p.model.reload()
+    yield p
+    p.model.wait()
+    store.close()
+
+
+def ids(model) -> list[int]:
+    return [model.doc_id(r) for r in range(model.rowCount())]
+
+
+def test_a_filter_of_a_big_corpus_is_read_in_the_background(qtbot, panel):
+    m = panel.model
+    assert ids(m) == list(range(1, 41))
+    states = []
+    m.searching.connect(states.append)
+    panel.status_filter.setCurrentIndex(panel.status_filter.findData("done"))
+    assert ids(m) == list(range(1, 41))                  # the list shown stays meanwhile
+    assert states == [True] and panel.shown.text() == "Reading the list…"
+    qtbot.waitUntil(lambda: states[-1] is False, timeout=5000)
+    assert ids(m) == [i for i in range(1, 41) if STATUSES[i % 4] == "done"]
+    assert panel.shown.text() == f"{len(ids(m))} of 40 documents shown"
+
+
+def test_a_sort_of_a_big_corpus_too_and_a_later_choice_wins(qtbot, panel):
+    m = panel.model
+    panel.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    panel.status_filter.setCurrentIndex(panel.status_filter.findData("not done"))
+    assert ids(m) == list(range(1, 41))                  # neither read yet
+    qtbot.waitUntil(lambda: m._search is None, timeout=5000)
+    m.wait()
+    qtbot.wait(50)
+    assert ids(m) == [i for i in range(40, 0, -1) if STATUSES[i % 4] in ("new", "in progress")]
+
+
+def test_clearing_a_search_of_a_big_corpus_reads_the_whole_list_in_the_background(qtbot, panel):
+    m = panel.model
+    panel.search.setText("Seoul")
+    qtbot.waitUntil(lambda: m.query.searching and m._search is None, timeout=5000)
+    assert ids(m) == [i for i in range(1, 41) if i % 5 == 0]
+    m.set_query(QueueQuery())                            # what clearing the box asks for
+    assert m.pending == QueueQuery() and m.latest == QueueQuery()
+    assert ids(m) == [i for i in range(1, 41) if i % 5 == 0]   # still shown while it reads
+    qtbot.waitUntil(lambda: m._search is None, timeout=5000)
+    assert ids(m) == list(range(1, 41)) and panel.shown.text() == "40 documents"
