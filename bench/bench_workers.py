@@ -26,7 +26,8 @@ the rounds' ratios.
 * in-process (k = 1 only): ``annotate.preannotate`` with the pipeline in this process (what a
   run of fewer than 200 documents without ``--workers`` does): model and writes in turn.
 
-Also printed per round: minor page faults per document, this process and its children.
+Also printed: minor page faults and CPU time per document, this process and its children
+(CPU time moves less than docs/s when other work shares the cores).
 
     .venv/bin/python bench/bench_workers.py [--docs N] [--rounds R] [--model NAME]
 """
@@ -75,26 +76,29 @@ def project(tmp: str, docs: list[str], name: str) -> Path:
     return path
 
 
-def faults() -> int:
-    """Minor page faults so far: this process and its children that have been waited for."""
-    return sum(resource.getrusage(who).ru_minflt
-               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+def usage() -> tuple[int, float]:
+    """Minor page faults and CPU seconds so far: this process and its children waited for."""
+    got = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_minflt for u in got), sum(u.ru_utime + u.ru_stime for u in got)
 
 
-def timed(fn) -> tuple[float, int]:
-    f, t = faults(), time.perf_counter()
+def timed(fn) -> tuple[float, int, float]:
+    """(seconds, page faults, CPU seconds) of ``fn()``."""
+    (f, c), t = usage(), time.perf_counter()
     fn()
-    return time.perf_counter() - t, faults() - f
+    t = time.perf_counter() - t
+    f2, c2 = usage()
+    return t, f2 - f, c2 - c
 
 
-def raw(pipe, docs: list[str], k: int) -> tuple[float, int]:
+def raw(pipe, docs: list[str], k: int) -> tuple[float, int, float]:
     def run():
         for _ in pipe.nlp.pipe(docs, batch_size=64, n_process=k):
             pass
     return timed(run)
 
 
-def raw_steady(pipe, docs: list[str], k: int) -> tuple[float, int]:
+def raw_steady(pipe, docs: list[str], k: int) -> tuple[float, int, float]:
     """``raw`` in a child forked for it that called ``steady_heap`` first (this process keeps
     glibc's defaults, for raw)."""
     r, w = os.pipe()
@@ -104,7 +108,7 @@ def raw_steady(pipe, docs: list[str], k: int) -> tuple[float, int]:
         try:
             os.close(r)
             assert steady_heap(), "mallopt not applied"
-            os.write(w, struct.pack("dq", *raw(pipe, docs, k)))
+            os.write(w, struct.pack("dqd", *raw(pipe, docs, k)))
             code = 0
         finally:
             os._exit(code)
@@ -112,10 +116,10 @@ def raw_steady(pipe, docs: list[str], k: int) -> tuple[float, int]:
     with os.fdopen(r, "rb") as f:
         got = f.read()
     assert os.waitpid(pid, 0)[1] == 0 and got, "the steady-heap raw run failed"
-    return struct.unpack("dq", got)
+    return struct.unpack("dqd", got)
 
 
-def ours_run(pipe, path: Path, k: int | None) -> tuple[float, int]:
+def ours_run(pipe, path: Path, k: int | None) -> tuple[float, int, float]:
     """k processes forked from ``pipe`` (None: the model in this process)."""
     wait = time.perf_counter() + 5          # spaCy's queue threads from a raw run just before
     while k and threading.active_count() > 1 and time.perf_counter() < wait:
@@ -135,7 +139,7 @@ def ours_run(pipe, path: Path, k: int | None) -> tuple[float, int]:
         s.close()
 
 
-def command(path: Path, model: str, k: int) -> tuple[float, int]:
+def command(path: Path, model: str, k: int) -> tuple[float, int, float]:
     def run():
         assert cli(["preannotate", str(path), "--model", model, "--workers", str(k)]) == 0
     return timed(run)
@@ -153,6 +157,7 @@ def main() -> None:
     load = time.perf_counter() - t
     times: dict[str, list[float]] = {}
     flts: dict[str, list[int]] = {}
+    cpus: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             steps = []          # ours first; every other round the other way round
@@ -165,9 +170,10 @@ def main() -> None:
                           (f"cmd{k}", lambda k=k: command(project(tmp, docs, f"c{r}{k}"), args.model, k))]
             order = "ours first" if r % 2 == 0 else "raw first"
             for key, step in (steps if r % 2 == 0 else steps[::-1]):
-                took, f = step()
+                took, f, c = step()
                 times.setdefault(key, []).append(took)
                 flts.setdefault(key, []).append(f)
+                cpus.setdefault(key, []).append(c)
             print(f"round {r + 1}/{args.rounds} ({order}, load average {os.getloadavg()[0]:.1f}): "
                   + "; ".join(f"{k} processes: raw {args.docs / times[f'raw{k}'][-1]:.1f}, "
                               f"ours {args.docs / times[f'run{k}'][-1]:.1f} docs/s "
@@ -175,7 +181,9 @@ def main() -> None:
                               f"raw+steady {args.docs / times[f'steady{k}'][-1]:.1f}, "
                               f"faults/doc raw {flts[f'raw{k}'][-1] / args.docs:.0f} "
                               f"ours {flts[f'run{k}'][-1] / args.docs:.0f} "
-                              f"raw+steady {flts[f'steady{k}'][-1] / args.docs:.0f}" for k in (1, 2)),
+                              f"raw+steady {flts[f'steady{k}'][-1] / args.docs:.0f}, CPU ms/doc "
+                              + " ".join(f"{cpus[v + str(k)][-1] * 1000 / args.docs:.1f}"
+                                         for v in ("raw", "run", "steady")) for k in (1, 2)),
                   flush=True)
     rate = {key: args.docs / statistics.median(v) for key, v in times.items()}
     print(f"\n{args.docs} documents of ~1,500 characters, {args.model}, median of {args.rounds} "
@@ -194,6 +202,8 @@ def main() -> None:
           f"| {rounds(times, 'in1', 'raw1')} | {median(times, 'in1', 'raw1'):.2f}x | – | – |")
     print("\nminor page faults per document (median; this process and its children): "
           + ", ".join(f"{key} {statistics.median(v) / args.docs:.0f}" for key, v in flts.items()))
+    print("CPU ms per document (median; this process and its children): "
+          + ", ".join(f"{key} {statistics.median(v) * 1000 / args.docs:.1f}" for key, v in cpus.items()))
 
 
 def median(times: dict, ours: str, base: str) -> float:
