@@ -24,6 +24,8 @@ from models import annotate
 from models.display import path_shown
 from models.store import Store, StoreError
 
+LIVE_MAX = 2_000_000     # characters: a longer text is not sent to the model when opened
+
 
 def plain_label(text: str = "") -> QLabel:
     label = QLabel(text)
@@ -223,7 +225,10 @@ class MainWindow(WindowIO, QMainWindow):
         if row >= 0 and self.doc_table.currentIndex().row() != row:
             self.doc_table.selectRow(row)
         self.setWindowTitle(f"{one_line(doc.title, 80) or 'Untitled'} — {self.project_title} — article-annotator")
-        if annotate.wants_model(self.store, doc.id):
+        if len(doc.text) > LIVE_MAX:    # minutes of the model: the batch's (it would hold every other)
+            self.statusBar().showMessage(f"The model is not run on opening a text of {len(doc.text):,} characters "
+                                         f"(over {LIVE_MAX:,}): Model ▸ Pre-annotate all documents runs it in the background.", 15000)
+        elif annotate.wants_model(self.store, doc.id):
             self._pending_prediction = doc.id
             self.model.predict(doc.id, doc.text)
 

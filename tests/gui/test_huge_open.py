@@ -114,3 +114,22 @@ def test_the_window_shows_why_a_huge_document_cannot_be_opened(make_window, stan
     qtbot.waitUntil(lambda: bool(shown), timeout=10000)
     assert shown[0][0] == "Cannot open this document" and "recorded length 7" in shown[0][1]
     assert w.session.doc.id == small and "Opening" not in w.statusBar().currentMessage()
+
+
+def test_a_huge_text_is_not_sent_to_the_model_on_opening(make_window, stand_in_model, qtbot, monkeypatch):
+    from gui import main_window
+    monkeypatch.setattr(main_window, "LIVE_MAX", 1000)
+    w, store, (small, huge) = make_window(["A small one about Seoul.", TEXT], start=False)
+    qtbot.waitUntil(lambda: w.model.pipeline is not None, timeout=10000)
+    asked = []
+    real = w.model.predict
+    monkeypatch.setattr(w.model, "predict", lambda doc_id, text: asked.append(doc_id) or real(doc_id, text))
+    w.start()
+    w.open_document(huge)
+    qtbot.waitUntil(lambda: w.session.doc.id == huge, timeout=5000)
+    assert asked == [small]                         # the small one at once, the huge one not
+    assert w.statusBar().currentMessage() == (
+        "The model is not run on opening a text of 1,720 characters (over 1,000): "
+        "Model ▸ Pre-annotate all documents runs it in the background.")
+    w.open_document(small)
+    qtbot.waitUntil(lambda: len(w.session.spans) == 1, timeout=5000)     # its suggestion came
