@@ -165,7 +165,7 @@ class CorpusJobs(QObject):
         self.bar.show_progress(0, 0, "Finding the documents to pre-annotate…")
         return True
 
-    def _pending_found(self, todo: list[int]) -> None:
+    def _pending_found(self, todo: array) -> None:
         self.task = None
         self._todo, self._total = todo, len(todo)
         if not self._total or self._cancelled:
@@ -271,7 +271,7 @@ class CorpusJobs(QObject):
                 pipe = service.in_process() if mode != "alone" else service.pipeline
                 lang = getattr(pipe, "lang", None) or getattr(getattr(pipe, "nlp", None), "lang", "en")
                 box["run"] = ruler.build(p, mode, pipe if mode != "alone" else None, lang=lang)
-                return annotate.pending(store, run=box["run"]), box["run"].info()
+                return array("q", annotate.pending(store, run=box["run"])), box["run"].info()   # 8 bytes an id
             finally:
                 store.close()
 

@@ -128,3 +128,31 @@ def test_preannotate_all_finds_its_documents_off_the_ui_thread_and_says_when_non
     qtbot.waitUntil(lambda: not w.jobs.busy, timeout=20000)
     assert said[-1] == "Every document that needs the model has its suggestions."
     assert not w.job_bar.isVisible()
+
+
+def test_the_pending_ids_are_held_as_an_array_of_8_bytes_each(make_window, stand_in_model, qtbot,
+                                                              monkeypatch):
+    """A million pending ids as a list of ints cost ~50 MB in the window (issue 15); both
+    Pre-annotate all and a patterns run keep them as an ``array('q')`` (8 MB)."""
+    from array import array
+
+    from models import edits as E
+    from models.spans import Span
+    w, store, ids = make_window(corpus_texts(12))
+    qtbot.waitUntil(lambda: w.model.source is not None, timeout=5000)
+    held = []
+    real = corpus.CorpusJobs._next_chunk
+    monkeypatch.setattr(corpus.CorpusJobs, "_next_chunk",
+                        lambda self: held.append((type(self._todo), len(self._todo))) or real(self))
+    assert w.jobs.preannotate_all()
+    qtbot.waitUntil(lambda: not w.jobs.busy, timeout=20000)
+    assert held and held[0][0] is array and held[0][1] >= 11     # (the open one: maybe live already)
+    assert w.jobs._todo.typecode == "q"
+    held.clear()
+    text = corpus_texts(12)[3]
+    s = text.index("Seoul")
+    store.apply(E.add_span(ids[3], Span(s, s + 5, "GPE"), store.spans(ids[3])))     # a person's
+    assert w.jobs.preannotate_patterns(None, "alone")
+    qtbot.waitUntil(lambda: not w.jobs.busy and "Pre-annotated" in w.statusBar().currentMessage(),
+                    timeout=20000)
+    assert held and held[0][0] is array and held[0][1] >= 10

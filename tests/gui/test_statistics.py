@@ -165,10 +165,14 @@ def test_an_import_and_a_batch_pre_annotation_are_counted_when_they_end(qtbot, m
     assert w.jobs.import_files([str(lines)])
     qtbot.waitUntil(lambda: not w.jobs.busy and panel.task is None and panel.figures["documents"] == 23,
                     timeout=20000)
+    builds = []
+    real = panel.engine.build
+    panel.engine.build = lambda *a, **k: builds.append(1) or real(*a, **k)
     assert w.jobs.preannotate_all()
     qtbot.waitUntil(lambda: not w.jobs.busy and panel.task is None and
                     next(r for r in panel.figures["labels"] if r["label"] == "GPE")["all"] >= 20, timeout=20000)
     assert same(panel.figures, fresh(store))
+    assert not builds                  # a chunk's documents counted again, not the whole project
 
 
 def test_a_dock_never_shown_counts_nothing_until_it_is(qtbot, make_window, stand_in_model):
@@ -183,5 +187,38 @@ def test_a_dock_never_shown_counts_nothing_until_it_is(qtbot, make_window, stand
     assert w.session.push(E.remove_span(ids[2], w.session.spans[0]))
     qtbot.wait(400)
     assert panel.figures is None and panel.task is None
+    assert not panel.engine.built and not panel.docs        # nor are the ids it will count held
     panel = show(qtbot, w)
+    assert same(panel.figures, fresh(store))
+
+
+def test_a_dock_hidden_a_while_lets_its_engine_go_and_counts_all_again_when_shown(qtbot, make_window,
+                                                                                 stand_in_model):
+    """Hidden for ``drop_ms`` (30 s), its state (a row per document) is let go; the edits made
+    meanwhile, here and by another connection, are in the figures once it is shown again."""
+    from models.store import Store
+    w, store, ids = prepared(make_window, stand_in_model)
+    panel = show(qtbot, w)
+    assert panel.engine.built
+    panel.drop_ms = 50
+    w.statistics_dock.hide()
+    qtbot.waitUntil(lambda: not panel.engine.built, timeout=5000)
+    assert panel.engine.conn is None and panel.full and panel.task is None
+    w.open_document(ids[2])
+    assert w.session.push(E.remove_span(ids[2], w.session.spans[0]))
+    other = Store(store.path)
+    other.apply(E.finish(ids[1], other.spans(ids[1]), "new", "done", "Mark done"))
+    other.close()
+    w.follower.poll()                                       # the other connection's write, told
+    qtbot.wait(400)
+    assert not panel.docs and not panel.flips and not panel.engine.built and panel.task is None
+    w.statistics_dock.show()
+    qtbot.waitUntil(lambda: panel.engine.built and panel.task is None and not panel.full, timeout=20000)
+    assert same(panel.figures, fresh(store))
+    assert panel.figures["status"]["done"] == 2 and panel.figures["models"][0]["documents"] == 2
+    assert next(r for r in panel.figures["labels"] if r["label"] == "ORG")["all"] == 1
+    # shown, it follows edits again
+    assert w.session.push(E.remove_span(ids[2], w.session.spans[0]))
+    qtbot.waitUntil(lambda: panel.task is None and not panel.docs and
+                    next(r for r in panel.figures["labels"] if r["label"] == "GPE")["all"] == 1, timeout=10000)
     assert same(panel.figures, fresh(store))
