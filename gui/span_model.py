@@ -110,10 +110,13 @@ class SpanModel(QAbstractTableModel):
         self._dark = QColor("#111111")
 
     # -- the changes -------------------------------------------------------------------------
-    def open(self, text: str, spans: Sequence[Span], labels: LabelSet) -> None:
-        """A new document: its text, spans and the label set (a model reset)."""
+    def open(self, text: str, spans: Sequence[Span], labels: LabelSet,
+             offsets: OffsetMap | None = None) -> None:
+        """A new document: its text, spans and the label set (a model reset). ``offsets``: the
+        text's map if it was built already (a huge text's: on the thread that read it)."""
         self.beginResetModel()
-        self.text, self.map, self.labels = text, OffsetMap(text), labels
+        offsets = offsets if offsets is not None and offsets.text is text else OffsetMap(text)
+        self.text, self.map, self.labels = text, offsets, labels
         self._colours.clear()
         self._set_spans(spans)
         self.endResetModel()

@@ -50,6 +50,27 @@ def test_a_huge_document_is_read_in_the_background_then_opened_whole(qtbot, proj
     assert TEXT[session.spans[1].start:session.spans[1].end] == "Tokyo"
 
 
+def test_a_huge_text_s_offset_map_is_built_where_it_was_read_not_on_the_ui_thread(qtbot, project, session, monkeypatch):
+    import threading
+
+    from gui import offsets, session as session_module
+    built = []
+
+    class Recorded(offsets.OffsetMap):
+        def __init__(self, text):
+            built.append((threading.current_thread() is threading.main_thread(), len(text)))
+            super().__init__(text)
+    monkeypatch.setattr(session_module, "OffsetMap", Recorded)
+    store, (small, huge, _) = project
+    session.open_document(huge)
+    qtbot.waitUntil(lambda: session.doc is not None and session.doc.id == huge, timeout=10000)
+    assert built == [(False, len(TEXT))]               # once, on the reader's thread
+    assert session.owner.map.text is session.doc.text and isinstance(session.owner.map, Recorded)
+    a = TEXT.index("𠮷")                               # astral and CRLF mapped as built anew
+    fresh = offsets.OffsetMap(TEXT)
+    assert [session.owner.map.to_qt(i) for i in (a, a + 1, len(TEXT))] == [fresh.to_qt(i) for i in (a, a + 1, len(TEXT))]
+
+
 def test_a_later_choice_wins_over_a_read_still_running(qtbot, project, session):
     store, (small, huge, huge2) = project
     opened = []
