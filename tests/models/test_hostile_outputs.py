@@ -104,6 +104,10 @@ def test_a_fifo_is_written_into_for_its_reader(capsys, project, tmp_path, fmt):
 
 
 def test_a_fifo_whose_reader_leaves_is_one_line(capsys, project, tmp_path):
+    store = Store(project)      # more than any pipe holds (up to 1 MB): the export must meet the
+    store.add_documents([{"text": f"{TEXT} ({i}) " + "word " * 400, "title": f"B{i}"}   # closed end
+                         for i in range(600)])
+    store.close()
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
 
