@@ -163,7 +163,8 @@ PAUSE_MS = 5.0
 def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: int = 64,
                 progress: Callable[[int, int], bool | None] | None = None,
                 force: bool = False, shared: bool = False) -> int:
-    """Pre-annotate ``doc_ids``, one transaction per batch; return how many spans were added.
+    """Pre-annotate ``doc_ids``, one transaction per batch (``shared``: a few short ones);
+    return how many spans were added.
 
     The model runs on a batch (``nlp.pipe``), then the batch is committed: one journaled
     ``ReplaceSpans`` edit per document through ``store.apply`` (so each can be undone), and
@@ -176,8 +177,8 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
     ``progress(done, total)`` is called after each batch; returning False stops (cancel).
     Running it again resumes: finished documents are marked pre-annotated.
 
-    Before a batch's transaction, nothing but the predictions' widening to whole clusters
-    (which reads nothing) is done. ``shared`` (another process, a window, writes the file
+    Before a batch's transaction the predictions are widened to whole clusters (which reads
+    nothing); all the rest is done inside it. ``shared`` (another process, a window, writes the file
     meanwhile): a batch is written in short transactions (``WRITE_MS``), ``PAUSE_MS`` apart,
     so that the other's commits do not wait long for the write lock; every document is still
     written whole (its edit and its mark in one transaction), so a stop or a kill leaves
