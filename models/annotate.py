@@ -154,8 +154,8 @@ AHEAD = 2       # batches the worker processes are given ahead of the one being 
 # ``shared`` (a window writes the file meanwhile: the model server): a batch is written in
 # transactions of about WRITE_MS each, PAUSE_MS apart. A window's commit that finds the write
 # lock taken waits for it in SQLite's busy handler, which tries again 1, 3, 8, 18, 33 … ms
-# later: a batch's one long transaction (~50-100 ms for 64 articles) cost such a key press up
-# to 130 ms; a short one, a few.
+# later: a batch's one long transaction (~45-75 ms for 64 articles idle) cost such a key press up
+# to ~250 ms on a loaded machine; a short one, a few (bench/README.md, model server).
 WRITE_MS = 3.0
 PAUSE_MS = 5.0
 
