@@ -228,8 +228,8 @@ def print_huge(h: dict, mb: int) -> None:
           f"{h[bh + '.all']:>10.0f}")
     print(f"  ours: open_document returned after {h['ours.open_document']:.0f} (a huge text is read "
           f"in the background), shown after {h['ours.shown']:.0f} = store.document "
-          f"{h['ours.store.document']:.0f} + store.spans {h['ours.store.spans']:.0f} + the rest (offset map, "
-          f"spans in Qt positions, first screens set, on the UI thread) "
+          f"{h['ours.store.document']:.0f} + store.spans {h['ours.store.spans']:.0f} + the rest (the offset map, "
+          f"on the reader's thread too; spans in Qt positions and the first screens set, on the UI thread) "
           f"{h['ours.shown'] - h['ours.store.document'] - h['ours.store.spans']:.0f}")
     print(f"  ours: "
           f"the last span chosen right after the first screen: {h['ours.jump_to_last']:.0f} ms "
