@@ -27,7 +27,7 @@ from collections import Counter
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from models.check_text import core, initials_match, name_forms, name_parts
+from models.check_text import Found, Occurrences, core, initials_match, name_forms, name_parts, view
 from models.findings import Finding, Item, json_key, quoted
 from models.spans import MANUAL
 
@@ -76,8 +76,8 @@ def labels_finding(checker, s: str) -> Finding | None:
 
 
 def missed_finding(checker, s: str) -> Finding | None:
-    docs, spans = checker.occ_docs.get(s), checker.spans_of(s)
-    if not docs or not spans:
+    found, spans = checker.occ.get(s), checker.spans_of(s)
+    if not found or not spans:
         return None
     target, order, _labels = choose_label(spans)
     if (target or order[0]) in NUMERIC and not any(c.isupper() or c.isdigit() for c in s):
@@ -85,21 +85,37 @@ def missed_finding(checker, s: str) -> Finding | None:
     entities = {t[4] for _d, t in spans}
     entity = next(iter(entities)) if len(entities) == 1 else 0
     label = target or order[0]
-    rejected = checker.rejected
-    items = tuple(Item(d, a, b, label, MANUAL, entity, s) for d in sorted(docs)
-                  for a, b, x in checker.occ.get(d, ()) if x == s
-                  and not any((d, a, b, lab) in rejected for lab in order))
+    items = Occurrences(found, s, label, entity, _rejected_at(checker, found, s, set(order)))
     if not items:
         return None
-    f = Finding("missed", s, len(items), "", items, target, order if not target else (), strings=(s,))
-    per = f.per_doc()
-    where = ", ".join(f"doc {d} ×{n}" for d, n in per[:5]) + (", …" if len(per) > 5 else "")
+    n_docs, per = items.n_docs, items.first_docs(5)
+    where = ", ".join(f"doc {d} ×{n}" for d, n in per) + (", …" if n_docs > 5 else "")
     fix = f"label them {target}" if target else f"labelled {' / '.join(order)} elsewhere: choose the label"
     times = "once" if len(items) == 1 else f"{len(items)} times"
-    docs_ = "1 document" if len(per) == 1 else f"{len(per)} documents"
+    docs_ = "1 document" if n_docs == 1 else f"{n_docs} documents"
     desc = f"{quoted(s)} ({'/'.join(order)}) stands unlabelled {times} in {docs_} ({where}) → {fix}"
-    from dataclasses import replace
-    return replace(f, description=desc)
+    return Finding("missed", s, len(items), desc, items, target, order if not target else (),
+                   strings=(s,))
+
+
+def _rejected_at(checker, found: Found, s: str, labels: set[str]) -> list[int]:
+    """The flat positions in ``found`` of the occurrences of ``s`` where a person rejected the
+    suggestion of one of ``labels``."""
+    rejected_docs, by_doc = checker.rejected_by_doc()
+    docs = view(found.docs)
+    if not len(rejected_docs) or not len(docs):
+        return []
+    at = np.minimum(np.searchsorted(docs, rejected_docs), len(docs) - 1)
+    hit = np.flatnonzero(docs[at] == rejected_docs)
+    if not len(hit):
+        return []
+    ends = np.cumsum(view(found.counts), dtype=np.int64)
+    n, out = len(s), []
+    for p in at[hit].tolist():
+        lo, hi = int(ends[p] - found.counts[p]), int(ends[p])
+        marks = {a for a, b, lab in by_doc[int(found.docs[p])] if b - a == n and lab in labels}
+        out.extend(lo + k for k, a in enumerate(found.starts[lo:hi]) if a in marks)
+    return sorted(out)
 
 
 def _form_rank(s: str, n: int) -> tuple:
@@ -283,6 +299,13 @@ class Variants:
                        tuple(items), target, choices, strings=tuple(sorted(group)))
 
 
+def doc_count(f: Finding) -> int:
+    """How many documents a finding's items are in (a ``missed`` one's counted without
+    making its items)."""
+    items = f.items
+    return items.n_docs if isinstance(items, Occurrences) else len(f.per_doc())
+
+
 def entity_name(items) -> str:
     """The name a new entity of these spans takes: the core most of them have (a tie: the one
     that comes first, by document and place)."""
@@ -312,4 +335,4 @@ def _groups(pairs, weight) -> list[list[str]]:
 
 
 __all__ = ["labels_finding", "missed_finding", "bounds_findings", "Variants", "choose_label",
-           "entity_name", "THRESHOLD", "CANDIDATE", "NUMERIC"]
+           "entity_name", "doc_count", "THRESHOLD", "CANDIDATE", "NUMERIC"]

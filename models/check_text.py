@@ -20,10 +20,17 @@ made of, and where it stands in a text.
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import islice
 from typing import Iterable, Iterator
 
+import numpy as np
 from anyascii import anyascii
+
+from models.findings import Item
+from models.spans import MANUAL
 
 DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those"})
 TITLES = frozenset({
@@ -174,5 +181,186 @@ def _branch(node: dict) -> str:
     return f"(?:{body})?" if "" in node else body
 
 
+
+
+# -- the occurrences found, compact (kind "missed") ----------------------------------------------
+_DTYPES = {"B": np.uint8, "H": np.uint16, "I": np.uint32, "q": np.int64}
+_WIDER = {"B": "H", "H": "I", "I": "q"}
+
+
+def view(a: array) -> np.ndarray:
+    return np.frombuffer(a, dtype=_DTYPES[a.typecode]) if len(a) else np.zeros(0, np.int64)
+
+
+def _packed(values: np.ndarray, small: str = "H") -> array:
+    """``values`` (whole numbers) as the narrowest array of ``small``, 'I' or 'q' that holds them."""
+    code = small
+    if len(values):
+        lo, hi = int(values.min()), int(values.max())
+        while code != "q" and not (lo >= 0 and hi < 1 << (8 * array(code).itemsize)):
+            code = _WIDER[code]
+    out = array(code)
+    out.frombytes(np.ascontiguousarray(values, dtype=_DTYPES[code]).tobytes())
+    return out
+
+
+def _append(a: array, v: int) -> array:
+    try:
+        a.append(v)
+    except OverflowError:            # wider than its type: the array widened once
+        a = array(_WIDER[a.typecode], a)
+        return _append(a, v)
+    return a
+
+
+class Found:
+    """Where one string stands unlabelled, compact (a million documents of a common name hold
+    tens of millions of occurrences: two to eight bytes each, not a tuple): ``docs`` one entry a
+    document (sorted), ``counts`` how many occurrences in each (a byte, wider if need be), ``starts`` every start by
+    document then place (an occurrence ends ``len(s)`` later). Only appended to while a full
+    check builds it, in document order; afterwards never changed (``merged`` makes a new one):
+    the findings made from it share its arrays."""
+
+    __slots__ = ("docs", "counts", "starts", "_last")
+
+    def __init__(self, docs=None, counts=None, starts=None):
+        self.docs = docs if docs is not None else array("I")
+        self.counts = counts if counts is not None else array("B")
+        self.starts = starts if starts is not None else array("H")
+        self._last = self.docs[-1] if len(self.docs) else None
+
+    def add(self, doc: int, start: int) -> None:
+        if doc != self._last:
+            self.docs = _append(self.docs, doc)
+            self.counts = _append(self.counts, 1)
+            self._last = doc
+        else:
+            try:
+                self.counts[-1] += 1
+            except OverflowError:
+                self.counts = array(_WIDER[self.counts.typecode], self.counts)
+                self.counts[-1] += 1
+        self.starts = _append(self.starts, start)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def doc_set(self) -> set[int]:
+        return set(self.docs)
+
+    def merged(self, gone: np.ndarray, new: dict[int, list[int]]) -> "Found | None":
+        """A new ``Found``: the documents of ``gone`` (sorted ids) left out, those of ``new``
+        (document -> its starts, none of them kept) put in; None when nothing is left."""
+        docs, counts, starts = view(self.docs), view(self.counts), view(self.starts)
+        if len(gone) and len(docs):
+            keep = ~np.isin(docs, gone)
+            docs, counts, starts = docs[keep], counts[keep], starts[np.repeat(keep, counts)]
+        if new:
+            add = sorted(new)
+            docs = np.concatenate([docs.astype(np.int64), np.array(add, np.int64)])
+            counts = np.concatenate([counts.astype(np.int64), [len(new[d]) for d in add]])
+            starts = np.concatenate([starts.astype(np.int64),
+                                     np.fromiter((a for d in add for a in new[d]), np.int64)])
+            order = np.argsort(docs, kind="stable")
+            pair = np.repeat(np.arange(len(docs)), counts)
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            starts = starts[np.argsort(rank[pair], kind="stable")]
+            docs, counts = docs[order], counts[order]
+        if not len(docs):
+            return None
+        return Found(_packed(docs, "I"), _packed(counts, "B"), _packed(starts))
+
+    def trimmed(self) -> "Found":
+        """Its arrays at their exact sizes (an array grown by appending holds ~6% more)."""
+        return Found(array(self.docs.typecode, self.docs), array(self.counts.typecode, self.counts),
+                     array(self.starts.typecode, self.starts))
+
+
+class Occurrences(Sequence):
+    """The items of a ``missed`` finding, made when read from a ``Found`` (a tuple of
+    ``Item`` would take ~120 bytes an occurrence): each occurrence of ``s`` by document and
+    place, labelled ``label`` (``MANUAL``, ``entity``), but those at the flat positions
+    ``skip`` (sorted: a person rejected that suggestion there). Equal to any sequence of the
+    same items (a tuple too)."""
+
+    def __init__(self, found: Found, s: str, label: str, entity: int = 0, skip=()):
+        self.found, self.s, self.label, self.entity = found, s, label, entity
+        self.skip = tuple(skip)
+        self._ends = None
+
+    def __len__(self) -> int:
+        return len(self.found.starts) - len(self.skip)
+
+    def __iter__(self):
+        f, n, s, label, entity = self.found, len(self.s), self.s, self.label, self.entity
+        skip, at, j = set(self.skip), 0, 0
+        starts = f.starts
+        for d, c in zip(f.docs, f.counts):
+            for a in starts[at:at + c]:
+                if not skip or j not in skip:
+                    yield Item(d, a, a + n, label, MANUAL, entity, s)
+                j += 1
+            at += c
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(islice(self, *i.indices(len(self))))
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("occurrence index out of range")
+        j = i
+        for k in self.skip:              # the flat position of the i-th item kept
+            if k <= j:
+                j += 1
+        if self._ends is None:
+            self._ends = np.cumsum(view(self.found.counts), dtype=np.int64)
+        p = int(np.searchsorted(self._ends, j, side="right"))
+        a = self.found.starts[j]
+        return Item(self.found.docs[p], a, a + len(self.s), self.label, MANUAL, self.entity, self.s)
+
+    def per_doc(self) -> list[tuple[int, int]]:
+        """(document, how many items are in it), by document (as ``Finding.per_doc``)."""
+        docs, counts = self._per_doc()
+        return list(zip(docs.tolist(), counts.tolist()))
+
+    def _per_doc(self) -> tuple[np.ndarray, np.ndarray]:
+        docs, counts = view(self.found.docs), view(self.found.counts).astype(np.int64)
+        if self.skip:
+            ends = np.cumsum(counts)
+            np.subtract.at(counts, np.searchsorted(ends, np.array(self.skip), side="right"), 1)
+            keep = counts > 0
+            docs, counts = docs[keep], counts[keep]
+        return docs, counts
+
+    @property
+    def n_docs(self) -> int:
+        return len(self._per_doc()[0]) if self.skip else len(self.found.docs)
+
+    def first_docs(self, k: int) -> list[tuple[int, int]]:
+        docs, counts = self._per_doc() if self.skip else (self.found.docs, self.found.counts)
+        return [(int(d), int(n)) for d, n in zip(docs[:k], counts[:k])]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Occurrences) and (other.found, other.s, other.label, other.entity,
+                                               other.skip) == (self.found, self.s, self.label,
+                                                               self.entity, self.skip):
+            return True
+        if not isinstance(other, Sequence) or isinstance(other, str) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other))
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Occurrences({self.s!r}, {self.label}, {len(self)} items in {self.n_docs} documents)"
+
+
 __all__ = ["core", "name_parts", "name_forms", "initials_match", "searchable", "Matcher",
-           "masked", "DETERMINERS", "TITLES", "MAX_LEN"]
+           "masked", "Found", "Occurrences", "view", "DETERMINERS", "TITLES", "MAX_LEN"]

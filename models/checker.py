@@ -3,10 +3,14 @@
 fixes, each one edit, in ``models/check_fix.py``).
 
 ``Checker(store).run(progress, cancelled)`` reads every span and text once (``StoreCheck``)
-and keeps an index of them: every span by its text (``by_string``), each document's spans,
-the unlabelled occurrences of the labelled strings in each document (``occ``, found by one
-``Matcher`` over the texts with their spans masked), and the pairs of similar names per label
-(``models.check_kinds.Variants``). ``findings()`` lists what is found, ranked.
+and keeps an index of them: every span by its text (``by_string``), each document's spans
+(documents without any: no entry), the unlabelled occurrences of each labelled string (``occ``:
+a ``Found`` of arrays, two to eight bytes an occurrence — a million documents naming a
+labelled place four times each are 16 million; found by one ``Matcher`` over the texts with
+their spans masked), and the pairs of similar names per label (``models.check_kinds.Variants``).
+A ``missed`` finding's items are made from its ``Found`` when read (``Occurrences``).
+``findings()`` lists what is found, ranked. Texts are streamed; the first ``TEXT_BUDGET``
+characters are kept for the search, each let go once searched.
 
 A re-check after an edit, ``update(outcome)`` (or ``update_docs(ids)``), reads only the
 documents the edit touched (``Outcome.docs``) and recomputes only what they can change:
@@ -19,24 +23,30 @@ documents the edit touched (``Outcome.docs``) and recomputes only what they can 
 3. ``missed``: the touched documents are searched again; a string labelled for the first time
    is looked for in the documents whose text holds it (one SQLite ``instr`` scan per string,
    for up to ``FEW`` new strings; more: every text is searched again), and a string no longer
-   labelled frees the documents it was found in, which are searched again; the ``missed``
-   findings of every string whose occurrences changed are made again.
+   labelled frees the documents it was found in, which are searched again (more than
+   ``AGAIN_ALL``: every text); the ``missed`` findings of the strings whose occurrences changed
+   are made again (a ``Found`` is never changed: a new one replaces it).
 Dismissals (``Store.dismissed``) only filter what ``findings`` answers.
 """
 from __future__ import annotations
 
 import gc
+import sys
+import threading
+from collections import deque
 from contextlib import contextmanager
-from itertools import chain
 from typing import Callable, Iterable
 
+import numpy as np
+
 from models import check_kinds
-from models.check_text import Matcher, core, searchable
+from models.check_text import Found, Matcher, core, masked, searchable, view
 from models.findings import KINDS, Finding, ranked
 
 CANCEL_EVERY = 256      # documents between two looks at ``cancelled``
 FEW = 20                # new strings looked up with SQLite's instr; more: every text searched
-TEXT_BUDGET = 32_000_000    # characters of text kept from the first pass for the search
+TEXT_BUDGET = 8_000_000     # characters of text kept from the first pass for the search
+AGAIN_ALL = 50_000      # documents to search again past which every text is searched again
 
 
 class Cancelled(Exception):
@@ -51,18 +61,36 @@ class Checker:
         self.doc_spans: dict[int, list[tuple]] = {}        # doc -> [(start, end, label, source, entity, text)]
         self.by_string: dict[str, dict[int, list[tuple]]] = {}   # text -> doc -> [(start, end, label, source, entity)]
         self.cores: dict[str, set[str]] = {}               # core -> the strings that have it
-        self.occ: dict[int, list[tuple[int, int, str]]] = {}     # doc -> unlabelled occurrences
-        self.occ_docs: dict[str, set[int]] = {}            # string -> the documents it was found in
-        self.rejected: set[tuple[int, int, int, str]] = set()
+        self.occ: dict[str, Found] = {}                     # string -> where it stands unlabelled
+        self._rejected: set[tuple[int, int, int, str]] = set()
+        self._rejected_docs = None
         self.matcher = Matcher(())
         self.variants = check_kinds.Variants(self, workers)
         self.found: dict[str, dict[str, Finding]] = {k: {} for k in KINDS}
         self.n_docs = 0
 
+    @property
+    def rejected(self) -> set[tuple[int, int, int, str]]:
+        return self._rejected
+
+    @rejected.setter
+    def rejected(self, value) -> None:
+        self._rejected, self._rejected_docs = value, None
+
+    def rejected_by_doc(self) -> tuple[np.ndarray, dict[int, list[tuple[int, int, str]]]]:
+        """(the documents with a rejected suggestion, sorted; document -> its (start, end,
+        label)), made once for each ``rejected``."""
+        if self._rejected_docs is None:
+            by: dict[int, list[tuple[int, int, str]]] = {}
+            for d, a, b, lab in self._rejected:
+                by.setdefault(d, []).append((a, b, lab))
+            self._rejected_docs = (np.array(sorted(by), dtype=np.int64), by)
+        return self._rejected_docs
+
     # -- the full check ---------------------------------------------------------------------------
     def run(self, progress: Callable[[int, int], None] | None = None,
             cancelled: Callable[[], bool] | None = None) -> "Checker":
-        with _no_gc():
+        with _few_full_gc():
             return self._run(progress, cancelled)
 
     def _run(self, progress, cancelled) -> "Checker":
@@ -71,7 +99,7 @@ class Checker:
         with store.snapshot():
             self.n_docs = total = store.check_doc_count()
             steps = total * (2 if missed else 1) + 1
-            kept, room, last = [], TEXT_BUDGET if missed else 0, 0
+            kept, room, last = deque(), TEXT_BUDGET if missed else 0, 0
             for i, row in enumerate(store.check_rows()):
                 self._add(*row)
                 self._tick(i, steps, progress, cancelled)
@@ -83,15 +111,17 @@ class Checker:
                 self.rejected = store.check_rejected()
                 self.matcher = Matcher(s for s in self.by_string if searchable(s))
                 rest = store.check_rows(after=last) if room <= 0 else ()
-                for i, (doc_id, text, spans) in enumerate(chain(kept, rest)):
+                self.occ = {}
+                for i, (doc_id, text, spans) in enumerate(_drained(kept, rest)):
                     self._search(doc_id, text, spans)
                     self._tick(total + i, steps, progress, cancelled)
-                del kept
+                self.occ = {s: f.trimmed() for s, f in self.occ.items()}
         if "variants" in self.kinds:
             self.variants.compare_all(cancelled)
         for kind in self.kinds:
             self.found[kind] = {}
-        self._rebuild(set(self.by_string), set(self.occ_docs), set(self.cores))
+        self._rebuild(set(self.by_string), set(self.occ), set(self.cores))
+        _give_back()
         if progress:
             progress(steps, steps)
         return self
@@ -135,22 +165,23 @@ class Checker:
         return gone
 
     def _search(self, doc_id: int, text: str, spans: list[tuple]) -> None:
-        found = list(self.matcher.find(text, [(s[0], s[1]) for s in spans]))
-        if found:
-            self.occ[doc_id] = found
-            for _start, _end, s in found:
-                self.occ_docs.setdefault(s, set()).add(doc_id)
+        """The unlabelled occurrences in a text, added to ``occ`` (documents in order: a
+        full search)."""
+        regex = self.matcher.regex
+        if regex is None:
+            return
+        occ = self.occ
+        for m in regex.finditer(masked(text, [(x[0], x[1]) for x in spans])):
+            s = m.group()
+            f = occ.get(s)
+            if f is None:
+                f = occ[s] = Found()
+            f.add(doc_id, m.start())
 
-    def _unsearch(self, doc_id: int) -> set[str]:
-        strings = set()
-        for _start, _end, s in self.occ.pop(doc_id, ()):
-            strings.add(s)
-            docs = self.occ_docs.get(s)
-            if docs is not None:
-                docs.discard(doc_id)
-                if not docs:
-                    del self.occ_docs[s]
-        return strings
+    def _search_into(self, doc_id: int, text: str, spans: list[tuple], new: dict) -> None:
+        """The unlabelled occurrences in a text as string -> document -> starts in ``new``."""
+        for start, _end, s in self.matcher.find(text, [(x[0], x[1]) for x in spans]):
+            new.setdefault(s, {}).setdefault(doc_id, []).append(start)
 
     # -- the re-check after an edit ---------------------------------------------------------------
     def update(self, outcome, progress=None, cancelled=None) -> None:
@@ -159,7 +190,7 @@ class Checker:
 
     def update_docs(self, doc_ids: Iterable[int], progress=None, cancelled=None,
                     entities: bool = False) -> None:
-        with _no_gc():
+        with _few_full_gc():
             self._update_docs(doc_ids, progress, cancelled, entities)
 
     def _update_docs(self, doc_ids, progress, cancelled, entities) -> None:
@@ -196,30 +227,48 @@ class Checker:
         store = self.store
         new = {s for s in appeared if searchable(s)}
         gone = {s for s in vanished if searchable(s)}
-        again = set(docs)
+        again: set[int] | None = set(docs)
         if new or gone:
             self.matcher = Matcher((self.matcher.strings - gone) | new)
-            for s in gone:
-                again |= self.occ_docs.get(s, set())
-            if len(new) > FEW:
+            if len(new) > FEW or sum(len(self.occ[s].docs) for s in gone if s in self.occ) > AGAIN_ALL:
                 again = None                    # every text
-            elif new:
-                again |= store.check_containing(new)
+            else:
+                for s in gone:
+                    if s in self.occ:
+                        again |= self.occ[s].doc_set()
+                if new:
+                    again |= store.check_containing(new)
+        if again is not None and len(again) > AGAIN_ALL:
+            again = None
         self.rejected = (store.check_rejected() if again is None else
                          {r for r in self.rejected if r[0] not in again} | store.check_rejected(again))
-        changed: set[str] = set()
-        ids = list(self.occ) if again is None else again
-        for d in ids:
-            changed |= self._unsearch(d)
-        rows = store.check_rows(None if again is None else again - set(texts))
-        for i, (doc_id, text, spans) in enumerate(rows):
-            self._tick(i, 1, None, cancelled)
-            if doc_id not in texts:
+        if again is None:                       # every text, in order: as a full check does
+            changed = set(self.occ)
+            self.occ = {}
+            for i, (doc_id, text, spans) in enumerate(store.check_rows()):
+                self._tick(i, 1, None, cancelled)
                 self._search(doc_id, text, spans)
+            self.occ = {s: f.trimmed() for s, f in self.occ.items()}
+            _give_back()
+            return changed | set(self.occ)
+        new_occ: dict[str, dict[int, list[int]]] = {}
+        for i, (doc_id, text, spans) in enumerate(store.check_rows(again - set(texts))):
+            self._tick(i, 1, None, cancelled)
+            self._search_into(doc_id, text, spans, new_occ)
         for doc_id, (text, spans) in texts.items():
-            self._search(doc_id, text, spans)
-        for d in (self.occ if again is None else again):
-            changed |= {x[2] for x in self.occ.get(d, ())}
+            self._search_into(doc_id, text, spans, new_occ)
+        ids = np.array(sorted(again), dtype=np.int64)
+        changed = set()
+        for s in set(self.occ) | set(new_occ):
+            f = self.occ.get(s)
+            had = f is not None and _holds_any(f, ids)
+            if had or s in new_occ:
+                changed.add(s)
+                g = (f or Found()).merged(ids if had else ids[:0], new_occ.get(s, {}))
+                if g is None:
+                    self.occ.pop(s, None)
+                else:
+                    self.occ[s] = g
         return changed
 
     # -- the findings -----------------------------------------------------------------------------
@@ -273,18 +322,65 @@ class Checker:
         return [(d, t) for d, spans in sorted(self.by_string.get(s, {}).items()) for t in spans]
 
 
+def _drained(kept: deque, rest) -> Iterable:
+    """The rows kept, each let go once read, then the rest."""
+    while kept:
+        yield kept.popleft()
+    yield from rest
+
+
+def _holds_any(f: Found, ids: np.ndarray) -> bool:
+    """Whether any document of ``ids`` (sorted) is one of ``f``'s."""
+    docs = view(f.docs)
+    if not len(docs) or not len(ids):
+        return False
+    at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
+    return bool((docs[at] == ids).any())
+
+
+_trim = None
+
+
+def _give_back() -> None:
+    """The memory a full check freed handed back to the system: glibc keeps what a thread
+    freed in that thread's arena — at a million documents ~70 MB of the window's RSS after the
+    check, the first pass's texts and the arrays as they grew (422 -> 348 MB measured)."""
+    global _trim
+    if _trim is None:
+        _trim = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+                _trim = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                pass
+    if _trim:
+        _trim(0)
+
+
+_gc_lock = threading.Lock()
+_gc_holders = [0, None]         # checks running, the threshold before the first
+
+
 @contextmanager
-def _no_gc():
-    """The cyclic garbage collector off while the index is built: it holds no cycles, and
-    the collector's passes over hundreds of thousands of new tuples cost more than half the
-    check (5.4 s -> 2.4 s for 100,000 documents' labels)."""
-    was = gc.isenabled()
-    gc.disable()
+def _few_full_gc():
+    """No full collection while the index is built: the collector's passes over the whole
+    growing index cost more than half the check (5.4 s -> 2.4 s for 100,000 documents'
+    labels); the young generations are still collected, so the cycles other threads (the
+    window's) make meanwhile do not pile up as they did with the collector off."""
+    with _gc_lock:
+        if _gc_holders[0] == 0:
+            _gc_holders[1] = gc.get_threshold()
+            t0, t1, _t2 = _gc_holders[1]
+            gc.set_threshold(t0, t1, 1 << 30)
+        _gc_holders[0] += 1
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _gc_lock:
+            _gc_holders[0] -= 1
+            if _gc_holders[0] == 0:
+                gc.set_threshold(*_gc_holders[1])
 
 
 def _dismissed(f: Finding) -> Finding:

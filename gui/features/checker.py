@@ -26,6 +26,7 @@ from gui.features.docking import CloseWatch, panel_keys, right_dock
 from gui.plain import one_line
 from gui.workers import Runner
 from models.check_fix import NeedsChoice, fix
+from models.check_kinds import doc_count
 from models.checker import Cancelled, Checker
 from models.edits import Dismiss
 from models.findings import KIND_NAMES, Finding, quoted
@@ -221,7 +222,7 @@ class ConsistencyPanel(QWidget):
         if f is None:
             self.detail.setText("")
             return
-        docs = len(f.per_doc())
+        docs = doc_count(f)         # a missed name's million occurrences: not made into items
         where = f"{docs} document{'s' if docs != 1 else ''}"
         self.detail.setText(f"{KIND_NAMES.get(f.kind, f.kind)} · {f.n_spans} spans in {where}"
                             + (" · dismissed" if f.dismissed else "") + "\n"
