@@ -152,6 +152,8 @@ class DocumentListModel(QAbstractTableModel):
         return self._runner is None or self._runner.wait(msecs)
 
     def _show(self, query: QueueQuery, ids: array, extent: tuple[int, int] | None = None) -> None:
+        if extent is None and query.everything:     # every document: no count(*) (~60 ms at 1M)
+            extent = (len(ids), int(np.frombuffer(ids, np.int64).max()) if ids else 0)
         self.total, self._max_id = extent or self.store.list_extent()
         if self._loaded and query == self.query and ids == self._ids:
             # Same rows in the same order (e.g. after a batch job): repaint, keep the view as is.

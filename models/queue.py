@@ -77,6 +77,11 @@ class QueueQuery:
         """Does the list scan texts or spans (run in the background)?"""
         return bool(search_terms(self.search)) or self.spans is not None
 
+    @property
+    def everything(self) -> bool:
+        """Does it show every document (no status filter, no search)?"""
+        return not STATUS_FILTERS[self.status] and not self.searching
+
     def sql(self) -> tuple[str, list]:
         """The query for the ids shown, in display order."""
         where, args = [], []

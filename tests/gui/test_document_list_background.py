@@ -65,3 +65,17 @@ def test_clearing_a_search_of_a_big_corpus_reads_the_whole_list_in_the_backgroun
     assert ids(m) == [i for i in range(1, 41) if i % 5 == 0]   # still shown while it reads
     qtbot.waitUntil(lambda: m._search is None, timeout=5000)
     assert ids(m) == list(range(1, 41)) and panel.shown.text() == "40 documents"
+
+
+def test_the_whole_list_is_counted_from_its_ids_not_by_another_query(qtbot, panel, monkeypatch):
+    m, store = panel.model, panel.model.store
+    add_raw(store, 5, start=100)            # ids 1-40 and 100-104: a gap
+    asked = []
+    real = store.list_extent
+    monkeypatch.setattr(store, "list_extent", lambda: asked.append(1) or real())
+    m.reload()
+    assert (m.total, m._max_id, asked) == (45, 104, [])
+    m.set_query(QueueQuery(status="done"))
+    qtbot.waitUntil(lambda: m._search is None and m.query.status == "done", timeout=5000)
+    done = [i for i in [*range(1, 41), *range(100, 105)] if STATUSES[i % 4] == "done"]
+    assert (m.total, m._max_id) == (45, 104) and [m.doc_id(r) for r in range(m.rowCount())] == done
