@@ -53,11 +53,12 @@ def test_a_shared_batch_is_written_a_document_or_a_few_per_transaction_and_a_win
     monkeypatch.setattr(annotate, "sleep", pause)
     statements = traced(store)
     try:
+        pause(0.005)                # the window has just written: the batch pauses for it
         added = annotate.preannotate(store, pipeline, ids[1:], batch_size=64, shared=True)
     finally:
         window.close()
     assert statements.count("BEGIN IMMEDIATE") == statements.count("COMMIT") == 5
-    assert len(written) == 4                                # a pause between each two, none after
+    assert len(written) == 1 + 4                            # a pause between each two, none after
     # Every document whole: its spans, its journal entry and its mark, from the one batch.
     assert added == sum(len(span_rows(project, d)) for d in ids[1:]) > 5
     for d in ids[1:]:
@@ -65,7 +66,29 @@ def test_a_shared_batch_is_written_a_document_or_a_few_per_transaction_and_a_win
             [f"Model pre-annotation ({len(span_rows(project, d))} spans)"]
     assert query(project, "SELECT id FROM documents WHERE preannotated = ? ORDER BY id",
                  [MODEL_SOURCE]) == [(d,) for d in ids[1:]]
-    assert [r[:3] for r in span_rows(project, ids[0])] == [(n * 2, n * 2 + 1, "ORG") for n in range(4)]
+    assert [r[:3] for r in span_rows(project, ids[0])] == [(n * 2, n * 2 + 1, "ORG") for n in range(5)]
+
+
+def test_a_shared_batch_pauses_only_while_the_other_writes(store, project, pipeline, monkeypatch):
+    ids, _ = store.add_documents([{"text": t} for t in TEXTS])
+    annotate.ensure_labels(store, pipeline.labels)
+    monkeypatch.setattr(annotate, "WRITE_MS", 0.0)
+    pauses = []
+    monkeypatch.setattr(annotate, "sleep", pauses.append)
+    statements = traced(store)
+    annotate.preannotate(store, pipeline, ids[:3], batch_size=64, shared=True)
+    assert statements.count("BEGIN IMMEDIATE") == 3 and pauses == []     # nobody else wrote
+    window = Store(project)
+    try:
+        window.apply(ReplaceSpans(ids[5], (), (Span(0, 7, "ORG"),)))
+        annotate.preannotate(store, pipeline, ids[3:5], batch_size=64, shared=True)
+        assert pauses == [annotate.PAUSE_MS / 1000]      # between its two transactions
+        monkeypatch.setattr(annotate, "ACTIVE_S", 0.0)   # ... and once that write is old, none
+        annotate.preannotate(store, pipeline, ids, batch_size=64, force=True, shared=True)
+        assert len(pauses) == 1
+    finally:
+        window.close()
+    assert len(query(project, "SELECT id FROM documents WHERE preannotated IS NOT NULL")) == 5
 
 
 def test_a_batch_not_shared_is_one_transaction_with_no_pause(store, project, pipeline, monkeypatch):
