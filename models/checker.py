@@ -58,7 +58,9 @@ class Checker:
         self.store = store
         self.kinds = tuple(k for k in KINDS if k in set(kinds))
         self.workers = workers
-        self.doc_spans: dict[int, list[tuple]] = {}        # doc -> [(start, end, label, source, entity, text)]
+        self.doc_spans: dict[int, tuple[str, ...]] = {}     # doc -> its spans' texts (none: no entry)
+        self._one: dict[str, str] = {}                      # a span text -> the one object kept
+        self._names: dict[str, str] = {}                    # labels and sources, one object each
         self.by_string: dict[str, dict[int, list[tuple]]] = {}   # text -> doc -> [(start, end, label, source, entity)]
         self.cores: dict[str, set[str]] = {}               # core -> the strings that have it
         self.occ: dict[str, Found] = {}                     # string -> where it stands unlabelled
@@ -135,28 +137,34 @@ class Checker:
                 progress(i, steps)
 
     def _add(self, doc_id: int, text: str, spans: list[tuple]) -> None:
-        mine = []
+        if not spans:
+            return
+        mine, one, names = [], self._one, self._names
         for start, end, label, source, entity in spans:
             s = text[start:end]
-            mine.append((start, end, label, source, entity, s))
             docs = self.by_string.get(s)
             if docs is None:
                 docs = self.by_string[s] = {}
+                one[s] = s
                 self.cores.setdefault(core(s)[0], set()).add(s)
-            docs.setdefault(doc_id, []).append((start, end, label, source, entity))
-        if mine:
-            self.doc_spans[doc_id] = mine
+            else:
+                s = one[s]          # one string object for all the spans of a text
+            mine.append(s)
+            docs.setdefault(doc_id, []).append(
+                (start, end, names.setdefault(label, label), names.setdefault(source, source), entity))
+        self.doc_spans[doc_id] = tuple(mine)
 
     def _drop(self, doc_id: int) -> set[str]:
         """Take a document's spans out of the index; the strings they had."""
         gone = set()
-        for start, end, label, source, entity, s in self.doc_spans.pop(doc_id, ()):
+        for s in self.doc_spans.pop(doc_id, ()):
             gone.add(s)
             docs = self.by_string.get(s)
             if docs is not None:
                 docs.pop(doc_id, None)
                 if not docs:
                     del self.by_string[s]
+                    del self._one[s]
                     members = self.cores.get(core(s)[0])
                     if members is not None:
                         members.discard(s)
@@ -206,7 +214,7 @@ class Checker:
             for doc_id, text, spans in store.check_rows(docs):
                 self._add(doc_id, text, spans)
                 texts[doc_id] = (text, spans)
-            after = {x[5] for d in docs for x in self.doc_spans.get(d, ())}
+            after = {s for d in docs for s in self.doc_spans.get(d, ())}
             changed = before | after
             appeared = {s for s in after if s not in was}
             vanished = {s for s in before if s not in self.by_string}
@@ -346,14 +354,12 @@ def _give_back() -> None:
     freed in that thread's arena — at a million documents ~70 MB of the window's RSS after the
     check, the first pass's texts and the arrays as they grew (422 -> 348 MB measured)."""
     global _trim
-    if _trim is None:
-        _trim = False
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-                _trim = ctypes.CDLL("libc.so.6").malloc_trim
-            except (OSError, AttributeError):
-                pass
+    if _trim is None and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            _trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _trim = False
     if _trim:
         _trim(0)
 
@@ -371,8 +377,7 @@ def _few_full_gc():
     with _gc_lock:
         if _gc_holders[0] == 0:
             _gc_holders[1] = gc.get_threshold()
-            t0, t1, _t2 = _gc_holders[1]
-            gc.set_threshold(t0, t1, 1 << 30)
+            gc.set_threshold(*_gc_holders[1][:2], 1 << 30)
         _gc_holders[0] += 1
     try:
         yield
