@@ -194,17 +194,6 @@ class MainWindow(WindowIO, QMainWindow):
         if doc_id:
             self.open_document(doc_id)          # a huge one: later (read in the background)
 
-    def _place(self) -> tuple[dict, int | None]:
-        """Where the project was left (last_pos, last_doc), or nowhere if the file holds
-        something else there (it is only a convenience)."""
-        try:
-            pos, last = self.store.setting("last_pos"), self.store.setting("last_doc")
-        except StoreError:
-            return {}, None
-        if not isinstance(pos, dict) or not all(type(pos.get(k, 0)) is int for k in ("doc", "cursor", "top")):
-            pos = {}
-        return pos, last if type(last) is int else None
-
     def open_document(self, doc_id: int) -> bool:
         if self.session.doc and self.session.doc.id == doc_id:
             return True

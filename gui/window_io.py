@@ -11,6 +11,7 @@ from gui import dialogs
 from gui.export_dialog import ExportDialog, TrainDialog
 from models.display import path_shown
 from models.importer import FORMATS, import_text
+from models.store import StoreError
 
 
 def import_filter() -> str:
@@ -21,6 +22,17 @@ def import_filter() -> str:
 
 
 class WindowIO:
+    def _place(self) -> tuple[dict, int | None]:
+        """Where the project was left (last_pos, last_doc), or nowhere if the file holds
+        something else there (it is only a convenience)."""
+        try:
+            pos, last = self.store.setting("last_pos"), self.store.setting("last_doc")
+        except StoreError:
+            return {}, None
+        if not isinstance(pos, dict) or not all(type(pos.get(k, 0)) is int for k in ("doc", "cursor", "top")):
+            pos = {}
+        return pos, last if type(last) is int else None
+
     def new_project(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "New project", str(self.store.path.parent / "project.annotator"),
                                               "Annotation projects (*.annotator *.db)")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections import deque
-from datetime import datetime, timezone
 from time import perf_counter, sleep
 from typing import Callable
 
@@ -14,6 +13,7 @@ from models.ner import Pipeline
 from models.spans import Span, overlapping
 from models.store import Store
 from models.store_ruler import entries
+from models.write_sharing import Sharing
 
 
 def whole_clusters(text: str, predicted: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -157,49 +157,11 @@ AHEAD = 2       # batches the worker processes are given ahead of the one being 
 # lock taken waits for it in SQLite's busy handler, which tries again 1, 3, 8, 18, 33 … ms
 # later: a batch's one long transaction (~45-75 ms for 64 articles idle) cost such a key press up
 # to ~250 ms on a loaded machine; a short one, a few (bench/README.md, model server).
-# The pauses only while the other writes: when it has journaled an edit within the last ACTIVE_S
-# (a key press), else the short transactions follow each other (a batch of 64 articles paused
-# ~0.3 s: 23% of the window's pre-annotate-all rate at a million documents).
+# The pauses only while the other writes (``models.write_sharing``): else the short transactions
+# follow each other (a batch of 64 articles paused ~0.3 s: 23% of the window's pre-annotate-all
+# rate at a million documents).
 WRITE_MS = 3.0
 PAUSE_MS = 5.0
-ACTIVE_S = 5.0
-_SEEN: dict[str, tuple[int, float]] = {}    # project -> (journal's last id after our write, when another's was seen)
-
-
-def _age(created) -> float:
-    """Seconds since an ISO 8601 UTC time ("…Z"); infinite if it is not one."""
-    try:
-        return (datetime.now(timezone.utc) - datetime.fromisoformat(created.replace("Z", "+00:00"))).total_seconds()
-    except (AttributeError, TypeError, ValueError):
-        return float("inf")
-
-
-class _Sharing:
-    """Whether another connection has journaled an edit lately: the journal's last id grew
-    since this writer's last commit. Kept by project across the batches' connections (the
-    server opens one per chunk)."""
-
-    def __init__(self, store: Store):
-        self.store, self.key = store, str(store.path)
-        if self.key not in _SEEN:           # the first batch: is the journal's last entry recent?
-            row = store.db.execute("SELECT id, created FROM journal ORDER BY id DESC LIMIT 1").fetchone()
-            _SEEN[self.key] = (row[0] if row else 0,
-                               perf_counter() if row and _age(row[1]) < ACTIVE_S else float("-inf"))
-
-    def _last(self) -> int:
-        return self.store.db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0]
-
-    def before(self) -> None:
-        """Before a transaction of ours: has another written since our last one?"""
-        ours, seen = _SEEN[self.key]
-        if self._last() > ours:
-            _SEEN[self.key] = (ours, perf_counter())
-
-    def after(self) -> None:
-        _SEEN[self.key] = (self._last(), _SEEN[self.key][1])
-
-    def other_active(self) -> bool:
-        return perf_counter() - _SEEN[self.key][1] < ACTIVE_S
 
 
 def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: int = 64,
@@ -240,7 +202,7 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
         docs = [store.document(d) for d in doc_ids[i:i + batch_size]]
         return [d for d in docs if d is not None]
     starts = list(range(0, len(doc_ids), batch_size))
-    shared = _Sharing(store) if shared else None
+    shared = Sharing(store) if shared else None
     if hasattr(pipe, "stream"):
         return _streamed(store, pipe, run, doc_ids, starts, read, batch_size, progress, force, shared)
     queue: deque = deque()              # (documents, their futures), submitted ahead
@@ -266,7 +228,7 @@ def preannotate(store: Store, pipe: Pipeline, doc_ids: list[int], batch_size: in
 
 
 def _streamed(store: Store, pipe, run, doc_ids: list[int], starts: list[int], read,
-              batch_size: int, progress, force: bool, shared: _Sharing | None = None) -> int:
+              batch_size: int, progress, force: bool, shared: Sharing | None = None) -> int:
     """``preannotate`` with a pipe delivering batches as they complete (``pipe.stream``)."""
     held: dict[int, list] = {}          # batch number -> its documents, until it is committed
 
@@ -290,7 +252,7 @@ def _streamed(store: Store, pipe, run, doc_ids: list[int], starts: list[int], re
 
 
 def _commit(store: Store, pipe, run, docs: list, results: list, links: dict, force: bool,
-            shared: _Sharing | None = None) -> int:
+            shared: Sharing | None = None) -> int:
     """One batch's results in one transaction, or with ``shared`` in short ones (see
     ``preannotate``); the spans added."""
     if run is not None:

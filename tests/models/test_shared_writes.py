@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from models import annotate, model_server, project_file
+from models import annotate, model_server, project_file, write_sharing
 from models.edits import ReplaceSpans
 from models.spans import Span
 from models.store import Store
@@ -83,7 +83,7 @@ def test_a_shared_batch_pauses_only_while_the_other_writes(store, project, pipel
         window.apply(ReplaceSpans(ids[5], (), (Span(0, 7, "ORG"),)))
         annotate.preannotate(store, pipeline, ids[3:5], batch_size=64, shared=True)
         assert pauses == [annotate.PAUSE_MS / 1000]      # between its two transactions
-        monkeypatch.setattr(annotate, "ACTIVE_S", 0.0)   # ... and once that write is old, none
+        monkeypatch.setattr(write_sharing, "ACTIVE_S", 0.0)     # ... and once that write is old, none
         annotate.preannotate(store, pipeline, ids, batch_size=64, force=True, shared=True)
         assert len(pauses) == 1
     finally:
