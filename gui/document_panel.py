@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QLineEdit, QProgressBar, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from gui.columns import fit_columns
-from gui.document_list import DocumentListModel
+from gui.document_list import DocumentListModel, FirstRead
 from gui.plain import one_line
 from models.document import DONE, IN_PROGRESS, NEW, SKIPPED, STATUSES
 from models.queue import ALL, NOT_DONE, QueueQuery
@@ -44,9 +44,10 @@ class DocumentPanel(QWidget):
     SEARCH_DELAY_MS = 250
     finished = Signal()
 
-    def __init__(self, store, parent=None, open_doc: Callable[[], int | None] = lambda: None):
+    def __init__(self, store, parent=None, open_doc: Callable[[], int | None] = lambda: None,
+                 first: FirstRead | None = None):
         super().__init__(parent)
-        self.model = m = DocumentListModel(store, self)
+        self.model = m = DocumentListModel(store, self, first)
         self.table = t = DocumentTable()
         t.setModel(m)
         t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

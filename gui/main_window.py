@@ -9,6 +9,7 @@ from gui.actions import build_actions, label_actions, set_read_only
 from gui.article_view import ArticleView
 from gui.corpus import CorpusJobs
 from gui.job_bar import JobBar
+from gui.document_list import FirstRead
 from gui.document_panel import DocumentPanel
 from gui.editing import Annotator
 from gui.find_bar import FindBar
@@ -39,6 +40,7 @@ class MainWindow(WindowIO, QMainWindow):
     def __init__(self, store: Store, model: str | None = None):
         super().__init__()
         self.store = store
+        first = FirstRead(store)                # a big project's list, read while the rest is built
         self.spans = SpanModel(self)           # the open document's spans: their one owner
         self.session = Session(store, self, self.spans)
         self.session.writing.connect(self._writing)
@@ -57,7 +59,7 @@ class MainWindow(WindowIO, QMainWindow):
         self.resize(min(1400, room.width()), min(860, room.height()))
         self._pending_prediction: int | None = None
         self._counts: dict[str, int] | None = None      # documents per status, as shown
-        self._build_docks()
+        self._build_docks(first)
         self._build_status_bar()
         self._build_actions()
         self._wire()
@@ -99,9 +101,9 @@ class MainWindow(WindowIO, QMainWindow):
             layout.addWidget(widget)
         return box
 
-    def _build_docks(self) -> None:
-        self.doc_panel = DocumentPanel(self.store, self,
-                                       open_doc=lambda: self.session.doc.id if self.session.doc else None)
+    def _build_docks(self, first: FirstRead) -> None:
+        self.doc_panel = DocumentPanel(self.store, self, lambda: self.session.doc.id if self.session.doc else None,
+                                       first)
         self.doc_panel.finished.connect(lambda: self.view.setFocus(Qt.FocusReason.ShortcutFocusReason))
         self.docs_model, self.doc_table = self.doc_panel.model, self.doc_panel.table
         self.progress_label = self.doc_panel.label

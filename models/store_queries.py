@@ -86,6 +86,10 @@ class StoreQueries:
         """The document list's rows of ``ids`` by id, missing ids left out (``queue.fetch_rows``)."""
         return queue.fetch_rows(self.db.conn, ids)
 
+    def last_id(self) -> int:
+        """The highest document id, or 0 (one lookup: the rowid's end)."""
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]
+
     def list_extent(self) -> tuple[int, int]:
         """(number of documents, highest document id or 0): one aggregate, no rows read."""
         return tuple(self.db.execute("SELECT count(*), coalesce(max(id), 0) FROM documents").fetchone())

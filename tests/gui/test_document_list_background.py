@@ -79,3 +79,34 @@ def test_the_whole_list_is_counted_from_its_ids_not_by_another_query(qtbot, pane
     qtbot.waitUntil(lambda: m._search is None and m.query.status == "done", timeout=5000)
     done = [i for i in [*range(1, 41), *range(100, 105)] if STATUSES[i % 4] == "done"]
     assert (m.total, m._max_id) == (45, 104) and [m.doc_id(r) for r in range(m.rowCount())] == done
+
+
+def test_a_big_project_s_first_list_is_read_while_the_window_is_built(make_window, stand_in_model, qtbot, monkeypatch):
+    import threading
+
+    from gui.document_list import FirstRead
+    from models import queue
+    monkeypatch.setattr(FirstRead, "AT", 3)
+    read_on = []
+    real_ids = queue.SearchReader.ids
+    monkeypatch.setattr(queue.SearchReader, "ids", lambda self, q: read_on.append(
+        threading.current_thread() is threading.main_thread()) or real_ids(self, q))
+    monkeypatch.setattr(Store, "list_ids", lambda self, q: pytest.fail("read on the UI thread"))
+    w, store, ids = make_window(["One about Seoul.", "Two.", "Three about Tokyo.", "Four."])
+    assert read_on == [False]                           # once, on a thread of its own
+    assert ids_shown(w) == ids and w.docs_model.total == 4 and w.session.doc.id == ids[0]
+
+
+def test_a_first_read_that_fails_is_read_again_on_the_ui_thread(make_window, stand_in_model, monkeypatch):
+    from gui.document_list import FirstRead
+    from models import queue
+    monkeypatch.setattr(FirstRead, "AT", 3)
+    monkeypatch.setattr(queue.SearchReader, "ids", lambda self, q: 1 / 0)
+    w, store, ids = make_window(["One.", "Two.", "Three.", "Four."])
+    assert ids_shown(w) == ids and w.session.doc.id == ids[0]
+    w2, _, _ = make_window(path=store.path.with_name("small.annotator"))   # small: not read ahead
+    assert ids_shown(w2) == []
+
+
+def ids_shown(w) -> list[int]:
+    return [w.docs_model.doc_id(r) for r in range(w.docs_model.rowCount())]
