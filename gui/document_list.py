@@ -151,7 +151,7 @@ class DocumentListModel(QAbstractTableModel):
     @property
     def latest(self) -> QueueQuery:
         """The query asked for last (shown, or being read): what the next one builds on."""
-        return self.pending if self._search is not None and self.pending is not None else self.query
+        return self.pending if self.pending is not None else self.query     # (reset with _search)
 
     def _search_done(self, result) -> None:
         if result is None or result[0] != self._generation:

@@ -148,10 +148,7 @@ class Session(QObject):
 
     def _show(self, doc: Document, spans: list[Span], offsets=None) -> None:
         self.doc = doc
-        if offsets is None:
-            self.owner.open(doc.text, spans, self.labels)   # text and spans in one pass
-        else:
-            self.owner.open(doc.text, spans, self.labels, offsets)
+        self.owner.open(doc.text, spans, self.labels, offsets)     # text and spans in one pass
         self.remember("last_doc", doc.id)
         self.document_opened.emit(doc)
         self.history_changed.emit()
