@@ -15,7 +15,7 @@ from gui.article_view import ArticleView
 from gui.plain import one_line
 from gui.session import Session
 from gui.typing_guard import TypingGuard
-from models.ner import tokens_near
+from models.ner import snap, tokens_near
 from models.graphemes import is_boundary, strip, widen
 from models.spans import MANUAL, Span, TokenBounds, overlapping
 
@@ -46,7 +46,7 @@ class Annotator(QObject):
         return TokenBounds(tokens_near(self.session.doc.text, start, end))
 
     def snapped(self, start: int, end: int) -> tuple[int, int]:
-        return self._bounds(start, end).snap(start, end)
+        return snap(self.session.doc.text, start, end)
 
     def _selection_finished(self, alt: bool) -> None:
         rng = self.view.selected_range()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from models.graphemes import widen
+from models.spans import TokenBounds
 
 # Best first: the default is the best English pipeline that is installed.
 PREFERRED = ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm",
@@ -210,6 +211,22 @@ def split_at(tokens: Sequence[tuple[int, int]], cuts: Iterable[int]) -> list[tup
             j += 1
         out.append((s, end))
     return out
+
+
+def snap(text: str, start: int, end: int, tokenizer=None) -> tuple[int, int]:
+    """[start, end) grown to whole tokens (``TokenBounds.snap`` on the whole text's tokens):
+    (start, start) when it holds only whitespace.
+
+    spaCy splits at every white space first and tokenizes each piece alone, so edges that
+    are already whitespace boundaries are token edges — nothing is tokenized (a label key on
+    a double-clicked or snapped word) — and otherwise only the pieces the range touches are.
+    """
+    n = len(text)
+    if (start < end and (start == 0 or text[start - 1].isspace()) and not text[start].isspace()
+            and (end == n or text[end].isspace()) and not text[end - 1].isspace()):
+        return start, end
+    tokens = tokens_near(text, start, end, margin=0, tokenizer=tokenizer)
+    return TokenBounds(tokens).snap(start, end) if tokens else (start, start)
 
 
 def tokens_near(text: str, start: int, end: int, margin: int = 80, tokenizer=None) -> list[tuple[int, int]]:

@@ -146,3 +146,28 @@ def test_an_entity_never_starts_or_ends_with_white_space(pipeline):
     assert all(s < e and not text[s].isspace() and not text[e - 1].isspace() for s, e, _ in ents)
     from models.ner import trimmed
     assert trimmed(" \r\nab c\r\n", 0, 8) == (3, 7) and trimmed("  ", 0, 2) == (2, 2)
+
+
+def test_snap_is_the_whole_texts_snap_for_any_selection():
+    """``snap`` (no tokenizing at white space edges, else only the pieces touched) grows a
+    selection exactly as the whole text's tokens do, on text full of special cases."""
+    from models.spans import TokenBounds
+    pieces = NEWS_PIECES + ["North", "Korea\u2019s", "(on", "Monday)", "Son-hui,", "58,", "Putin."]
+    rng = random.Random(11)
+    for round_ in range(20):
+        text = "".join(rng.choice(pieces) + rng.choice([" ", " ", "  ", "\n", "\r\n", "\t", ""])
+                       for _ in range(40))
+        whole = TokenBounds(tokenize(text))
+        for _ in range(150):
+            a = rng.randrange(len(text))
+            b = rng.randrange(a, min(len(text), a + 30) + 1)
+            assert ner.snap(text, a, b) == whole.snap(a, b), (round_, a, b, text[a:b])
+
+
+def test_snap_at_white_space_edges_tokenizes_nothing(monkeypatch):
+    text = "Kim met Putin (in Seoul) on Monday."
+    calls = []
+    monkeypatch.setattr(ner, "tokens_near", lambda *a, **k: calls.append(a) or [])
+    assert ner.snap(text, 4, 7) == (4, 7) and calls == []                # "met"
+    ner.snap(text, 14, 23)                                               # "(in Seoul": tokenized
+    assert len(calls) == 1
