@@ -154,6 +154,15 @@ def _dismissed(conn: sqlite3.Connection) -> None:
                  "PRIMARY KEY (kind, key)) WITHOUT ROWID")
 
 
+# -- schema 7 (issue 15): a key press does not grow with its document's history ---------------------
+
+def _journal_undone(conn: sqlite3.Connection) -> None:
+    """The undone entries of a place, which every new edit there deletes (its redo branch),
+    found in a small index of them alone: through ``(doc_id, id)`` each of the document's
+    entries was read to look at ``undone`` (0.06 ms a key press at 1,000 edits, 0.3 at 5,000)."""
+    conn.execute("CREATE INDEX IF NOT EXISTS journal_undone ON journal(doc_id) WHERE undone = 1")
+
+
 STEPS: list[Step] = [
     Step(2, "span count per document", _span_counts),
     Step(2, "document list indexes", _list_indexes),
@@ -164,6 +173,7 @@ STEPS: list[Step] = [
     Step(5, "every suggestion made, for the statistics", suggestions.create),
     Step(5, "spans per label and text, for the statistics", span_strings.create),
     Step(6, "annotators, versions and adjudication decisions", team.create),
+    Step(7, "the undone journal entries, found at once", _journal_undone),
 ]
 LATEST = max(s.version for s in STEPS)
 

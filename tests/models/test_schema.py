@@ -71,7 +71,7 @@ def test_a_first_schema_file_is_copied_then_upgraded_and_every_row_survives(old)
     try:
         backup = old.with_name("news.schema1-backup.annotator")
         assert store.upgraded == (1, backup)
-        assert store.setting("schema_version") == SCHEMA_VERSION == 6
+        assert store.setting("schema_version") == SCHEMA_VERSION == 7
         after = rows(old)
         # Schema 5: every suggestion made, from the journal and the model spans standing.
         assert one(old, "SELECT doc_id, start, end, label, source FROM suggested ORDER BY 1, 2") \
@@ -200,3 +200,23 @@ def test_an_old_file_opened_read_only_is_not_upgraded(old):
         Store(old, readonly=True)
     assert old.read_bytes() == data
     assert not list(old.parent.glob("*backup*"))
+
+
+def test_schema_7_finds_a_places_undone_entries_in_their_own_index(old):
+    """Upgraded (from the first schema) or new, a project finds the redo branch a new edit
+    cuts without reading the document's whole history; undo and redo keep the index."""
+    store = Store(old)
+    try:
+        plan = " ".join(r[3] for r in store.db.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM journal WHERE doc_id IS 2 AND undone = 1"))
+        assert "journal_undone" in plan
+        assert one(old, "SELECT id FROM journal WHERE doc_id = 2 AND undone = 1") == \
+            one(old, "SELECT id FROM journal INDEXED BY journal_undone WHERE doc_id = 2 AND undone = 1") != []
+        store.apply(edits.add_span(2, Span(0, 5, "ORG"), store.spans(2)))   # cuts the redo branch
+        assert one(old, "SELECT count(*) FROM journal WHERE doc_id = 2 AND undone = 1") == [(0,)]
+        entry, edit, _ = store.history(2)[-1]
+        store.apply(edit.inverse(), mode="undo", entry=entry)
+        assert one(old, "SELECT id FROM journal INDEXED BY journal_undone WHERE doc_id = 2 "
+                        "AND undone = 1") == [(entry,)]
+    finally:
+        store.close()
