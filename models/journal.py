@@ -86,13 +86,18 @@ class StoreJournal:
     def _cut_redo(self, origin: int | None, others: list[int]) -> None:
         """Drop the undone entries of ``origin`` and of the documents in ``others``."""
         db = self.db
-        gone = [r[0] for r in db.execute("SELECT id FROM journal WHERE doc_id IS ? AND undone = 1",
-                                         [origin])]
-        places = json.dumps(([] if origin is None else [origin]) + others)
-        gone += [r[0] for r in db.execute(
-            "SELECT j.id FROM journal_docs x JOIN journal j ON j.id = x.entry WHERE j.undone = 1 "
-            "AND x.doc_id IN (SELECT value FROM json_each(?))", [places])]
-        if others:
+        if not others:          # a one-document edit (a key press): one statement, two indexes
+            gone = [r[0] for r in db.execute(
+                "SELECT id FROM journal WHERE doc_id IS ?1 AND undone = 1 UNION ALL "
+                "SELECT j.id FROM journal_docs x JOIN journal j ON j.id = x.entry "
+                "WHERE x.doc_id = ?1 AND j.undone = 1", [origin])]
+        else:
+            gone = [r[0] for r in db.execute("SELECT id FROM journal WHERE doc_id IS ? AND undone = 1",
+                                             [origin])]
+            places = json.dumps(([] if origin is None else [origin]) + others)
+            gone += [r[0] for r in db.execute(
+                "SELECT j.id FROM journal_docs x JOIN journal j ON j.id = x.entry WHERE j.undone = 1 "
+                "AND x.doc_id IN (SELECT value FROM json_each(?))", [places])]
             gone += [r[0] for r in db.execute(
                 "SELECT id FROM journal WHERE undone = 1 AND doc_id IN "
                 "(SELECT value FROM json_each(?))", [json.dumps(others)])]

@@ -85,6 +85,7 @@ def test_a_second_window_is_offered_read_only_and_follows_the_first(project, ope
     a = first.window
     assert not a.store.readonly and "read-only" not in a.windowTitle()
     assert a.store.db.execute("PRAGMA busy_timeout").fetchone() == (1000,)    # not the CLI's 5 s
+    assert a.store.wait == 1.0                   # and a write waits that long for another writer
     answers.append(True)
     b = opened(project).window
     assert len(questions) == 1 and questions[0].startswith(

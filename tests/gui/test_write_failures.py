@@ -78,16 +78,14 @@ class Locked:
         self.store, self.busy_ms = store, busy_ms
 
     def __enter__(self):
-        conn = self.store.db.conn
-        self.old_busy = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute(f"PRAGMA busy_timeout = {self.busy_ms}")
+        self.old_wait, self.store.wait = self.store.wait, self.busy_ms / 1000   # how long a write waits
         self.other = sqlite3.connect(self.store.path, isolation_level=None)
         self.other.execute("BEGIN EXCLUSIVE")
 
     def __exit__(self, *exc):
         self.other.execute("ROLLBACK")
         self.other.close()
-        self.store.db.conn.execute(f"PRAGMA busy_timeout = {self.old_busy}")
+        self.store.wait = self.old_wait
 
 
 @pytest.fixture

@@ -427,3 +427,40 @@ def test_try_set_setting_never_waits_for_another_writer(project):
     finally:
         other.close()
         s.close()
+
+
+def test_a_write_gets_the_lock_within_a_fraction_of_a_millisecond_of_its_release(project, doc):
+    """Another connection's short transaction (the model server's, ~3 ms): the write begins
+    as soon as it ends (SQLite's busy handler would sleep 1, 2, 5 ms between tries), waits no
+    longer than the store's timeout for a long one, and leaves the busy timeout as it was."""
+    import sqlite3
+    import threading
+    import time as _time
+    s = Store(project, timeout=0.3)
+    other = sqlite3.connect(str(project), isolation_level=None, check_same_thread=False)
+    try:
+        late, began = [], []         # began: when the write's first statement after BEGIN ran
+        s.db.conn.set_trace_callback(lambda q: q.startswith("INSERT OR REPLACE INTO settings")
+                                     and began.append(_time.perf_counter()))
+        for hold in (0.0012, 0.0025, 0.0041, 0.0066) * 3:
+            other.execute("BEGIN IMMEDIATE")
+            released = []
+            t = threading.Timer(hold, lambda: (released.append(_time.perf_counter()), other.execute("COMMIT")))
+            t.start()
+            s.set_setting("last_doc", 7)            # waits for the other's COMMIT
+            t.join()
+            late.append(began[-1] - released[0])
+        s.db.conn.set_trace_callback(None)
+        late.sort()
+        assert late[len(late) // 2] < 0.0008, late       # the median: well under SQLite's 1-5 ms sleeps
+        other.execute("BEGIN IMMEDIATE")
+        t0 = _time.perf_counter()
+        with pytest.raises(StoreError):
+            s.set_setting("last_doc", 8)
+        assert 0.29 < _time.perf_counter() - t0 < 1.0
+        other.execute("COMMIT")
+        assert s.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 300
+        assert s.setting("last_doc") == 7
+    finally:
+        other.close()
+        s.close()
