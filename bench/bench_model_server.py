@@ -179,7 +179,7 @@ def child(mode: str, path: str) -> dict:
     timer.setInterval(10)
     timer.timeout.connect(tick)
 
-    out = {"idle_scroll": [], "idle_key": [], "batch_scroll": [], "batch_key": []}
+    out = {"idle_scroll": [], "idle_key": [], "batch_scroll": [], "batch_key": [], "batch_traced": []}
     for i in range(120):
         out["idle_scroll"].append(scroll_step())
         idle(10)
@@ -207,7 +207,7 @@ def child(mode: str, path: str) -> dict:
         idle(15)
         traced = len(parts) < len(out["batch_key"])
         if traced:
-            key_press(True)
+            out["batch_traced"].append(key_press(True))
         else:
             out["batch_key"].append(key_press(False))
     while w.jobs.busy:
