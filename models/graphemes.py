@@ -15,8 +15,9 @@ _CLUSTER = regex.compile(r"\X", regex.DOTALL)
 # LV / LVT (GB999: no rule joins them — CJK, Latin, Arabic letters, most emoji, punctuation),
 # or two ASCII characters other than CR LF (GB3-5, GB999).
 _SIMPLE = r"[\p{Grapheme_Cluster_Break=Other}\p{Grapheme_Cluster_Break=LV}\p{Grapheme_Cluster_Break=LVT}]"
-_SAFE_PAIR = regex.compile(
-    rf"{_SIMPLE}{_SIMPLE}|[\x00-\x0c\x0e-\x7f][\x00-\x7f]|\r[\x00-\x09\x0b-\x7f]", regex.REVERSE)
+_PAIR = rf"{_SIMPLE}{_SIMPLE}|[\x00-\x0c\x0e-\x7f][\x00-\x7f]|\r[\x00-\x09\x0b-\x7f]"
+_SAFE_PAIR = regex.compile(_PAIR, regex.REVERSE)
+_IS_SAFE_PAIR = regex.compile(_PAIR)
 
 
 def _safe_left(text: str, i: int) -> int:
@@ -41,10 +42,17 @@ def boundaries(text: str, start: int, end: int) -> list[int]:
     return out
 
 
+def _surely_boundary(text: str, i: int) -> bool:
+    """``i`` is a cluster boundary by the characters on either side alone (a safe pair)."""
+    return i <= 0 or i >= len(text) or _IS_SAFE_PAIR.fullmatch(text, i - 1, i + 1) is not None
+
+
 def widen(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) widened so that neither edge falls inside a grapheme cluster."""
     if not text:
         return start, end
+    if 0 <= start <= end <= len(text) and _surely_boundary(text, start) and _surely_boundary(text, end):
+        return start, end                   # nearly every edge in news text: nothing to read
     b = boundaries(text, start, end)
     from bisect import bisect_left, bisect_right
     s = b[bisect_right(b, start) - 1]

@@ -37,3 +37,22 @@ def test_model_spans_that_cut_an_emoji_are_widened(tmp_path):
     edit = model_edit(store, doc, [(0, half, "PERSON"), (TEXT.index("Berlin"), b + 1, "GPE")], "m-1")
     got = [(TEXT[s.start:s.end], s.label) for s in edit.add]
     assert got == [(f"Elon Musk {FAMILY}", "PERSON"), ("Berlin 🇩🇪", "GPE")]
+
+
+def test_widen_is_the_cluster_walk_for_any_range():
+    """``widen``'s shortcut (both edges between a safe pair of characters) gives what walking
+    the clusters gives, on text of every kind of cluster."""
+    import random
+
+    import regex
+    pieces = [FAMILY, "🇩🇪", "🇰🇷", "e\u0301", "👍🏽", "\r\n", "\r", "\n", "a", "Z", " ", ".", "한",
+              "\u1100\u1161", "漢", "𠮷", "\u0915\u094d\u0937", "\u200d", "\ufe0f", "x\u0308", "9"]
+    rng = random.Random(5)
+    for _ in range(60):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 25)))
+        cuts = [0] + [m.end() for m in regex.finditer(r"\X", text)]
+        for _ in range(40):
+            a = rng.randrange(len(text) + 1)
+            b = rng.randrange(a, len(text) + 1)
+            want = (max(c for c in cuts if c <= a), min(c for c in cuts if c >= b))
+            assert widen(text, a, b) == want, (text, a, b)
