@@ -154,10 +154,10 @@ def rerun_edit(store: Store, doc_id: int, predicted: list[tuple[int, int, str]],
 AHEAD = 2       # batches the worker processes are given ahead of the one being written
 # ``shared`` (a window writes the file meanwhile: the model server): a batch is written in
 # transactions of about WRITE_MS each, PAUSE_MS apart. A window's commit that finds the write
-# lock taken waits for it (``Store._begin`` tries again every 0.1 ms at first; SQLite's own busy
-# handler, 1, 3, 8, 18, 33 … ms later): a batch's one long transaction (~45-75 ms for 64 articles
-# idle) cost such a key press up to ~250 ms on a loaded machine; a short one, a fraction of a
-# millisecond (bench/README.md, model server).
+# lock taken waits for it (``project_file.begin`` tries again every 0.1 ms at first; SQLite's
+# own busy handler, 1, 3, 8, 18, 33 … ms later): a batch's one long transaction (~45-75 ms for
+# 64 articles idle) cost such a key press up to ~250 ms on a loaded machine; a short one, a
+# fraction of a millisecond (bench/README.md, model server).
 # The pauses only while the other writes (``models.write_sharing``): else the short transactions
 # follow each other (a batch of 64 articles paused ~0.3 s: 23% of the window's pre-annotate-all
 # rate at a million documents).

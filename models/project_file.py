@@ -246,6 +246,28 @@ def defer_sync(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA synchronous=NORMAL")
 
 
+def begin(conn: sqlite3.Connection, wait: float, busy_ms: int) -> None:
+    """BEGIN IMMEDIATE, waiting up to ``wait`` s for another writer's transaction, tried again
+    every 0.1 ms for the first 2 ms: SQLite's own busy handler sleeps 1, 2, 5, 10… ms, so a key
+    press that met one of the model server's 3 ms transactions waited 1, 3 or 8 ms
+    (bench_model_server). The connection's busy timeout (``busy_ms``) stays for the rest."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline, tries = time.perf_counter() + wait, 0
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as e:
+                if (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF not in (_BUSY, _LOCKED) \
+                        or time.perf_counter() >= deadline:
+                    raise
+            tries += 1
+            time.sleep(0.0001 if tries < 20 else 0.001 if tries < 40 else 0.01)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+
+
 def settle(conn: sqlite3.Connection, path: Path) -> None:
     """Every commit made to the project at ``path`` so far on disk (an fsync of its -wal, no
     lock held; SQLite takes no lock on that file, so opening and closing it here is safe: see

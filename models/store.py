@@ -56,7 +56,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
     def __init__(self, path: str | Path, *, readonly: bool = False, timeout: float = 5.0):
         self.path = Path(path)
         self.readonly = readonly
-        self.wait = timeout             # s a write waits for another's transaction (see _begin)
+        self.wait = timeout             # s a write waits for another's (project_file.begin)
         self._busy_ms = int(timeout * 1000)     # the connection's own busy timeout (sqlite3's)
         self.immutable = False          # read-only in a folder SQLite cannot write: not followed
         self.upgraded: tuple[int, Path] | None = None   # (old schema, copy made before upgrading)
@@ -111,7 +111,7 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
             return
         self._names = self._stamp = None    # read again in this transaction: see _label_names, _time
         try:
-            self._begin(conn)
+            project_file.begin(conn, self.wait, self._busy_ms)
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -128,26 +128,6 @@ class Store(StoreJournal, StoreQueries, StoreEntities, StoreOccurrences, StoreRu
             failed.sqlite_errorcode = getattr(e, "sqlite_errorcode", None)
             failed.sqlite_errorname = getattr(e, "sqlite_errorname", None)
             raise failed from e
-
-    def _begin(self, conn: sqlite3.Connection) -> None:
-        """BEGIN IMMEDIATE, waiting up to ``self.wait`` for another writer's transaction, tried
-        again every 0.1 ms for the first 2 ms: SQLite's own busy handler sleeps 1, 2, 5, 10… ms,
-        so a key press that met one of the model server's 3 ms transactions waited 1, 3 or 8 ms
-        (bench_model_server). The connection's busy timeout is kept for its other statements."""
-        conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            deadline, tries = time.perf_counter() + self.wait, 0
-            while True:
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as e:
-                    if primary_code(e) not in (BUSY, LOCKED) or time.perf_counter() >= deadline:
-                        raise
-                tries += 1
-                time.sleep(0.0001 if tries < 20 else 0.001 if tries < 40 else 0.01)
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     def close(self) -> None:
         """Close the file. A writable one is checkpointed first (its -wal copied into it and
