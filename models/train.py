@@ -20,11 +20,12 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from models.document import DONE
+from models.train_docs import Cancelled, SpanChange, make_docs
 
 DEFAULT_MAX_STEPS = 20000        # spaCy's own default for a generated NER config
 DEFAULT_DEV_FRACTION = 0.2
@@ -34,10 +35,6 @@ LOGGER_NAME = "article_annotator.train_logger.v1"
 
 class TrainError(Exception):
     """A project or request that cannot be trained on (the message says why)."""
-
-
-class Cancelled(Exception):
-    """Raised inside spaCy's loop to stop training; spaCy saves model-last on the way out."""
 
 
 # -- the train/dev split ------------------------------------------------------------------------
@@ -57,70 +54,6 @@ def split(docs: Iterable[tuple[int, str]], dev_fraction: float = DEFAULT_DEV_FRA
     items = list(docs)
     dev = split_dev(items, dev_fraction, seed)
     return [i for i, _ in items if i not in dev], [i for i, _ in items if i in dev]
-
-
-# -- documents to spaCy Docs ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class SpanChange:
-    """A project span that had to change to line up with the tokenizer (or was left out)."""
-    doc_id: int
-    start: int
-    end: int
-    label: str
-    text: str
-    new_start: int | None = None       # None: left out (see ``reason``)
-    new_end: int | None = None
-    reason: str = "expanded to token boundaries"
-
-    def __str__(self) -> str:
-        where = f"document {self.doc_id}, {self.start}-{self.end} {self.label} {self.text!r}"
-        if self.new_start is None:
-            return f"{where}: left out ({self.reason})"
-        return f"{where}: {self.reason} -> {self.new_start}-{self.new_end}"
-
-
-def make_docs(items, nlp, cancelled: Callable[[], bool] | None = None
-              ) -> tuple[list, list[SpanChange], list[SpanChange]]:
-    """spaCy Docs of (Document, spans) pairs, tokenized by ``nlp``; their entities are the spans.
-
-    Returns (docs, expanded, dropped). A span with whitespace at an edge is trimmed; a span
-    that does not start and end on token boundaries is expanded to whole tokens
-    (``char_span(..., alignment_mode="expand")``); both are reported in ``expanded``. A span
-    that then overlaps one before it, or covers no token, is left out and reported in ``dropped``.
-    ``cancelled()`` is asked every 100 documents; if it returns true, Cancelled is raised.
-    """
-    docs, expanded, dropped = [], [], []
-    for k, (document, spans) in enumerate(items):
-        if cancelled and k % 100 == 99 and cancelled():
-            raise Cancelled()
-        text = document.text
-        doc = nlp.make_doc(text)
-        ents = []
-        for s in sorted(spans):
-            start, end = s.start, s.end
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            change = SpanChange(document.id, s.start, s.end, s.label, text[s.start:s.end])
-            ent = doc.char_span(start, end, label=s.label, alignment_mode="expand") if start < end else None
-            if ent is None:
-                dropped.append(replace(change, reason="covers no token"))
-                continue
-            if ents and ent.start < ents[-1].end:
-                prev = ents[-1]
-                dropped.append(replace(change, reason=f"overlaps {prev.start_char}-{prev.end_char} "
-                                                    f"{prev.label_} once both line up with tokens"))
-                continue
-            if (ent.start_char, ent.end_char) != (s.start, s.end):
-                reason = ("trimmed of whitespace" if (ent.start_char, ent.end_char) == (start, end)
-                          else "expanded to token boundaries")
-                expanded.append(replace(change, new_start=ent.start_char, new_end=ent.end_char,
-                                      reason=reason))
-            ents.append(ent)
-        doc.ents = ents
-        docs.append(doc)
-    return docs, expanded, dropped
 
 
 # -- training ----------------------------------------------------------------------------------------
