@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from models.sqlite_codes import BUSY, CANTOPEN, CORRUPT, LOCKED, NOTADB, PERM, READONLY, primary_code
+
 MAGIC = b"SQLite format 3\0"
 
 
@@ -259,8 +261,7 @@ def begin(conn: sqlite3.Connection, wait: float, busy_ms: int) -> None:
                 conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as e:
-                if (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF not in (_BUSY, _LOCKED) \
-                        or time.perf_counter() >= deadline:
+                if primary_code(e) not in (BUSY, LOCKED) or time.perf_counter() >= deadline:
                     raise
             tries += 1
             time.sleep(0.0001 if tries < 20 else 0.001 if tries < 40 else 0.01)
@@ -287,7 +288,7 @@ def settle(conn: sqlite3.Connection, path: Path) -> None:
     try:
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     except sqlite3.OperationalError as e:       # another connection checkpoints just now
-        if (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF not in (_BUSY, _LOCKED):
+        if primary_code(e) not in (BUSY, LOCKED):
             raise
 
 
@@ -316,25 +317,19 @@ def connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bo
     raise AssertionError("unreachable")
 
 
-# SQLite's primary result codes (``sqlite_errorcode & 0xFF``) an open can fail with.
-_READONLY, _CANTOPEN, _PERM = 8, 14, 3
-_BUSY, _LOCKED = 5, 6
-_CORRUPT, _NOTADB = 11, 26
-
-
 def open_error(path: Path, e: sqlite3.DatabaseError) -> StoreError:
     """What an SQLite error while opening means for the user, by SQLite's result code."""
     msg = str(e)
-    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
-    if code in (_READONLY, _CANTOPEN, _PERM):
+    code = primary_code(e)
+    if code in (READONLY, CANTOPEN, PERM):
         return ReadOnlyLocation(f"{path} cannot be changed here ({msg}). It can be opened read-only.")
-    if code in (_BUSY, _LOCKED):
+    if code in (BUSY, LOCKED):
         return StoreError(f"{path} is busy: another program is writing it ({msg}); try again "
                           "in a moment")
-    if code in (_CORRUPT, _NOTADB):
+    if code in (CORRUPT, NOTADB):
         return StoreError(f"{path}: not a project file, or a damaged one ({msg}); nothing was "
                           "changed")
     return StoreError(f"{path}: cannot open project ({msg})")
 
 
-__all__ = ["StoreError", "ReadOnlyLocation", "check", "project_in_the_way", "sync_folder", "connect", "distrust", "use_wal", "defer_sync", "settle", "connect_readonly", "open_error"]
+__all__ = ["StoreError", "ReadOnlyLocation", "check", "project_in_the_way", "sync_folder", "connect", "distrust", "use_wal", "defer_sync", "begin", "settle", "connect_readonly", "open_error"]
